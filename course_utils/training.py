@@ -64,7 +64,7 @@ def train_autoencoder(
     _check_positive_int("batch_size", batch_size)
     noise_factor = check_noise_factor(noise_factor)
     keras.utils.set_random_seed(seed)
-    if model.optimizer is None or model.loss is None:
+    if not getattr(model, "compiled", False):
         compile_autoencoder(model)
     batches = noisy_batches(dataset.x_train, noise_factor, batch_size=batch_size, seed=seed)
     test_inputs = dataset.x_test
@@ -75,6 +75,7 @@ def train_autoencoder(
         epochs=epochs,
         validation_data=(test_inputs, dataset.x_test),
         validation_batch_size=batch_size,
+        shuffle=False,  # the pipeline shuffles, seeded
         verbose=0,
         callbacks=[EpochLog(epochs)] if verbose else [],
     )

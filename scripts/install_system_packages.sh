@@ -7,7 +7,7 @@ set -euo pipefail
 python=${PYTHON:-python3}
 wanted=()
 "$python" -c 'import ensurepip' 2>/dev/null || wanted+=("python3-venv")
-fc-list 2>/dev/null | grep -qi 'CJK' || wanted+=("fonts-noto-cjk")
+fc-list : family 2>/dev/null | grep -i 'CJK' >/dev/null || wanted+=("fonts-noto-cjk")
 [ -d /usr/share/datasets/fashion-mnist ] || wanted+=("dataset-fashion-mnist")
 
 [ ${#wanted[@]} -eq 0 ] && exit 0

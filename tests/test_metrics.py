@@ -1,0 +1,76 @@
+"""course_utils.metrics, checked against independent references."""
+
+import numpy as np
+import pytest
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+from course_utils.metrics import evaluate, image_scores, mean_bce, mean_mse, psnr, ssim
+from course_utils.models import build_conv_autoencoder
+
+
+@pytest.fixture
+def pair():
+    rng = np.random.default_rng(0)
+    clean = rng.random((4, 28, 28, 1), dtype=np.float32)
+    noisy = np.clip(clean + 0.1 * rng.standard_normal(clean.shape, dtype=np.float32), 0, 1)
+    return clean, noisy
+
+
+def test_known_mse_gives_known_psnr():
+    clean = np.zeros((1, 28, 28, 1), np.float32)
+    # Every pixel off by 0.1: MSE 0.01, so PSNR = 10·log10(1 / 0.01) = 20 dB.
+    assert psnr(clean, clean + 0.1)[0] == pytest.approx(20.0, abs=1e-4)
+    assert mean_mse(clean, clean + 0.1) == pytest.approx(0.01, rel=1e-5)
+
+
+def test_identical_images():
+    images = np.random.default_rng(1).random((2, 28, 28, 1), dtype=np.float32)
+    assert np.all(np.isinf(psnr(images, images)))
+    np.testing.assert_allclose(ssim(images, images), 1.0, rtol=1e-6)
+    assert mean_mse(images, images) == 0.0
+
+
+def test_psnr_matches_scikit_image(pair):
+    clean, noisy = pair
+    expected = [peak_signal_noise_ratio(c, n, data_range=1.0) for c, n in zip(clean, noisy)]
+    np.testing.assert_allclose(psnr(clean, noisy), expected, rtol=1e-4)
+
+
+def test_ssim_matches_scikit_image(pair):
+    clean, noisy = pair
+    # tf.image.ssim uses an 11×11 Gaussian window with sigma 1.5, no padding:
+    # scikit-image's Wang et al. settings, averaged over the valid region.
+    expected = [
+        structural_similarity(c[..., 0], n[..., 0], data_range=1.0, gaussian_weights=True,
+                              sigma=1.5, use_sample_covariance=False)
+        for c, n in zip(clean, noisy)
+    ]
+    np.testing.assert_allclose(ssim(clean, noisy), expected, atol=0.02)
+
+
+def test_bce_against_formula():
+    targets = np.array([0.0, 1.0, 0.25, 0.8], np.float32).reshape(1, 2, 2, 1)
+    logits = np.array([-2.0, 3.0, 0.0, 1.0], np.float32).reshape(1, 2, 2, 1)
+    p = 1 / (1 + np.exp(-logits.astype(np.float64)))
+    expected = np.mean(-(targets * np.log(p) + (1 - targets) * np.log(1 - p)))
+    assert mean_bce(targets, logits) == pytest.approx(expected, rel=1e-5)
+
+
+def test_evaluate_returns_all_four(pair):
+    clean, _ = pair
+    model = build_conv_autoencoder()
+    scores = evaluate(model, clean, clean)
+    assert set(scores) == {"bce", "mse", "psnr", "ssim"}
+    assert 0 < scores["mse"] < 1 and 0 < scores["bce"] and -1 <= scores["ssim"] <= 1
+
+
+def test_image_scores_of_the_noisy_input(pair):
+    clean, noisy = pair
+    scores = image_scores(clean, noisy)
+    assert scores["psnr"] == pytest.approx(float(np.mean(psnr(clean, noisy))))
+    assert scores["mse"] == pytest.approx(mean_mse(clean, noisy))
+
+
+def test_shape_mismatch():
+    with pytest.raises(ValueError, match="Input images must have the same dimensions"):
+        psnr(np.zeros((2, 28, 28, 1)), np.zeros((3, 28, 28, 1)))

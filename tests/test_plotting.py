@@ -1,0 +1,77 @@
+"""course_utils.plotting: figures render offscreen, with real Chinese glyphs."""
+
+import warnings
+
+import numpy as np
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from course_utils import plotting
+from course_utils.plotting import localize, plot_image_rows, plot_loss_curves
+
+ROWS = [np.random.default_rng(0).random((12, 28, 28, 1), dtype=np.float32)] * 2
+LABELS = [("原图", "original"), ("重构", "reconstructed")]
+
+
+def render(figure: Figure) -> np.ndarray:
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())
+
+
+def test_image_rows_render_a_2_by_10_grid():
+    figure = plot_image_rows(ROWS, LABELS, lang="en")
+    assert isinstance(figure, Figure)
+    assert len(figure.axes) == 20
+    assert figure.axes[0].get_ylabel() == "original"
+    assert render(figure).shape[2] == 4
+
+
+def test_loss_curves_from_history_dict():
+    figure = plot_loss_curves({"loss": [0.3, 0.2, 0.15], "val_loss": [0.31, 0.22, 0.18]}, lang="zh")
+    ax = figure.axes[0]
+    assert [line.get_ydata().tolist() for line in ax.get_lines()] == [[0.3, 0.2, 0.15], [0.31, 0.22, 0.18]]
+    assert ax.get_xlabel() == "训练轮数（epoch）"
+    render(figure)
+
+
+def test_localize():
+    assert localize(("原图", "original"), "en") == "original"
+    assert localize(("原图", "original"), "both") == "原图 / original"
+    assert localize("plain", "zh") == "plain"
+    with pytest.raises(ValueError, match="lang must be one of"):
+        localize(("a", "b"), "fr")
+
+
+def test_helpers_never_show(monkeypatch):
+    import matplotlib.pyplot as plt
+
+    monkeypatch.setattr(plt, "show", lambda *a, **k: pytest.fail("plt.show() was called"))
+    plot_image_rows(ROWS, LABELS)
+    plot_loss_curves({"loss": [1.0]})
+
+
+def test_chinese_labels_have_glyphs():
+    if plotting.find_cjk_font() is None:
+        pytest.fail("No CJK font installed: make test installs fonts-noto-cjk as root; "
+                    "otherwise run: sudo apt-get install fonts-noto-cjk")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)"
+        render(plot_image_rows(ROWS, LABELS, title=("重构结果", "Reconstructions"), lang="zh"))
+
+
+def test_falls_back_to_english_without_a_cjk_font(monkeypatch, capsys):
+    monkeypatch.setattr(plotting, "find_cjk_font", lambda: None)
+    plotting.effective_language.cache_clear()
+    try:
+        figure = plot_image_rows(ROWS, LABELS, lang="zh")
+        assert figure.axes[0].get_ylabel() == "original"
+        assert "No Chinese font found" in capsys.readouterr().out
+    finally:
+        plotting.effective_language.cache_clear()
+
+
+def test_row_label_count_must_match():
+    with pytest.raises(ValueError, match="2 rows of images but 1 labels"):
+        plot_image_rows(ROWS, LABELS[:1])
