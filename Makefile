@@ -6,8 +6,8 @@ STAMP := $(VENV)/.installed
 KERNEL := course-autoencoders
 # make run uses the embedded MNIST subset; make run DATA_SOURCE=auto looks for full MNIST first.
 DATA_SOURCE ?= embedded
-EPOCHS ?= 3
-TRAIN_LIMIT ?= 2000
+EPOCHS ?= 5
+TRAIN_LIMIT ?= 4000
 
 .PHONY: run test setup lab benchmark clean
 

@@ -45,6 +45,14 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--data-dir", help="folder with mnist.npz or the four IDX files")
     train.add_argument("--out", default="build", help="output folder (default: build)")
     train.set_defaults(handler=_train)
+
+    run = commands.add_parser("notebooks", help="execute the notebooks headless (papermill), "
+                              "write build/executed/ and build/metrics.json")
+    run.add_argument("names", nargs="*", help="notebook name prefixes, e.g. 02 (default: all)")
+    run.add_argument("--epochs", type=int, default=2, help="epochs per training run (default: 2)")
+    run.add_argument("--train-limit", type=int, help="training images (default: each notebook's)")
+    run.add_argument("--out", default="build", help="output folder (default: build)")
+    run.set_defaults(handler=_run_notebooks)
     return parser
 
 
@@ -59,6 +67,23 @@ def _show_data(args) -> int:
         print(f"{split:>5}: images {images.shape} {images.dtype} "
               f"in [{images.min():.1f}, {images.max():.1f}], labels {labels.shape}")
         print(f"       per class: {' '.join(f'{d}:{c}' for d, c in enumerate(counts))}")
+    return 0
+
+
+def _run_notebooks(args) -> int:
+    from papermill.exceptions import PapermillExecutionError
+
+    from course_utils.notebooks import course_notebooks, run_notebooks
+
+    parameters = {"epochs": args.epochs}
+    if args.train_limit is not None:
+        parameters["train_limit"] = args.train_limit
+    try:
+        run_notebooks(course_notebooks(args.names), parameters=parameters, out_dir=args.out)
+    except PapermillExecutionError as error:
+        print(f"error: cell {error.exec_count} failed with {error.ename}: {error.evalue}\n"
+              + "".join(error.traceback[-3:]))
+        return 1
     return 0
 
 

@@ -14,6 +14,7 @@ from course_utils.data import load_dataset
 from course_utils.metrics import evaluate, image_scores
 from course_utils.models import build_conv_autoencoder, reconstruct
 from course_utils.noise import add_noise
+from course_utils.notebooks import write_json
 from course_utils.plotting import plot_image_rows, plot_loss_curves
 from course_utils.training import train_autoencoder
 
@@ -90,9 +91,6 @@ def _save_figures(job, model, dataset, inputs, history, out_dir: Path) -> None:
 
 
 def _update_metrics(path: Path, job: str, entry: dict) -> None:
-    """Merge ``entry`` into the JSON file, writing it atomically."""
     metrics = json.loads(path.read_text()) if path.exists() else {}
     metrics[job] = entry
-    partial = path.with_suffix(".json.partial")
-    partial.write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
-    partial.replace(path)
+    write_json(path, metrics)
