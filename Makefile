@@ -7,18 +7,30 @@ KERNEL := course-autoencoders
 # make run uses the embedded MNIST subset; make run DATA_SOURCE=auto looks for full MNIST first.
 DATA_SOURCE ?= embedded
 EPOCHS ?= 5
-TRAIN_LIMIT ?= 4000
+NOTEBOOKS := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 
-.PHONY: run test setup lab benchmark clean
+.PHONY: run test setup notebooks assets lab benchmark clean
 
+# Execute every notebook headless: build/executed/*.ipynb and build/metrics.json.
 run: setup
 	rm -f build/metrics.json
-	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(BIN)/python -m course_utils train conv --epochs $(EPOCHS) --train-limit $(TRAIN_LIMIT)
-	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(BIN)/python -m course_utils train denoise --epochs $(EPOCHS) --train-limit $(TRAIN_LIMIT)
-	@echo "Figures and metrics are in build/ (build/metrics.json)."
+	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(BIN)/python -m course_utils notebooks --epochs $(EPOCHS)
 
+# Unit tests, plus nbval on the committed notebooks with papermill-injected small parameters.
 test: setup
-	$(BIN)/python -m pytest
+	rm -rf build/nbval && mkdir -p build/nbval
+	for notebook in $(NOTEBOOKS); do \
+		$(BIN)/papermill --prepare-only --log-level WARNING -p epochs 1 \
+			$$notebook build/nbval/$$(basename $$notebook) || exit 1; \
+	done
+	COURSE_DATA_SOURCE=embedded $(BIN)/python -m pytest tests build/nbval \
+		--nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+# Regenerate the committed notebooks' outputs in place, with default parameters and embedded data.
+notebooks: setup
+	cd notebooks && COURSE_DATA_SOURCE=embedded ../$(BIN)/jupyter nbconvert --to notebook \
+		--execute --inplace --ExecutePreprocessor.timeout=1800 \
+		--ExecutePreprocessor.kernel_name=python3 $(notdir $(NOTEBOOKS))
 
 setup: $(STAMP)
 
@@ -34,6 +46,9 @@ $(STAMP): pyproject.toml requirements/constraints.txt scripts/install_system_pac
 
 lab: setup
 	$(BIN)/jupyter lab notebooks
+
+assets: setup
+	$(BIN)/python assets/make_figures.py
 
 benchmark: setup
 	COURSE_DATA_SOURCE=embedded $(BIN)/python benchmarks/train_speed.py

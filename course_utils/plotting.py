@@ -11,6 +11,7 @@ import functools
 from collections.abc import Sequence
 
 import matplotlib
+import matplotlib.patches
 import numpy as np
 from matplotlib import font_manager
 from matplotlib.figure import Figure
@@ -125,4 +126,38 @@ def plot_loss_curves(
         ax.legend()
         if title is not None:
             ax.set_title(localize(title, lang))
+    return figure
+
+
+def plot_architecture(model, *, lang: str = "both") -> Figure:
+    """Draw the encoder and decoder as blocks sized by each layer's output shape.
+
+    The block height follows the feature map's side (28, 14, 7, 4), its width
+    the depth, so the bottleneck is easy to spot.
+    """
+    stages = [("输入", "input", tuple(model.input.shape[1:]), "input")]
+    for part in ("encoder", "decoder"):
+        for layer in model.get_layer(part).layers[1:]:
+            stages.append((layer.name, layer.name, tuple(layer.output.shape[1:]), part))
+    colours = {"input": "#bbbbbb", "encoder": "#4c78a8", "decoder": "#54a24b"}
+    with matplotlib.rc_context(_font_settings()):
+        figure = Figure(figsize=(1.05 * len(stages), 3.6), layout="constrained")
+        ax = figure.subplots()
+        for i, (zh, en, (side, _, depth), part) in enumerate(stages):
+            height, width = side / 28 * 2.0, 0.25 + 0.55 * np.log2(depth + 1) / 5
+            colour = "#f58518" if part == "encoder" and en.startswith("pool3") else colours[part]
+            ax.add_patch(matplotlib.patches.Rectangle((i - width / 2, -height / 2), width, height,
+                                                      color=colour, alpha=0.85))
+            ax.text(i, 1.15, localize((zh, en), "en"), ha="center", fontsize=8, rotation=30)
+            ax.text(i, -1.25, f"{side}×{side}×{depth}", ha="center", fontsize=8)
+        encoder_end = 1 + len(model.get_layer("encoder").layers[1:])
+        ax.text((encoder_end) / 2, 1.75, localize(("编码器", "encoder"), lang), ha="center",
+                fontsize=11, color=colours["encoder"])
+        ax.text((encoder_end + len(stages)) / 2, 1.75, localize(("解码器", "decoder"), lang),
+                ha="center", fontsize=11, color=colours["decoder"])
+        ax.text(encoder_end - 1, -1.6, localize(("编码（潜在表示）", "code"), lang), ha="center",
+                fontsize=9, color="#f58518")
+        ax.set_xlim(-0.7, len(stages) - 0.3)
+        ax.set_ylim(-1.8, 2.0)
+        ax.axis("off")
     return figure

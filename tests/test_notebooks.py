@@ -1,0 +1,101 @@
+"""The notebooks: paired languages, one parameters cell, committed outputs, and a
+headless papermill run whose metrics fall in sane bands."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import nbformat
+import pytest
+
+from course_utils.notebooks import course_notebooks, run_notebooks
+
+NOTEBOOKS = course_notebooks()
+CJK = re.compile(r"[\u4e00-\u9fff]")
+REQUIRED_PARAMETERS = {"epochs", "batch_size", "train_limit", "seed", "data_dir"}
+
+
+def read(path):
+    return nbformat.read(path, as_version=4)
+
+
+def tags(cell):
+    return set(cell.metadata.get("tags", []))
+
+
+def test_the_three_course_notebooks_are_there():
+    assert [p.name[:3] for p in NOTEBOOKS][:3] == ["01_", "02_", "03_"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_markdown_cells_come_in_language_pairs(path):
+    markdown = [c for c in read(path).cells if c.cell_type == "markdown"]
+    assert markdown, "a notebook without text"
+    problems = []
+    for number, cell in enumerate(markdown, start=1):
+        language = tags(cell) & {"lang-zh", "lang-en"}
+        if len(language) != 1:
+            problems.append(f"markdown cell {number} is tagged {sorted(language) or 'with no language'}")
+        elif not cell.source.strip():
+            problems.append(f"markdown cell {number} ({language.pop()}) is empty")
+        elif "lang-zh" in language and not CJK.search(cell.source):
+            problems.append(f"markdown cell {number} is tagged lang-zh but has no Chinese")
+        elif "lang-en" in language and CJK.search(cell.source):
+            problems.append(f"markdown cell {number} is tagged lang-en but contains Chinese")
+    for number in range(0, len(markdown), 2):
+        pair = [tags(c) & {"lang-zh", "lang-en"} for c in markdown[number:number + 2]]
+        if pair != [{"lang-zh"}, {"lang-en"}]:
+            problems.append(f"markdown cells {number + 1}-{number + 2} are not a zh/en pair: {pair}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_one_parameters_cell_with_the_shared_names(path):
+    cells = [c for c in read(path).cells if "parameters" in tags(c)]
+    assert len(cells) == 1
+    names = set(re.findall(r"^(\w+) =", cells[0].source, flags=re.M))
+    assert REQUIRED_PARAMETERS <= names, f"missing {REQUIRED_PARAMETERS - names}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_with_outputs_and_no_errors(path):
+    code = [c for c in read(path).cells if c.cell_type == "code"]
+    assert all(c.get("execution_count") for c in code), "every code cell was executed"
+    assert not [o for c in code for o in c.outputs if o.output_type == "error"]
+    assert any(o.output_type == "display_data" for c in code for o in c.outputs), "figures kept"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_checked_cells_print_no_timings(path):
+    for cell in read(path).cells:
+        if "NBVAL_CHECK_OUTPUT" in cell.source:
+            assert "perf_counter" not in cell.source and "train_autoencoder" not in cell.source
+
+
+def test_headless_run_records_sane_metrics(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA_SOURCE", "embedded")
+    metrics = run_notebooks(NOTEBOOKS, parameters={"epochs": 4}, out_dir=tmp_path)
+    assert json.loads((tmp_path / "metrics.json").read_text()) == metrics
+    assert (tmp_path / "executed" / "02_conv_autoencoder.ipynb").exists()
+    assert metrics["01_data"]["train_images"] == 4000
+    conv, denoise = metrics["02_conv_autoencoder"], metrics["03_denoising_autoencoder"]
+    assert conv["epochs"] == 4 and conv["final_val_loss"] < 0.6, "the loss fell from ln 2 ≈ 0.69"
+    assert conv["psnr"] > 9.0
+    assert 8.5 < denoise["noisy_psnr"] < 10.5, "noise factor 0.5 gives about 9.4 dB"
+    assert denoise["psnr"] > denoise["noisy_psnr"] + 1.5, "the denoiser beats its input"
+    assert all(values["seconds"] > 0 for values in metrics.values())
+
+
+def test_a_failing_notebook_stops_the_run(tmp_path):
+    from papermill.exceptions import PapermillExecutionError
+
+    broken = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("epochs = 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("raise RuntimeError('cell two is broken')"),
+    ])
+    broken.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "99_broken.ipynb"
+    nbformat.write(broken, path)
+    with pytest.raises(PapermillExecutionError, match="cell two is broken"):
+        run_notebooks([path], parameters={"epochs": 1}, out_dir=tmp_path / "out")
