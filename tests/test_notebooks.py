@@ -63,7 +63,10 @@ def test_committed_with_outputs_and_no_errors(path):
     code = [c for c in read(path).cells if c.cell_type == "code"]
     assert all(c.get("execution_count") for c in code), "every code cell was executed"
     assert not [o for c in code for o in c.outputs if o.output_type == "error"]
-    assert any(o.output_type == "display_data" for c in code for o in c.outputs), "figures kept"
+    figures = [o for c in code for o in c.outputs if "image/png" in o.get("data", {})]
+    assert figures, "figures are kept as PNG images"
+    assert not [o for c in code for o in c.outputs
+                if o.get("data", {}).get("text/plain", "").startswith("<Figure")], "a figure did not render"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
