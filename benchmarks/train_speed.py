@@ -41,8 +41,18 @@ def epoch_seconds(filters, noise_factor, dataset, *, epochs, batch_size) -> list
     model = compile_autoencoder(build_conv_autoencoder(filters))
     batches = noisy_batches(dataset.x_train, noise_factor, batch_size=batch_size, seed=0)
     timer = EpochTimer()
-    model.fit(batches, epochs=epochs + 1, verbose=0, callbacks=[timer])
+    model.fit(batches, epochs=epochs + 1, verbose=0, shuffle=False, callbacks=[timer])
     return timer.seconds[1:]  # the first epoch traces the graph: warm-up
+
+
+def processor_name() -> str:
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def main() -> None:
@@ -53,7 +63,7 @@ def main() -> None:
 
     dataset = load_dataset(source="embedded")
     n = len(dataset.x_train)
-    print(f"\nmachine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+    print(f"\nmachine: {processor_name()}, {os.cpu_count()} cores, "
           f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
           f"threads intra/inter {tf.config.threading.get_intra_op_parallelism_threads()}/"
           f"{tf.config.threading.get_inter_op_parallelism_threads()} (0 = all cores)")
