@@ -66,3 +66,41 @@ def say(message: tuple[str, str], lang: str) -> None:
 def _text(layer: tuple[str, tuple, int]) -> str:
     kind, shape, params = layer
     return f"{kind} → {'×'.join(map(str, shape))}, {params:,} params"
+
+
+def check_value(answer, expected: float, *, tolerance: float = 0.0, lang: str = "both",
+                hint: tuple[str, str] | None = None) -> bool:
+    """Compare a numeric answer with the value the course computes itself."""
+    if answer is None:
+        say(("还没有答案：把 None 换成你算出的数。", "No answer yet: replace None with your number."), lang)
+        return False
+    if abs(float(answer) - float(expected)) <= tolerance:
+        say((f"正确：{expected:.4g}。", f"Correct: {expected:.4g}."), lang)
+        return True
+    message = (f"还不对：你的答案是 {float(answer):.4g}。", f"Not yet: your answer is {float(answer):.4g}.")
+    if hint:
+        message = (message[0] + hint[0], message[1] + " " + hint[1])
+    say(message, lang)
+    return False
+
+
+def check_parameter_count(guess, filters, *, lang: str = "both") -> bool:
+    """Check a predicted parameter count against the builder's model for ``filters``."""
+    from course_utils.models import build_conv_autoencoder
+
+    actual = build_conv_autoencoder(tuple(filters)).count_params()
+    return check_value(guess, actual, lang=lang, hint=(
+        "每个卷积层有 3×3×输入深度×输出深度 个权重，再加上每个输出通道一个偏置。",
+        "Each convolution has 3×3×in×out weights plus one bias per output channel."))
+
+
+def check_choice(answer, correct: set, *, lang: str = "both") -> bool:
+    """Compare a chosen set (or single choice) with the correct one."""
+    chosen = set(answer) if isinstance(answer, (set, list, tuple)) else {answer}
+    if chosen == set(correct):
+        say(("正确！", "Correct!"), lang)
+        return True
+    missing, extra = set(correct) - chosen, chosen - set(correct)
+    say((f"还不对：漏选了 {len(missing)} 个，多选了 {len(extra)} 个。",
+         f"Not yet: {len(missing)} missing, {len(extra)} that should not be there."), lang)
+    return False

@@ -73,6 +73,24 @@ def image_scores(images_true: np.ndarray, images_test: np.ndarray) -> dict[str, 
     }
 
 
+def checkerboard_score(images: np.ndarray) -> float:
+    """Share of the images' spectral energy at the stride-2 frequency, in percent.
+
+    A period-2 pattern (a checkerboard, or stripes) puts its energy in the
+    middle row and column of the 2-D Fourier spectrum (frequency 1/2 per
+    pixel). Smooth images have little there. The mean of each image is removed
+    first, so the score ignores overall brightness.
+    """
+    images = np.asarray(images, dtype=np.float64)
+    if images.ndim != 4 or images.shape[1] % 2 or images.shape[2] % 2:
+        raise ValueError(f"Expected images (N, H, W, C) with even H and W; got {images.shape}.")
+    centred = images - images.mean(axis=(1, 2), keepdims=True)
+    power = np.abs(np.fft.fft2(centred, axes=(1, 2))) ** 2
+    half_h, half_w = images.shape[1] // 2, images.shape[2] // 2
+    at_stride = power[:, half_h, :].sum() + power[:, :, half_w].sum() - power[:, half_h, half_w].sum()
+    return float(100 * at_stride / power.sum())
+
+
 def _check_pair(images_true, images_test) -> tuple[np.ndarray, np.ndarray]:
     images_true = np.asarray(images_true, dtype=np.float32)
     images_test = np.asarray(images_test, dtype=np.float32)

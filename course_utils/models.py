@@ -21,7 +21,7 @@ import numpy as np
 from keras import layers
 
 IMAGE_SHAPE = (28, 28, 1)
-UPSAMPLING_MODES = ("nearest", "transpose")
+UPSAMPLING_MODES = ("nearest", "bilinear", "transpose")
 DECODER_SIZES = (7, 14, 28)
 
 
@@ -29,6 +29,7 @@ def build_conv_autoencoder(
     filters: Sequence[int] = (16, 8, 8),
     *,
     upsampling: str = "nearest",
+    transpose_kernel: int = 3,
     seed: int = 0,
 ) -> keras.Model:
     """Build the convolutional autoencoder of the original lesson.
@@ -38,10 +39,14 @@ def build_conv_autoencoder(
     filters : three ints
         Depths of the encoder's convolutions; the decoder mirrors them.
         (16, 8, 8) is the first model, (32, 32, 16) the denoising model.
-    upsampling : {"nearest", "transpose"}
+    upsampling : {"nearest", "bilinear", "transpose"}
         "nearest": nearest-neighbour resize followed by a 3×3 convolution.
+        "bilinear": the same with bilinear interpolation.
         "transpose": a stride-2 transposed convolution instead, which leaves
-        checkerboard artifacts.
+        checkerboard artifacts when its kernel size is odd.
+    transpose_kernel : int
+        Kernel size of the transposed convolutions (3 in the lesson; 4 is
+        divisible by the stride and avoids uneven overlap).
     seed : int
         Seeds the initial weights, so the same seed builds the same model.
 
@@ -59,9 +64,14 @@ def build_conv_autoencoder(
         )
     initializers = _seeded_initializers(seed)
     encoder = build_encoder(filters, initializers)
-    decoder = build_decoder(filters, upsampling, initializers, encoder.output_shape[1:])
+    if isinstance(transpose_kernel, bool) or not isinstance(transpose_kernel, int) or transpose_kernel < 1:
+        raise ValueError(f"transpose_kernel must be a positive int; got {transpose_kernel!r}.")
+    decoder = build_decoder(filters, upsampling, initializers, encoder.output_shape[1:],
+                            transpose_kernel=transpose_kernel)
     images = keras.Input(IMAGE_SHAPE, name="images")
     name = f"conv_autoencoder_{'_'.join(map(str, filters))}_{upsampling}"
+    if upsampling == "transpose":
+        name += f"{transpose_kernel}"
     return keras.Model(images, decoder(encoder(images)), name=name)
 
 
@@ -76,18 +86,18 @@ def build_encoder(filters: Sequence[int], initializers) -> keras.Model:
     return keras.Model(images, x, name="encoder")
 
 
-def build_decoder(filters, upsampling, initializers, code_shape) -> keras.Model:
+def build_decoder(filters, upsampling, initializers, code_shape, *, transpose_kernel=3) -> keras.Model:
     """Upsample 4 → 7 → 14 → 28 with mirrored depths, then one 3×3 conv to logits."""
     code = keras.Input(code_shape, name="code")
     x = code
     for depth, size, step in zip(filters[::-1], DECODER_SIZES, range(4, 7)):
-        if upsampling == "nearest":
-            x = layers.Resizing(size, size, interpolation="nearest",
+        if upsampling in ("nearest", "bilinear"):
+            x = layers.Resizing(size, size, interpolation=upsampling,
                                 name=f"resize{step}")(x)
             x = layers.Conv2D(depth, 3, padding="same", activation="relu",
                               kernel_initializer=next(initializers), name=f"conv{step}")(x)
         else:
-            x = layers.Conv2DTranspose(depth, 3, strides=2, padding="same",
+            x = layers.Conv2DTranspose(depth, transpose_kernel, strides=2, padding="same",
                                        activation="relu", name=f"deconv{step}",
                                        kernel_initializer=next(initializers))(x)
             if x.shape[1] != size:  # 4 → 8 must become 7
@@ -95,6 +105,19 @@ def build_decoder(filters, upsampling, initializers, code_shape) -> keras.Model:
     logits = layers.Conv2D(1, 3, padding="same", kernel_initializer=next(initializers),
                            name="logits")(x)
     return keras.Model(code, logits, name="decoder")
+
+
+def transposed_overlap(kernel_size: int, stride: int, *, inputs: int = 8) -> np.ndarray:
+    """How many kernel taps land on each output pixel of a 1-D transposed convolution.
+
+    Input ``i`` stamps the kernel onto outputs ``i·stride … i·stride + kernel_size − 1``.
+    Uneven counts (kernel 3, stride 2 gives 2, 1, 2, 1, …) are what become
+    checkerboard artifacts in 2-D, where the counts multiply.
+    """
+    counts = np.zeros(inputs * stride + kernel_size - stride, dtype=int)
+    for start in range(0, inputs * stride, stride):
+        counts[start:start + kernel_size] += 1
+    return counts
 
 
 def reconstruct(model: keras.Model, images: np.ndarray, *, batch_size: int = 200) -> np.ndarray:

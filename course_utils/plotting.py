@@ -161,3 +161,41 @@ def plot_architecture(model, *, lang: str = "both") -> Figure:
         ax.set_ylim(-1.8, 2.0)
         ax.axis("off")
     return figure
+
+
+def plot_report_card(card: dict[str, dict], *, lang: str = "both") -> Figure:
+    """Bar charts of mean PSNR and SSIM per method, from :func:`baselines.report_card`."""
+    names = list(card)
+    with matplotlib.rc_context(_font_settings()):
+        figure = Figure(figsize=(9, 3.4), layout="constrained")
+        for ax, key, label in zip(figure.subplots(1, 2), ("psnr", "ssim"),
+                                  (("峰值信噪比 PSNR (dB)", "PSNR (dB)"), ("结构相似性 SSIM", "SSIM"))):
+            values = [card[name][key] for name in names]
+            bars = ax.bar(range(len(names)), values, color=plt_colours(len(names)))
+            ax.bar_label(bars, fmt="%.2f", fontsize=8)
+            ax.set_xticks(range(len(names)), names, rotation=25, ha="right")
+            ax.set_ylabel(localize(label, lang))
+            ax.margins(y=0.15)
+    return figure
+
+
+def plot_noise_sweep(factors, sweep: dict[str, list[float]], *, trained_at: float | None = None,
+                     lang: str = "both") -> Figure:
+    """Mean PSNR against noise factor for each method, from :func:`baselines.noise_sweep`."""
+    with matplotlib.rc_context(_font_settings()):
+        figure = Figure(figsize=(6.4, 4), layout="constrained")
+        ax = figure.subplots()
+        for (name, values), colour in zip(sweep.items(), plt_colours(len(sweep))):
+            ax.plot(factors, values, marker="o", label=name, color=colour)
+        if trained_at is not None:
+            ax.axvline(trained_at, color="grey", linestyle=":",
+                       label=localize((f"自编码器训练时的噪声 {trained_at}", f"trained at {trained_at}"), lang))
+        ax.set_xlabel(localize(("噪声因子", "noise factor"), lang))
+        ax.set_ylabel(localize(("峰值信噪比 PSNR (dB)", "PSNR (dB)"), lang))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    return figure
+
+
+def plt_colours(n: int) -> list:
+    return [matplotlib.colormaps["tab10"](i) for i in range(n)]

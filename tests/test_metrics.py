@@ -74,3 +74,20 @@ def test_image_scores_of_the_noisy_input(pair):
 def test_shape_mismatch():
     with pytest.raises(ValueError, match="Input images must have the same dimensions"):
         psnr(np.zeros((2, 28, 28, 1)), np.zeros((3, 28, 28, 1)))
+
+
+def test_checkerboard_score_separates_patterns_from_smooth_images():
+    from course_utils.metrics import checkerboard_score
+
+    rows, cols = np.indices((28, 28))
+    checkerboard = ((rows + cols) % 2).astype(np.float32)[None, ..., None]
+    stripes = (cols % 2).astype(np.float32)[None, ..., None]
+    smooth = np.exp(-((rows - 14) ** 2 + (cols - 14) ** 2) / 40.0)[None, ..., None]
+    assert checkerboard_score(checkerboard) == pytest.approx(100.0)
+    assert checkerboard_score(stripes) == pytest.approx(100.0)
+    assert checkerboard_score(smooth) < 0.01
+    noise = np.random.default_rng(0).random((20, 28, 28, 1))
+    # White noise spreads evenly: the middle row and column hold 55 of 784 frequencies.
+    assert checkerboard_score(noise) == pytest.approx(100 * 55 / 784, rel=0.15)
+    with pytest.raises(ValueError, match="even H and W"):
+        checkerboard_score(np.zeros((1, 7, 7, 1)))

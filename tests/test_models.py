@@ -91,7 +91,7 @@ def test_bad_filters(filters):
 
 def test_bad_upsampling():
     with pytest.raises(ValueError, match="upsampling must be one of"):
-        build_conv_autoencoder(upsampling="bilinear")
+        build_conv_autoencoder(upsampling="bicubic")
 
 
 def test_missing_channel_axis_gets_a_hint():
@@ -104,3 +104,25 @@ def test_wrong_size_and_dtype():
         check_images(np.zeros((2, 32, 32, 1), np.float32))
     with pytest.raises(ValueError, match="dtype uint8; expected floats"):
         check_images(np.zeros((2, 28, 28, 1), np.uint8))
+
+
+def test_bilinear_resize_keeps_the_parameter_count():
+    model = build_conv_autoencoder(upsampling="bilinear")
+    assert model.count_params() == 4385
+    assert model.get_layer("decoder").get_layer("resize4").interpolation == "bilinear"
+
+
+def test_transpose_kernel_4():
+    model = build_conv_autoencoder(upsampling="transpose", transpose_kernel=4)
+    # Encoder 1,904; decoder 4·4·8·8+8 twice, 4·4·8·16+16, and the 3×3 logits conv 145.
+    assert model.count_params() == 1904 + 2 * (4 * 4 * 8 * 8 + 8) + (4 * 4 * 8 * 16 + 16) + 145
+    assert layer_shapes(model)[6:8] == [("deconv4", (8, 8, 8)), ("crop4", (7, 7, 8))]
+
+
+def test_transposed_overlap_counts():
+    from course_utils.models import transposed_overlap
+
+    # Kernel 3, stride 2: taps t = 0..2 land on output 2i + t, so even outputs get two, odd one.
+    assert transposed_overlap(3, 2, inputs=6).tolist() == [1, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 1]
+    assert set(transposed_overlap(4, 2, inputs=6)[2:-2].tolist()) == {2}
+    assert set(transposed_overlap(6, 3, inputs=6)[3:-3].tolist()) == {2}

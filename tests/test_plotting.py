@@ -75,3 +75,16 @@ def test_falls_back_to_english_without_a_cjk_font(monkeypatch, capsys):
 def test_row_label_count_must_match():
     with pytest.raises(ValueError, match="2 rows of images but 1 labels"):
         plot_image_rows(ROWS, LABELS[:1])
+
+
+def test_report_card_and_noise_sweep_render():
+    from course_utils.plotting import plot_noise_sweep, plot_report_card
+
+    card = {"noisy input": {"psnr": 9.4, "ssim": 0.41}, "median 3×3": {"psnr": 14.2, "ssim": 0.55}}
+    figure = plot_report_card(card, lang="en")
+    heights = [patch.get_height() for patch in figure.axes[0].patches]
+    assert heights == [9.4, 14.2]
+    render(figure)
+    sweep = plot_noise_sweep([0.1, 0.5], {"noisy input": [20.0, 9.4]}, trained_at=0.5, lang="zh")
+    assert sweep.axes[0].get_lines()[0].get_ydata().tolist() == [20.0, 9.4]
+    render(sweep)

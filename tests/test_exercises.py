@@ -1,0 +1,47 @@
+"""course_utils.exercises: the checks give the right verdict in the student's language."""
+
+import keras
+import pytest
+from keras import layers
+
+from course_utils.exercises import check_architecture, check_choice, check_parameter_count, check_value
+from course_utils.models import build_conv_autoencoder
+
+
+def student_model(last_depth=16):
+    images = keras.Input((28, 28, 1))
+    x = images
+    for depth in (16, 8, 8):
+        x = layers.Conv2D(depth, 3, padding="same", activation="relu")(x)
+        x = layers.MaxPooling2D(2, padding="same")(x)
+    for depth, size in zip((8, 8, last_depth), (7, 14, 28)):
+        x = layers.UpSampling2D(2)(x) if size != 7 else layers.Resizing(7, 7, interpolation="nearest")(x)
+        x = layers.Conv2D(depth, 3, padding="same", activation="relu")(x)
+    return keras.Model(images, layers.Conv2D(1, 3, padding="same")(x))
+
+
+def test_matching_model_passes_even_with_upsampling2d(capsys):
+    assert check_architecture(student_model(), build_conv_autoencoder(), lang="en")
+    assert "All 13 layers match the reference (4,385 parameters)." in capsys.readouterr().out
+
+
+def test_the_differing_layer_is_named_in_chinese(capsys):
+    assert not check_architecture(student_model(last_depth=8), build_conv_autoencoder(), lang="zh")
+    out = capsys.readouterr().out
+    assert out.startswith("第 12 层不同") and "Conv2D → 28×28×8" in out and "Layer" not in out
+
+
+def test_parameter_count_check(capsys):
+    assert check_parameter_count(4385, (16, 8, 8), lang="en")
+    assert not check_parameter_count(4000, (16, 8, 8), lang="en")
+    assert "Not yet" in capsys.readouterr().out
+
+
+def test_value_and_choice_checks(capsys):
+    assert not check_value(None, 3.0, lang="en")
+    assert check_value(3.04, 3.0, tolerance=0.05, lang="en")
+    assert check_choice([2, 4], {2, 4}, lang="both")
+    assert not check_choice(3, {2, 4}, lang="en")
+    assert "2 missing, 1 that should not be there" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="lang must be one of"):
+        check_value(1, 1, lang="fr")
