@@ -97,6 +97,9 @@ def check_parameter_count(guess, filters, *, lang: str = "both") -> bool:
 def check_choice(answer, correct: set, *, lang: str = "both") -> bool:
     """Compare a chosen set (or single choice) with the correct one."""
     chosen = set(answer) if isinstance(answer, (set, list, tuple)) else {answer}
+    if not chosen or chosen == {None}:
+        say(("还没有答案：填入你的选择。", "No answer yet: fill in your choice."), lang)
+        return False
     if chosen == set(correct):
         say(("正确！", "Correct!"), lang)
         return True
@@ -104,3 +107,40 @@ def check_choice(answer, correct: set, *, lang: str = "both") -> bool:
     say((f"还不对：漏选了 {len(missing)} 个，多选了 {len(extra)} 个。",
          f"Not yet: {len(missing)} missing, {len(extra)} that should not be there."), lang)
     return False
+
+
+def check_digit_count(answer, dataset, digit: int, *, lang: str = "both") -> bool:
+    """Exercise (notebook 01): how many training images show ``digit``?"""
+    import numpy as np
+
+    return check_value(answer, int(np.sum(dataset.y_train == digit)), lang=lang,
+                       hint=("试试 np.sum(dataset.y_train == 数字)。", "Try np.sum(dataset.y_train == digit)."))
+
+
+def check_noisy_psnr(answer, dataset, noise_factor: float, *, seed: int, lang: str = "both") -> bool:
+    """Exercise (notebook 01): mean PSNR of the test images with seeded noise."""
+    from course_utils.metrics import psnr
+    from course_utils.noise import add_noise
+
+    expected = float(psnr(dataset.x_test, add_noise(dataset.x_test, noise_factor, seed=seed)).mean())
+    return check_value(answer, expected, tolerance=0.01, lang=lang, hint=(
+        "用 cu.add_noise(dataset.x_test, 因子, seed=seed) 加噪，再求 cu.psnr(...).mean()。",
+        "Add noise with cu.add_noise(dataset.x_test, factor, seed=seed), then take cu.psnr(...).mean()."))
+
+
+def check_code_share(answer, filters, *, lang: str = "both") -> bool:
+    """Exercise (notebook 02): the code's size as a share of the 784 input pixels."""
+    from course_utils.models import build_conv_autoencoder
+
+    code_shape = build_conv_autoencoder(tuple(filters)).get_layer("encoder").output.shape[1:]
+    expected = float(code_shape[0] * code_shape[1] * code_shape[2] / 784)
+    return check_value(answer, expected, tolerance=0.005, lang=lang, hint=(
+        "编码的形状是 4×4×最后一层的深度。", "The code's shape is 4×4×(the last depth)."))
+
+
+def check_best_method(answer: str, sweep: dict[str, list[float]], factors, factor: float,
+                      *, lang: str = "both") -> bool:
+    """Exercise (notebook 03): which method has the highest PSNR at ``factor``?"""
+    column = list(factors).index(factor)
+    best = max(sweep, key=lambda name: sweep[name][column])
+    return check_choice(answer, {best}, lang=lang)

@@ -63,6 +63,15 @@ def localize(label: Label, lang: str) -> str:
     return {"zh": chinese, "en": english, "both": f"{chinese} / {english}"}[lang]
 
 
+def use_cjk_font() -> None:
+    """Let figures drawn with plain matplotlib in this session show Chinese too.
+
+    Call it once in a notebook's setup cell. Without a CJK font installed it
+    changes nothing that matters: labels then fall back to English.
+    """
+    matplotlib.rcParams.update(_font_settings())
+
+
 def _font_settings() -> dict:
     cjk = find_cjk_font()
     families = ["DejaVu Sans"] + ([cjk] if cjk else [])

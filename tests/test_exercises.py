@@ -45,3 +45,26 @@ def test_value_and_choice_checks(capsys):
     assert "2 missing, 1 that should not be there" in capsys.readouterr().out
     with pytest.raises(ValueError, match="lang must be one of"):
         check_value(1, 1, lang="fr")
+
+
+def test_dataset_exercise_checks(embedded, capsys):
+    import numpy as np
+
+    from course_utils import add_noise, psnr
+    from course_utils.exercises import check_code_share, check_digit_count, check_noisy_psnr
+
+    assert check_digit_count(400, embedded, 7, lang="en")  # 400 per digit in the embedded split
+    assert not check_digit_count(500, embedded, 7, lang="en")
+    value = float(psnr(embedded.x_test, add_noise(embedded.x_test, 0.3, seed=0)).mean())
+    assert check_noisy_psnr(value, embedded, 0.3, seed=0, lang="en")
+    assert not check_noisy_psnr(value + 1, embedded, 0.3, seed=0, lang="en")
+    assert check_code_share(0.1633, (16, 8, 8), lang="en") and check_code_share(256 / 784, (32, 32, 16), lang="en")
+    assert np.isfinite(value)
+
+
+def test_best_method_check(capsys):
+    from course_utils.exercises import check_best_method
+
+    sweep = {"noisy input": [20.0, 9.0], "median": [19.0, 14.0], "autoencoder": [18.0, 15.0]}
+    assert check_best_method("noisy input", sweep, [0.1, 0.5], 0.1, lang="en")
+    assert not check_best_method("median", sweep, [0.1, 0.5], 0.5, lang="en")

@@ -24,8 +24,8 @@ def tags(cell):
     return set(cell.metadata.get("tags", []))
 
 
-def test_the_three_course_notebooks_are_there():
-    assert [p.name[:3] for p in NOTEBOOKS][:3] == ["01_", "02_", "03_"]
+def test_the_course_notebooks_are_there():
+    assert [p.name[:3] for p in NOTEBOOKS] == ["01_", "02_", "03_", "04_"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -89,6 +89,25 @@ def test_headless_run_records_sane_metrics(tmp_path, monkeypatch):
     assert 8.5 < denoise["noisy_psnr"] < 10.5, "noise factor 0.5 gives about 9.4 dB"
     assert denoise["psnr"] > denoise["noisy_psnr"] + 1.5, "the denoiser beats its input"
     assert all(values["seconds"] > 0 for values in metrics.values())
+    card = denoise["report_card"]
+    assert card["autoencoder"]["psnr"] > card["noisy input"]["psnr"] + 1.5
+    assert all(card[name]["psnr"] > card["noisy input"]["psnr"] for name in card)
+    sweep = denoise["noise_sweep"]["psnr"]["noisy input"]
+    assert sweep == sorted(sweep, reverse=True), "more noise, lower PSNR"
+    checkerboard = metrics["04_upsampling_vs_transposed"]["checkerboard"]
+    assert checkerboard["transpose 3×3"] > 10 * checkerboard["resize + conv"]
+    assert checkerboard["transpose 3×3"] > checkerboard["transpose 4×4"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_exercises_come_with_hidden_solutions(path):
+    cells = read(path).cells
+    exercises = [i for i, c in enumerate(cells) if "exercise" in tags(c)]
+    assert exercises, "every notebook has exercises"
+    for index in exercises:
+        solution = cells[index + 1]
+        assert "solution" in tags(solution) and solution.metadata["jupyter"]["source_hidden"]
+        assert "assert check_" in solution.source, "the solution passes its own check"
 
 
 def test_a_failing_notebook_stops_the_run(tmp_path):

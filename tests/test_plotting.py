@@ -88,3 +88,16 @@ def test_report_card_and_noise_sweep_render():
     sweep = plot_noise_sweep([0.1, 0.5], {"noisy input": [20.0, 9.4]}, trained_at=0.5, lang="zh")
     assert sweep.axes[0].get_lines()[0].get_ydata().tolist() == [20.0, 9.4]
     render(sweep)
+
+
+def test_use_cjk_font_makes_plain_figures_render_chinese(monkeypatch):
+    import matplotlib
+
+    monkeypatch.setattr(matplotlib, "rcParams", matplotlib.rcParams.copy())
+    plotting.use_cjk_font()
+    assert plotting.find_cjk_font() in matplotlib.rcParams["font.family"]
+    figure = Figure()
+    figure.subplots().set_title("原图")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        render(figure)
