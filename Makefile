@@ -50,8 +50,10 @@ lab: setup
 assets: setup
 	$(BIN)/python assets/make_figures.py
 
+# Column (c) needs PyTorch: .venv/bin/pip install torch==2.13.0 (CPU build; see README).
 benchmark: setup
-	COURSE_DATA_SOURCE=embedded $(BIN)/python benchmarks/train_speed.py
+	$(BIN)/python benchmarks/train_speed.py --experiments
+	$(BIN)/python benchmarks/time_to_quality.py
 
 clean:
 	rm -rf build .pytest_cache
