@@ -417,14 +417,13 @@ def _download(spec: DatasetSpec) -> tuple[Arrays, str]:
             failures.append(f"{origin}: {error}")
     hint = (
         "Check the COURSE_DATA_MIRROR address, or unset it to fall back on the "
-        "embedded subset. "
+        "embedded subset. Or "
         if mirror
         else "Set COURSE_DATA_MIRROR to a reachable mirror, or "
     )
+    how_to_get = spec.how_to_get[0].lower() + spec.how_to_get[1:]
     raise DownloadError(
-        f"Could not download {spec.title} ("
-        + "; ".join(failures)
-        + f"). {hint}{spec.how_to_get}"
+        f"Could not download {spec.title} (" + "; ".join(failures) + f"). {hint}{how_to_get}"
     )
 
 
