@@ -275,8 +275,8 @@ def _resolve(
     spec: DatasetSpec, source: str, data_dir: str | os.PathLike | None, seed: int
 ) -> tuple[Arrays, str]:
     if source in ("auto", "local"):
-        folders = [Path(data_dir)] if data_dir else []
-        for folder in folders:
+        if data_dir:
+            folder = Path(data_dir)
             if not folder.is_dir():
                 raise ValueError(
                     f"Data folder {folder} does not exist. Check data_dir or "

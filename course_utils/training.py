@@ -89,9 +89,6 @@ class EpochLog(keras.callbacks.Callback):
         self.epochs = epochs
         self.width = len(str(epochs))
 
-    def on_train_begin(self, logs=None):
-        self.train_start = time.perf_counter()
-
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch_start = time.perf_counter()
 

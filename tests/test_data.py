@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import gzip
 import http.server
 import os
 import threading
@@ -29,7 +28,6 @@ def mirror(tmp_path):
     thread.start()
     server.root = root
     server.url = f"http://127.0.0.1:{server.server_port}/"
-    server.requests = []
     yield server
     server.shutdown()
     server.server_close()

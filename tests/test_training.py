@@ -1,7 +1,6 @@
 """course_utils.training: a one-epoch smoke run where the loss goes down, seeding, logs."""
 
 import keras
-import numpy as np
 import pytest
 
 from course_utils.data import Dataset
@@ -11,12 +10,8 @@ from course_utils.training import train_autoencoder
 
 
 @pytest.fixture(scope="module")
-def small(embedded_module):
-    return embedded_module
-
-
-@pytest.fixture(scope="module")
-def embedded_module():
+def small():
+    """400 training and 200 test images of the embedded subset."""
     from course_utils.data import load_dataset
 
     full = load_dataset(source="embedded", train_limit=400)
