@@ -53,6 +53,16 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--train-limit", type=int, help="training images (default: each notebook's)")
     run.add_argument("--out", default="build", help="output folder (default: build)")
     run.set_defaults(handler=_run_notebooks)
+
+    slides = commands.add_parser("slides", help="execute the notebooks in one language and render "
+                                 "them as offline reveal.js slides in build/slides/<lang>/")
+    slides.add_argument("names", nargs="*", help="notebook name prefixes, e.g. 02 (default: all)")
+    slides.add_argument("--lang", choices=["zh", "en", "both"], default="both",
+                        help="deck language; both renders one deck per language (default)")
+    slides.add_argument("--epochs", type=int, help="epochs per training run (default: each notebook's)")
+    slides.add_argument("--train-limit", type=int, help="training images (default: each notebook's)")
+    slides.add_argument("--out", default="build/slides", help="output folder (default: build/slides)")
+    slides.set_defaults(handler=_make_slides)
     return parser
 
 
@@ -75,16 +85,40 @@ def _run_notebooks(args) -> int:
 
     from course_utils.notebooks import course_notebooks, run_notebooks
 
-    parameters = {"epochs": args.epochs}
-    if args.train_limit is not None:
-        parameters["train_limit"] = args.train_limit
+    parameters = _given(epochs=args.epochs, train_limit=args.train_limit)
     try:
         run_notebooks(course_notebooks(args.names), parameters=parameters, out_dir=args.out)
     except PapermillExecutionError as error:
-        print(f"error: cell {error.exec_count} failed with {error.ename}: {error.evalue}\n"
-              + "".join(error.traceback[-3:]))
-        return 1
+        return _report_failed_cell(error)
     return 0
+
+
+def _make_slides(args) -> int:
+    from papermill.exceptions import PapermillExecutionError
+
+    from course_utils.notebooks import course_notebooks
+    from course_utils.slides import DECK_LANGUAGES, make_slides
+
+    langs = DECK_LANGUAGES if args.lang == "both" else (args.lang,)
+    parameters = _given(epochs=args.epochs, train_limit=args.train_limit)
+    try:
+        decks = make_slides(course_notebooks(args.names), langs, parameters=parameters,
+                            out_dir=args.out, executed_dir=f"{args.out}-executed")
+    except PapermillExecutionError as error:
+        return _report_failed_cell(error)
+    print("\n".join(["Slides (open in a browser; press S for speaker notes):",
+                     *(f"  {deck}" for deck in decks)]))
+    return 0
+
+
+def _given(**values) -> dict:
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _report_failed_cell(error) -> int:
+    print(f"error: cell {error.exec_count} failed with {error.ename}: {error.evalue}\n"
+          + "".join(error.traceback[-3:]))
+    return 1
 
 
 def _train(args) -> int:

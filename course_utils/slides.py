@@ -75,7 +75,10 @@ def slides_exporter(lang: str):
     check_deck_language(lang)
     config = Config()
     config.TagRemovePreprocessor.enabled = True
-    config.TagRemovePreprocessor.remove_cell_tags = {f"lang-{OTHER_LANGUAGE[lang]}"}
+    config.TagRemovePreprocessor.remove_cell_tags = {
+        f"lang-{OTHER_LANGUAGE[lang]}",
+        "injected-parameters",  # what papermill adds after the parameters cell
+    }
     config.TagRemovePreprocessor.remove_input_tags = {"slides-hide-input"}
     config.TagRemovePreprocessor.remove_all_outputs_tags = {"slides-hide-output"}
     for name, url in ASSET_URLS.items():
@@ -100,6 +103,7 @@ def render_deck(
     """
     import nbformat
 
+    check_deck_language(lang)
     nb = nbformat.read(str(notebook), as_version=4)
     nb.metadata["title"] = deck_title(nb, lang)
     attach_markdown_images(nb, images_dir)

@@ -7,6 +7,7 @@ import dataclasses
 import gzip
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -107,3 +108,48 @@ def use_tiny_spec(monkeypatch, tiny_mnist):
 def embedded():
     """The embedded 4,000 / 1,000 MNIST subset, loaded once."""
     return data.load_dataset(source="embedded")
+
+
+# Flags for a root, offline, headless Chromium: without the networking flags it
+# keeps trying to reach Google's update and sync hosts.
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    """Debian's Chromium, or a skip with the reason; a failure where it is required."""
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        reason = ("Chromium is not installed, so the browser checks cannot run. Install it with "
+                  "`sudo apt-get install chromium` (make setup does this when run as root).")
+        if os.environ.get("COURSE_REQUIRE_BROWSER"):
+            pytest.fail(reason + " COURSE_REQUIRE_BROWSER is set, so this is an error.")
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium driven by Playwright, one per test module."""
+    path = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclasses.dataclass
+class PageProblems:
+    """What a page reported while a test used it: failed requests, console errors."""
+
+    failed_requests: list[str] = dataclasses.field(default_factory=list)
+    console_errors: list[str] = dataclasses.field(default_factory=list)
+
+    def watch(self, page) -> None:
+        page.on("requestfailed", lambda r: self.failed_requests.append(f"{r.url} ({r.failure})"))
+        page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
+        page.on("pageerror", lambda e: self.console_errors.append(str(e)))

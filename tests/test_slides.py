@@ -1,0 +1,218 @@
+"""Instructor slides: slide metadata in the notebooks, one-language decks that load
+nothing from the network, and a walk through real decks in headless Chromium."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import PageProblems
+from course_utils import slides
+from course_utils.notebooks import course_notebooks
+
+NOTEBOOKS = course_notebooks()
+CJK = re.compile(r"[\u4e00-\u9fff]")
+SLIDE_TYPES = {"slide", "subslide", "fragment", "-", "skip", "notes"}
+SCREENSHOTS = slides.ROOT / "build" / "slides" / "screenshots"
+
+
+def read(path):
+    return nbformat.read(path, as_version=4)
+
+
+def tags(cell):
+    return set(cell.metadata.get("tags", []))
+
+
+def slide_type(cell):
+    return cell.metadata.get("slideshow", {}).get("slide_type")
+
+
+def headings(nb, lang):
+    """The heading lines of the ``lang`` cells that a deck shows."""
+    return [line.lstrip("#").strip()
+            for cell in nb.cells
+            if f"lang-{lang}" in tags(cell) and slide_type(cell) != "skip"
+            for line in cell.source.splitlines() if line.startswith("#")]
+
+
+# --- slide metadata -----------------------------------------------------------
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_cell_has_a_slide_type_and_pairs_agree(path):
+    cells = read(path).cells
+    assert all(slide_type(c) in SLIDE_TYPES for c in cells), \
+        [c.source[:40] for c in cells if slide_type(c) not in SLIDE_TYPES]
+    for zh, en in zip(cells, cells[1:]):
+        if "lang-zh" in tags(zh) and "lang-en" in tags(en):
+            assert slide_type(zh) == slide_type(en), zh.source[:40]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_decks_open_with_a_title_and_hide_the_plumbing(path):
+    cells = read(path).cells
+    assert [slide_type(c) for c in cells[:2]] == ["slide", "slide"]
+    assert cells[0].source.startswith("# ") and cells[1].source.startswith("# ")
+    for cell in cells:
+        if "parameters" in tags(cell) or cell.source.startswith("%matplotlib"):
+            assert slide_type(cell) == "skip", cell.source[:40]
+        if "solution" in tags(cell):
+            assert slide_type(cell) == "notes", cell.source[:40]
+        outputs = cell.get("outputs", [])
+        if any("val_loss" in o.get("text", "") for o in outputs):
+            assert "slides-hide-output" in tags(cell), "a training log would fill the slide"
+        if any("image/png" in o.get("data", {}) for o in outputs):
+            assert "slides-hide-input" in tags(cell), "plotting code is plumbing"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_mermaid_diagrams_as_the_template_leaves_mermaid_out(path):
+    assert all("```mermaid" not in cell.source for cell in read(path).cells)
+
+
+# --- rendering, no browser ------------------------------------------------------
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.urls, self.lang = [], None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "html":
+            self.lang = attrs.get("lang")
+        if tag in ("script", "img") and attrs.get("src"):
+            self.urls.append(attrs["src"])
+        if tag == "link" and attrs.get("href"):
+            self.urls.append(attrs["href"])
+
+
+@pytest.fixture(scope="module")
+def committed_decks(tmp_path_factory):
+    """The committed 02 notebook (it has a diagram and a formula) in both languages."""
+    out = tmp_path_factory.mktemp("committed_decks")
+    notebook = course_notebooks(["02"])[0]
+    return {lang: slides.render_deck(notebook, lang, out / lang / "02.slides.html")
+            for lang in slides.DECK_LANGUAGES}
+
+
+@pytest.mark.parametrize("lang", slides.DECK_LANGUAGES)
+def test_a_deck_loads_only_local_files(committed_decks, lang):
+    links = Links()
+    links.feed(committed_decks[lang].read_text(encoding="utf-8"))
+    assert links.lang == lang
+    assert len(links.urls) >= 6, links.urls
+    remote = [u for u in links.urls if not (u.startswith("../assets/") or u.startswith("data:"))]
+    assert remote == []
+    assert sum(u.startswith("data:image/png") for u in links.urls) >= 3  # diagram + plots
+
+
+@pytest.mark.parametrize("lang", slides.DECK_LANGUAGES)
+def test_a_deck_keeps_only_its_language(committed_decks, lang):
+    html = committed_decks[lang].read_text(encoding="utf-8")
+    nb = read(course_notebooks(["02"])[0])
+    other = slides.OTHER_LANGUAGE[lang]
+    assert all(h in html for h in headings(nb, lang))
+    assert [h for h in headings(nb, other) if h in html] == []
+
+
+def test_every_asset_a_deck_links_is_copied(tmp_path, committed_decks):
+    slides.copy_web_assets(tmp_path)
+    links = Links()
+    links.feed(committed_decks["zh"].read_text(encoding="utf-8"))
+    deck_dir = tmp_path / "zh"
+    local = [u.split("?")[0] for u in links.urls if u.startswith("../assets/")]
+    assert local and [u for u in local if not (deck_dir / u).resolve().is_file()] == []
+
+
+def test_missing_npm_packages_name_the_fix(tmp_path):
+    with pytest.raises(FileNotFoundError, match="npm ci"):
+        slides.copy_web_assets(tmp_path, node_modules=tmp_path / "node_modules")
+
+
+def test_a_deck_has_one_language(tmp_path):
+    with pytest.raises(ValueError, match="one language"):
+        slides.render_deck(NOTEBOOKS[0], "both", tmp_path / "deck.html")
+
+
+def test_a_missing_diagram_names_make_assets(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("![x](../assets/gone.png)")])
+    with pytest.raises(FileNotFoundError, match="make assets"):
+        slides.attach_markdown_images(nb, tmp_path)
+
+
+# --- real decks in headless Chromium ------------------------------------------
+
+@pytest.fixture(scope="module")
+def executed_decks(tmp_path_factory):
+    """Notebooks 01 and 02, executed in each language with a short run, as decks."""
+    out = tmp_path_factory.mktemp("decks")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COURSE_DATA_SOURCE", "embedded")
+        decks = slides.make_slides(course_notebooks(["01", "02"]),
+                                   parameters={"epochs": 1, "train_limit": 400},
+                                   out_dir=out / "slides", executed_dir=out / "executed")
+    return {(deck.parent.name, deck.name.split("_")[0]): deck for deck in decks}
+
+
+CURRENT_SLIDE = """() => {
+    const slide = document.querySelector('.slides section.present:not(.stack)');
+    return {
+        position: location.hash + ' ' + slide.querySelectorAll('.fragment.visible').length,
+        text: slide.innerText,
+        images: [...slide.querySelectorAll('img')].map(img => img.complete ? img.naturalWidth : -1),
+    };
+}"""
+
+
+def walk_through(page, shots_prefix: str) -> list[dict]:
+    """Press Space, as a presenter would, until the deck stops moving."""
+    visited = []
+    while len(visited) < 300:
+        slide = page.evaluate(CURRENT_SLIDE)
+        if visited and slide["position"] == visited[-1]["position"]:
+            return visited
+        visited.append(slide)
+        if len(visited) <= 2 or (slide["images"] and not any(v["images"] for v in visited[:-1])):
+            page.screenshot(path=f"{shots_prefix}_{len(visited):02d}.png")
+        page.keyboard.press("Space")
+    raise AssertionError("the deck never reached its last slide")
+
+
+@pytest.mark.parametrize("lang", slides.DECK_LANGUAGES)
+@pytest.mark.parametrize("number", ["01", "02"])
+def test_walking_through_a_deck_in_chromium(executed_decks, browser, lang, number):
+    deck = executed_decks[(lang, number)]
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    problems = PageProblems()
+    problems.watch(page)
+    # file://, as from a USB stick; no transitions, so screenshots are not mid-slide
+    page.goto(deck.as_uri() + "?transition=none")
+    page.wait_for_selector(".reveal.ready")
+    nb = read(course_notebooks([number])[0])
+    title = page.locator(".slides section.present h1")
+    # the white theme sets headings in capitals, so compare case-insensitively
+    assert title.is_visible() and title.inner_text().strip().casefold() == headings(nb, lang)[0].casefold()
+    assert "train_limit = 400" not in page.locator(".slides").inner_text()  # papermill's cell
+    assert page.title().startswith(headings(nb, lang)[0])
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    visited = walk_through(page, str(SCREENSHOTS / f"{lang}_{number}"))
+
+    text = "\n".join(slide["text"] for slide in visited)
+    lines = {line.strip().casefold() for line in text.splitlines()}
+    assert len(visited) >= 8
+    assert [h for h in headings(nb, lang) if h.casefold() not in lines] == []
+    assert [h for h in headings(nb, slides.OTHER_LANGUAGE[lang]) if h.casefold() in lines] == []
+    if lang == "en":
+        assert CJK.findall(text) == [], "Chinese text in the English deck"
+    images = [width for slide in visited for width in slide["images"]]
+    assert images and min(images) > 0, f"image widths {images}"
+    if number == "02":  # the PSNR formula, typeset by the local MathJax
+        page.wait_for_selector(".MathJax_CHTML", state="attached")
+    page.close()
+    assert problems.failed_requests == []
+    assert problems.console_errors == []
