@@ -8,8 +8,11 @@ KERNEL := course-autoencoders
 DATA_SOURCE ?= embedded
 EPOCHS ?= 5
 NOTEBOOKS := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
+NPM_STAMP := node_modules/.package-lock.json
+# make slides EPOCHS_FOR_SLIDES=2 for a quick draft; empty keeps each notebook's own.
+EPOCHS_FOR_SLIDES ?=
 
-.PHONY: run test setup notebooks assets lab benchmark clean
+.PHONY: run test setup web slides notebooks assets lab benchmark clean
 
 # Execute every notebook headless: build/executed/*.ipynb and build/metrics.json.
 run: setup
@@ -17,7 +20,7 @@ run: setup
 	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(BIN)/python -m course_utils notebooks --epochs $(EPOCHS)
 
 # Unit tests, plus nbval on the committed notebooks with papermill-injected small parameters.
-test: setup
+test: setup web
 	rm -rf build/nbval && mkdir -p build/nbval
 	for notebook in $(NOTEBOOKS); do \
 		$(BIN)/papermill --prepare-only --log-level WARNING -p epochs 1 \
@@ -32,7 +35,18 @@ notebooks: setup
 		--execute --inplace --ExecutePreprocessor.timeout=1800 \
 		--ExecutePreprocessor.kernel_name=python3 $(notdir $(NOTEBOOKS))
 
+# Instructor slides: build/slides/{zh,en}/*.slides.html, offline, with build/slides/assets/.
+slides: setup web
+	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(BIN)/python -m course_utils slides \
+		$(if $(EPOCHS_FOR_SLIDES),--epochs $(EPOCHS_FOR_SLIDES))
+
 setup: $(STAMP)
+
+# reveal.js, MathJax, require.js and jQuery for the slides, pinned in package-lock.json.
+web: $(NPM_STAMP)
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 
 $(STAMP): pyproject.toml requirements/constraints.txt scripts/install_system_packages.sh
 	PYTHON=$(PYTHON) scripts/install_system_packages.sh
@@ -44,8 +58,10 @@ $(STAMP): pyproject.toml requirements/constraints.txt scripts/install_system_pac
 		--display-name "Python (course autoencoders)" >/dev/null
 	touch $(STAMP)
 
+# JupyterLab for students, on this machine only (127.0.0.1), rooted at the project so
+# the notebooks' ../assets diagrams show. Kernel: "Python (course autoencoders)".
 lab: setup
-	$(BIN)/jupyter lab notebooks
+	$(BIN)/jupyter lab --ip=127.0.0.1 notebooks/01_data.ipynb
 
 assets: setup
 	$(BIN)/python assets/make_figures.py
@@ -56,4 +72,4 @@ benchmark: setup
 	$(BIN)/python benchmarks/time_to_quality.py
 
 clean:
-	rm -rf build .pytest_cache
+	rm -rf build .pytest_cache node_modules

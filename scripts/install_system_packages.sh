@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the course needs: venv support, a Chinese font for figure labels,
-# and Fashion-MNIST for the full-size data tests. Installs with apt when run as root;
+# Fashion-MNIST for the full-size data tests, npm for the slides' scripts and
+# Chromium for the browser tests. Installs with apt when run as root;
 # otherwise prints the command to run.
 set -euo pipefail
 
@@ -9,6 +10,8 @@ wanted=()
 "$python" -c 'import ensurepip' 2>/dev/null || wanted+=("python3-venv")
 fc-list : family 2>/dev/null | grep -i 'CJK' >/dev/null || wanted+=("fonts-noto-cjk")
 [ -d /usr/share/datasets/fashion-mnist ] || wanted+=("dataset-fashion-mnist")
+command -v npm >/dev/null || wanted+=("npm")            # installs the slides' reveal.js once
+command -v chromium >/dev/null || wanted+=("chromium")  # the browser tests of slides and JupyterLab
 
 [ ${#wanted[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
