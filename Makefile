@@ -61,7 +61,8 @@ $(STAMP): pyproject.toml requirements/constraints.txt scripts/install_system_pac
 # JupyterLab for students, on this machine only (127.0.0.1), rooted at the project so
 # the notebooks' ../assets diagrams show. Kernel: "Python (course autoencoders)".
 lab: setup
-	$(BIN)/jupyter lab --ip=127.0.0.1 notebooks/01_data.ipynb
+	$(BIN)/jupyter lab --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) \
+		notebooks/01_data.ipynb
 
 assets: setup
 	$(BIN)/python assets/make_figures.py

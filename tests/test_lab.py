@@ -1,0 +1,163 @@
+"""JupyterLab for students: a real server on 127.0.0.1 with a token, notebook 01
+opened and run in headless Chromium, then a clean shutdown with nothing left behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+
+from conftest import PageProblems
+from course_utils.slides import ROOT
+
+NOTEBOOK = "notebooks/01_data.ipynb"
+# Render every cell, not only those on screen, so the page shows the whole notebook.
+NOTEBOOK_SETTINGS = {"windowingMode": "none"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def api(url: str, token: str, method: str = "GET") -> int:
+    request = urllib.request.Request(url, method=method, headers={"Authorization": f"token {token}"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return response.status
+
+
+class LabServer:
+    """``jupyter lab`` on 127.0.0.1, serving a copy of the course in ``root``."""
+
+    def __init__(self, root: Path, state: Path):
+        self.root, self.token, self.port = root, secrets.token_hex(16), free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        settings = state / "settings" / "@jupyterlab" / "notebook-extension"
+        settings.mkdir(parents=True)
+        (settings / "tracker.jupyterlab-settings").write_text(json.dumps(NOTEBOOK_SETTINGS))
+        command = [
+            str(Path(sys.executable).with_name("jupyter-lab")), "--no-browser",
+            "--ip=127.0.0.1", f"--port={self.port}", "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={root}",
+            f"--LabApp.user_settings_dir={state / 'settings'}",
+            f"--LabApp.workspaces_dir={state / 'workspaces'}",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--LabApp.extension_manager=readonly",  # no PyPI queries
+            *(["--allow-root"] if os.geteuid() == 0 else []),  # CI runs as root
+        ]
+        environment = {**os.environ, "COURSE_DATA_SOURCE": "embedded",
+                       "JUPYTER_RUNTIME_DIR": str(state / "runtime"),
+                       "JUPYTER_CONFIG_DIR": str(state / "config")}
+        self.log = state / "server.log"
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen(command, env=environment, stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_until_ready(self, seconds: float = 90) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"JupyterLab exited early:\n{self.log.read_text()[-2000:]}")
+            try:
+                if api(f"{self.url}/api/status", self.token) == 200:
+                    return
+            except OSError:
+                time.sleep(0.5)
+        raise AssertionError(f"JupyterLab did not answer in {seconds} s:\n{self.log.read_text()[-2000:]}")
+
+    def processes(self) -> list[psutil.Process]:
+        """The server and everything it started: kernels run in sessions of their own."""
+        server = psutil.Process(self.process.pid)
+        return [server, *server.children(recursive=True)]
+
+    def shut_down(self) -> None:
+        api(f"{self.url}/api/shutdown", self.token, method="POST")
+        self.process.wait(timeout=60)
+
+    def kill(self) -> None:
+        for process in self.processes() if self.process.poll() is None else []:
+            process.kill()
+
+
+@pytest.fixture
+def lab(tmp_path):
+    root = tmp_path / "course"  # a copy, so running and saving leaves the committed notebook alone
+    for folder in ("notebooks", "assets"):
+        shutil.copytree(ROOT / folder, root / folder)
+    server = LabServer(root, tmp_path / "state")
+    try:
+        server.wait_until_ready()
+        yield server
+    finally:
+        server.kill()
+
+
+def run_all_cells(page) -> None:
+    page.locator(".lm-MenuBar-item", has_text="Run").first.click()
+    page.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click()
+
+
+# "done" once every cell has run, or the first error shown; a cell whose input is
+# collapsed (the hidden solutions) shows an empty prompt.
+ALL_CELLS_RAN = """() => {
+    const stderr = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]';
+    const error = [...document.querySelectorAll(stderr)].find(e => /Error|Exception/.test(e.textContent));
+    if (error) return 'error: ' + error.textContent.slice(0, 500);
+    const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
+        .map(p => p.textContent).filter(text => text !== '');
+    return prompts.length > 0 && prompts.every(text => /\\[\\d+\\]/.test(text)) && 'done';
+}"""
+
+
+def test_a_student_runs_notebook_01_in_jupyterlab(lab, browser):
+    assert chromium_is_real(browser)
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    problems = PageProblems()
+    problems.watch(page)
+    page.goto(f"{lab.url}/lab/tree/{NOTEBOOK}?token={lab.token}")
+    page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=60_000)
+    # the status bar reads "Python 3 (ipykernel) | Idle" once the kernel is connected
+    page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle")).wait_for(timeout=60_000)
+    run_all_cells(page)
+    outcome = page.wait_for_function(ALL_CELLS_RAN, timeout=120_000, polling=500).json_value()
+    assert outcome == "done"
+
+    widths = page.eval_on_selector_all(".jp-OutputArea-output img", "imgs => imgs.map(i => i.naturalWidth)")
+    assert len(widths) >= 3 and min(widths) > 0, widths
+    page.keyboard.press("Control+s")
+    saved = lab.root / NOTEBOOK
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        nb = nbformat.read(saved, as_version=4)
+        code = [cell for cell in nb.cells if cell.cell_type == "code"]
+        if all(cell.execution_count for cell in code):
+            break
+        time.sleep(0.5)
+    assert all(cell.execution_count for cell in code), "the notebook was not saved after running"
+    errors = [o for cell in code for o in cell.outputs if o.output_type == "error"]
+    assert errors == [], [f"{e.ename}: {e.evalue}" for e in errors]
+    page.close()
+    assert [f for f in problems.failed_requests if "127.0.0.1" in f] == []
+
+    started = lab.processes()
+    assert len(started) >= 2, "no kernel was started"
+    lab.shut_down()
+    gone, alive = psutil.wait_procs(started, timeout=30)
+    assert alive == [], f"left running after shutdown: {[p.pid for p in alive]}"
+
+
+def chromium_is_real(browser) -> bool:
+    return "chrom" in browser.browser_type.name and bool(browser.version)
