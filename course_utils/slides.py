@@ -110,8 +110,9 @@ def render_deck(
     html, _ = slides_exporter(lang).from_notebook_node(nb)
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(html, encoding="utf-8")
-    return out_path
+    partial = out_path.with_name(out_path.name + ".partial")  # never a half-written deck
+    partial.write_text(html, encoding="utf-8")
+    return partial.replace(out_path)
 
 
 def attach_markdown_images(nb, images_dir: Path) -> None:
