@@ -157,15 +157,15 @@ def plot_architecture(model, *, lang: str = "both") -> Figure:
             colour = "#f58518" if part == "encoder" and en.startswith("pool3") else colours[part]
             ax.add_patch(matplotlib.patches.Rectangle((i - width / 2, -height / 2), width, height,
                                                       color=colour, alpha=0.85))
-            ax.text(i, 1.15, localize((zh, en), "en"), ha="center", fontsize=8, rotation=30)
-            ax.text(i, -1.25, f"{side}×{side}×{depth}", ha="center", fontsize=8)
+            ax.text(i, 1.15, localize((zh, en), "en"), ha="center", fontsize=10, rotation=30)
+            ax.text(i, -1.3, f"{side}×{side}×{depth}", ha="center", fontsize=9)
         encoder_end = 1 + len(model.get_layer("encoder").layers[1:])
         ax.text((encoder_end) / 2, 1.75, localize(("编码器", "encoder"), lang), ha="center",
-                fontsize=11, color=colours["encoder"])
+                fontsize=13, color=colours["encoder"])
         ax.text((encoder_end + len(stages)) / 2, 1.75, localize(("解码器", "decoder"), lang),
-                ha="center", fontsize=11, color=colours["decoder"])
+                ha="center", fontsize=13, color=colours["decoder"])
         ax.text(encoder_end - 1, -1.6, localize(("编码（潜在表示）", "code"), lang), ha="center",
-                fontsize=9, color="#f58518")
+                fontsize=11, color="#f58518")
         ax.set_xlim(-0.7, len(stages) - 0.3)
         ax.set_ylim(-1.8, 2.0)
         ax.axis("off")

@@ -122,3 +122,14 @@ def test_a_failing_notebook_stops_the_run(tmp_path):
     nbformat.write(broken, path)
     with pytest.raises(PapermillExecutionError, match="cell two is broken"):
         run_notebooks([path], parameters={"epochs": 1}, out_dir=tmp_path / "out")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_each_language_shows_its_own_diagrams(path):
+    links = []
+    for cell in read(path).cells:
+        for lang in ("zh", "en"):
+            if f"lang-{lang}" in tags(cell):
+                links += [(lang, link) for link in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", cell.source)]
+    assert [link for lang, link in links if not link.endswith(f".{lang}.png")] == []
+    assert [link for _, link in links if not (path.parent / link).is_file()] == []
