@@ -62,7 +62,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt scripts/install_system_pac
 # the notebooks' ../assets diagrams show. Kernel: "Python (course autoencoders)".
 lab: setup
 	$(BIN)/jupyter lab --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) \
-		notebooks/01_data.ipynb
+		--ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/01_data.ipynb
 
 assets: setup
 	$(BIN)/python assets/make_figures.py
