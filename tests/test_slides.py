@@ -213,6 +213,6 @@ def test_walking_through_a_deck_in_chromium(executed_decks, browser, lang, numbe
     assert images and min(images) > 0, f"image widths {images}"
     if number == "02":  # the PSNR formula, typeset by the local MathJax
         page.wait_for_selector(".MathJax_CHTML", state="attached")
-    page.close()
     assert problems.failed_requests == []
     assert problems.console_errors == []
+    page.close()
