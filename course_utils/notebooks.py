@@ -61,12 +61,17 @@ def execute_notebook(path: Path, out_path: str | Path, *, parameters: dict) -> N
 
 
 def write_json(path: str | Path, values: dict) -> None:
-    """Write ``values`` as JSON, atomically: a reader never sees half a file."""
+    """Write ``values`` as JSON, atomically."""
+    write_text_atomically(path, json.dumps(values, indent=2, ensure_ascii=False) + "\n")
+
+
+def write_text_atomically(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file: a reader never sees half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(values, indent=2, ensure_ascii=False) + "\n")
-    partial.replace(path)
+    partial.write_text(text, encoding="utf-8")
+    return partial.replace(path)
 
 
 def summary_table(metrics: dict[str, dict]) -> str:

@@ -19,7 +19,7 @@ import re
 import shutil
 from pathlib import Path
 
-from course_utils.notebooks import NOTEBOOK_DIR, execute_notebook
+from course_utils.notebooks import NOTEBOOK_DIR, execute_notebook, write_text_atomically
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = ROOT / "node_modules"
@@ -108,11 +108,7 @@ def render_deck(
     nb.metadata["title"] = deck_title(nb, lang)
     attach_markdown_images(nb, images_dir)
     html, _ = slides_exporter(lang).from_notebook_node(nb)
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    partial = out_path.with_name(out_path.name + ".partial")  # never a half-written deck
-    partial.write_text(html, encoding="utf-8")
-    return partial.replace(out_path)
+    return write_text_atomically(out_path, html)
 
 
 def attach_markdown_images(nb, images_dir: Path) -> None:
