@@ -1,0 +1,175 @@
+"""Fully trained models shipped with the course, checked before use.
+
+``assets/models/`` holds each model as a ``.keras`` file (Keras' own format:
+``keras.saving.load_model`` opens it without this course) and ``manifest.json``,
+which records how each was trained (data, split seed, epochs, batch size, steps,
+library versions), its test scores and the file's SHA-256. ``make models``
+rebuilds them. Introduced in notebooks/02_conv_autoencoder.ipynb.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import zipfile
+from pathlib import Path
+
+MANIFEST_NAME = "manifest.json"
+REBUILD_COMMAND = "make models"
+_CHECKOUT_MODELS = Path(__file__).resolve().parent.parent / "assets" / "models"
+
+
+class PretrainedModelError(ValueError):
+    """A shipped model file is missing, altered or not the model it claims to be."""
+
+
+def models_folder(folder: str | os.PathLike | None = None) -> Path:
+    """Where the shipped models are: ``folder``, ``$COURSE_MODELS_DIR``, or ``assets/models``."""
+    chosen = folder or os.environ.get("COURSE_MODELS_DIR") or _CHECKOUT_MODELS
+    return Path(chosen)
+
+
+def read_manifest(folder: str | os.PathLike | None = None) -> dict[str, dict]:
+    """The manifest of the shipped models: model name → how it was trained and scored.
+
+    Raises
+    ------
+    PretrainedModelError
+        If the manifest is missing or not valid JSON.
+    """
+    path = models_folder(folder) / MANIFEST_NAME
+    if not path.is_file():
+        raise PretrainedModelError(
+            f"No model manifest at {path}. Run `{REBUILD_COMMAND}` in the course folder, "
+            "or set COURSE_MODELS_DIR to a folder holding the shipped models."
+        )
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise PretrainedModelError(
+            f"{path} is not valid JSON ({error}). Restore it with `git checkout {path}` "
+            f"or rebuild the models with `{REBUILD_COMMAND}`."
+        ) from None
+
+
+def pretrained_info(name: str, *, folder: str | os.PathLike | None = None) -> dict:
+    """The manifest entry of one shipped model (architecture, training, test scores).
+
+    Parameters
+    ----------
+    name : str
+        A model name from the manifest, such as ``"conv_16_8_8"``.
+    folder : path, optional
+        Defaults to :func:`models_folder`.
+
+    Raises
+    ------
+    PretrainedModelError
+        If ``name`` is not in the manifest.
+    """
+    manifest = read_manifest(folder)
+    if name not in manifest:
+        raise PretrainedModelError(
+            f"Unknown model {name!r}. The shipped models are: {', '.join(manifest)}."
+        )
+    return manifest[name]
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """SHA-256 of a file's bytes, as a hex string."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_pretrained(name: str, *, folder: str | os.PathLike | None = None):
+    """Load a shipped, fully trained model after checking its file and architecture.
+
+    Parameters
+    ----------
+    name : str
+        ``"conv_16_8_8"``, ``"denoise_32_32_16"``, ``"transpose3_16_8_8"`` or
+        ``"transpose4_16_8_8"`` (see ``assets/models/manifest.json``).
+    folder : path, optional
+        Defaults to :func:`models_folder`.
+
+    Returns
+    -------
+    keras.Model
+        The same kind of model as :func:`course_utils.build_conv_autoencoder`
+        builds: images in, logits out.
+
+    Raises
+    ------
+    PretrainedModelError
+        If the file is missing, its SHA-256 differs from the manifest's
+        (truncated or altered), Keras cannot read it, or it holds another
+        architecture than the manifest names. The message names the file and
+        the command that rebuilds it; nothing is retrained silently.
+
+    Examples
+    --------
+    >>> model = load_pretrained("conv_16_8_8")  # doctest: +SKIP
+    """
+    info = pretrained_info(name, folder=folder)
+    path = models_folder(folder) / info["file"]
+    _check_file(path, info["sha256"])
+    model = _read_keras_file(path)
+    _check_architecture(model, info["architecture"], path)
+    return model
+
+
+def _check_file(path: Path, sha256: str) -> None:
+    if not path.is_file():
+        raise PretrainedModelError(
+            f"Model file {path} is missing. Rebuild it with `{REBUILD_COMMAND}` "
+            "(or restore it with git)."
+        )
+    if file_sha256(path) != sha256:
+        raise PretrainedModelError(
+            f"Model file {path} does not match its SHA-256 in {MANIFEST_NAME}: it is "
+            f"truncated or altered. Restore it with `git checkout {path}` or rebuild it "
+            f"with `{REBUILD_COMMAND}`."
+        )
+
+
+def _read_keras_file(path: Path):
+    import keras
+
+    try:
+        return keras.saving.load_model(path, compile=False, safe_mode=True)
+    except (zipfile.BadZipFile, ValueError, KeyError, OSError, TypeError) as error:
+        raise PretrainedModelError(
+            f"Keras cannot read {path} ({type(error).__name__}). Rebuild it with "
+            f"`{REBUILD_COMMAND}`."
+        ) from None
+
+
+def _check_architecture(model, architecture: dict, path: Path) -> None:
+    from course_utils.models import build_conv_autoencoder
+
+    expected = build_conv_autoencoder(**_builder_arguments(architecture))
+    if _layer_signature(model) != _layer_signature(expected):
+        raise PretrainedModelError(
+            f"{path} holds a different architecture than its manifest entry "
+            f"({architecture}). Rebuild it with `{REBUILD_COMMAND}`."
+        )
+
+
+def _builder_arguments(architecture: dict) -> dict:
+    return {**architecture, "filters": tuple(architecture["filters"])}
+
+
+def _layer_signature(model) -> list[tuple]:
+    """(layer class, output shape, weight shapes) of every layer, nested models flattened."""
+    rows = []
+    for layer in model.layers:
+        if hasattr(layer, "layers"):
+            rows.extend(_layer_signature(layer))
+        else:
+            rows.append((type(layer).__name__, tuple(layer.output.shape[1:]),
+                         tuple(tuple(w.shape) for w in layer.weights)))
+    return rows
