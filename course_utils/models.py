@@ -20,7 +20,8 @@ import keras
 import numpy as np
 from keras import layers
 
-IMAGE_SHAPE = (28, 28, 1)
+from course_utils.checks import IMAGE_SHAPE, check_images, check_whole_number
+
 UPSAMPLING_MODES = ("nearest", "bilinear", "transpose")
 DECODER_SIZES = (7, 14, 28)
 
@@ -56,6 +57,18 @@ def build_conv_autoencoder(
         Maps images (N, 28, 28, 1) to logits of the same shape; apply a sigmoid
         (or use :func:`reconstruct`) for images. Its parts are reachable as
         ``model.get_layer("encoder")`` and ``model.get_layer("decoder")``.
+
+    Raises
+    ------
+    ValueError
+        If ``filters`` is not three positive ints, ``upsampling`` is unknown or
+        ``transpose_kernel`` is not a whole number >= 1.
+
+    Examples
+    --------
+    >>> model = build_conv_autoencoder((16, 8, 8))  # doctest: +SKIP
+    >>> model.count_params()  # doctest: +SKIP
+    4385
     """
     filters = _check_filters(filters)
     if upsampling not in UPSAMPLING_MODES:
@@ -64,8 +77,7 @@ def build_conv_autoencoder(
         )
     initializers = _seeded_initializers(seed)
     encoder = build_encoder(filters, initializers)
-    if isinstance(transpose_kernel, bool) or not isinstance(transpose_kernel, int) or transpose_kernel < 1:
-        raise ValueError(f"transpose_kernel must be a positive int; got {transpose_kernel!r}.")
+    check_whole_number("transpose_kernel", transpose_kernel)
     decoder = build_decoder(filters, upsampling, initializers, encoder.output_shape[1:],
                             transpose_kernel=transpose_kernel)
     images = keras.Input(IMAGE_SHAPE, name="images")
@@ -120,33 +132,35 @@ def transposed_overlap(kernel_size: int, stride: int, *, inputs: int = 8) -> np.
     return counts
 
 
-def reconstruct(model: keras.Model, images: np.ndarray, *, batch_size: int = 200) -> np.ndarray:
-    """Run ``model`` on ``images`` and return reconstructions in [0, 1]."""
+def reconstruct(model: keras.Model, images: np.ndarray, *, batch_size: int = 256) -> np.ndarray:
+    """Run ``model`` on ``images`` and return reconstructions in [0, 1].
+
+    Parameters
+    ----------
+    model : keras.Model
+        An autoencoder that outputs logits, from :func:`build_conv_autoencoder`
+        or :func:`course_utils.load_pretrained`.
+    images : array of float, shape (N, 28, 28, 1)
+        The inputs: clean images, or noisy ones for the denoiser.
+    batch_size : int
+        Images per forward pass; only memory and speed depend on it.
+
+    Returns
+    -------
+    float32 array of shape (N, 28, 28, 1), values in [0, 1]
+
+    Raises
+    ------
+    ValueError
+        If ``images`` are not floats of shape (N, 28, 28, 1).
+    """
     images = check_images(images)
     return sigmoid(model.predict(images, batch_size=batch_size, verbose=0))
 
 
 def sigmoid(logits: np.ndarray) -> np.ndarray:
-    """Turn the model's logits into pixel values in [0, 1]."""
+    """Turn the model's logits into pixel values in [0, 1]: 1 / (1 + e^(−logit))."""
     return (1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64)))).astype(np.float32)
-
-
-def check_images(images, *, name: str = "images") -> np.ndarray:
-    """Return ``images`` if they are float arrays of shape (N, 28, 28, 1), else raise."""
-    images = np.asarray(images)
-    if images.ndim == 3 and images.shape[1:] == IMAGE_SHAPE[:2]:
-        raise ValueError(
-            f"{name} have shape {images.shape} without a channel axis; expected "
-            f"(N, 28, 28, 1). Add it with {name}[..., None]."
-        )
-    if images.ndim != 4 or images.shape[1:] != IMAGE_SHAPE:
-        raise ValueError(f"{name} have shape {images.shape}; expected (N, 28, 28, 1).")
-    if not np.issubdtype(images.dtype, np.floating):
-        raise ValueError(
-            f"{name} have dtype {images.dtype}; expected floats in [0, 1]. "
-            "Convert with images.astype('float32') / 255."
-        )
-    return images.astype(np.float32, copy=False)
 
 
 def _check_filters(filters) -> tuple[int, int, int]:

@@ -17,8 +17,8 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-LANGUAGES = ("zh", "en", "both")
-Label = str | tuple[str, str]  # plain text, or (Chinese, English)
+from course_utils.language import Label, check_lang, choose
+
 CJK_FONTS = (
     "Noto Sans CJK SC",
     "Noto Serif CJK SC",
@@ -43,8 +43,7 @@ def find_cjk_font() -> str | None:
 @functools.cache
 def effective_language(lang: str) -> str:
     """``lang``, or "en" with a one-line notice when no CJK font is installed."""
-    if lang not in LANGUAGES:
-        raise ValueError(f"lang must be one of {LANGUAGES}; got {lang!r}.")
+    check_lang(lang)
     if lang != "en" and find_cjk_font() is None:
         print(
             "[plot] No Chinese font found, so figure labels are in English. "
@@ -55,12 +54,12 @@ def effective_language(lang: str) -> str:
 
 
 def localize(label: Label, lang: str) -> str:
-    """Pick the text of ``label`` for ``lang``: "zh", "en" or "both" (中文 / English)."""
-    if isinstance(label, str):
-        return label
-    chinese, english = label
-    lang = effective_language(lang)
-    return {"zh": chinese, "en": english, "both": f"{chinese} / {english}"}[lang]
+    """The text of ``label`` for a figure in ``lang``: "zh", "en" or "both" (中文 / English).
+
+    Like :func:`course_utils.language.choose`, but falls back to English when
+    no Chinese font is installed, so a figure never shows empty boxes.
+    """
+    return choose(label, effective_language(lang))
 
 
 def use_cjk_font() -> None:
@@ -173,16 +172,22 @@ def plot_architecture(model, *, lang: str = "both") -> Figure:
 
 
 def plot_report_card(card: dict[str, dict], *, lang: str = "both") -> Figure:
-    """Bar charts of mean PSNR and SSIM per method, from :func:`baselines.report_card`."""
+    """Bar charts of mean PSNR and SSIM per method, from :func:`baselines.report_card`.
+
+    Method names are shown in ``lang`` (:func:`course_utils.baselines.method_name`).
+    """
+    from course_utils.baselines import method_name
+
     names = list(card)
+    shown = [method_name(name, effective_language(lang)) for name in names]
     with matplotlib.rc_context(_font_settings()):
-        figure = Figure(figsize=(9, 3.4), layout="constrained")
+        figure = Figure(figsize=(10, 3.8), layout="constrained")
         for ax, key, label in zip(figure.subplots(1, 2), ("psnr", "ssim"),
                                   (("峰值信噪比 PSNR (dB)", "PSNR (dB)"), ("结构相似性 SSIM", "SSIM"))):
             values = [card[name][key] for name in names]
             bars = ax.bar(range(len(names)), values, color=plt_colours(len(names)))
             ax.bar_label(bars, fmt="%.2f", fontsize=8)
-            ax.set_xticks(range(len(names)), names, rotation=25, ha="right")
+            ax.set_xticks(range(len(names)), shown, rotation=25, ha="right")
             ax.set_ylabel(localize(label, lang))
             ax.margins(y=0.15)
     return figure
@@ -191,14 +196,17 @@ def plot_report_card(card: dict[str, dict], *, lang: str = "both") -> Figure:
 def plot_noise_sweep(factors, sweep: dict[str, list[float]], *, trained_at: float | None = None,
                      lang: str = "both") -> Figure:
     """Mean PSNR against noise factor for each method, from :func:`baselines.noise_sweep`."""
+    from course_utils.baselines import method_name
+
     with matplotlib.rc_context(_font_settings()):
-        figure = Figure(figsize=(6.4, 4), layout="constrained")
+        figure = Figure(figsize=(6.8, 4.2), layout="constrained")
         ax = figure.subplots()
         for (name, values), colour in zip(sweep.items(), plt_colours(len(sweep))):
-            ax.plot(factors, values, marker="o", label=name, color=colour)
+            ax.plot(factors, values, marker="o", label=method_name(name, effective_language(lang)),
+                    color=colour)
         if trained_at is not None:
             ax.axvline(trained_at, color="grey", linestyle=":",
-                       label=localize((f"自编码器训练时的噪声 {trained_at}", f"trained at {trained_at}"), lang))
+                       label=localize((f"自编码器训练时的噪声因子 {trained_at}", f"autoencoders trained at {trained_at}"), lang))
         ax.set_xlabel(localize(("噪声因子", "noise factor"), lang))
         ax.set_ylabel(localize(("峰值信噪比 PSNR (dB)", "PSNR (dB)"), lang))
         ax.grid(alpha=0.3)

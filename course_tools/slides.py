@@ -1,6 +1,6 @@
 """Instructor slides: each notebook as a reveal.js deck in one language, offline.
 
-``make slides`` or ``python -m course_utils slides --lang zh``. Each notebook is
+``make slides`` or ``python -m course_tools slides --lang zh``. Each notebook is
 first executed with ``lang`` set, so that figures and messages are in the deck's
 language. nbconvert's SlidesExporter then renders it, and its
 TagRemovePreprocessor drops the other language's cells (tags ``lang-zh`` /
@@ -19,10 +19,10 @@ import re
 import shutil
 from pathlib import Path
 
-from course_utils.notebooks import NOTEBOOK_DIR, execute_notebook, write_text_atomically
+from course_tools.paths import NODE_MODULES, NOTEBOOK_DIR, ROOT
+from course_tools.results import write_text_atomically
+from course_tools.runner import execute_notebook
 
-ROOT = Path(__file__).resolve().parent.parent
-NODE_MODULES = ROOT / "node_modules"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DECK_LANGUAGES = ("zh", "en")
 OTHER_LANGUAGE = {"zh": "en", "en": "zh"}
@@ -154,10 +154,10 @@ def make_slides(
     copy_web_assets(out_dir)
     decks = []
     for lang in langs:
-        for notebook in notebooks:
+        for number, notebook in enumerate(notebooks, start=1):
             executed = Path(executed_dir) / lang / notebook.name
-            print(f"[slides] {lang}: {notebook.name} ...", flush=True)
-            execute_notebook(notebook, executed, parameters={**(parameters or {}), "lang": lang})
+            execute_notebook(notebook, executed, label=f"[slides {lang} {number}/{len(notebooks)}]",
+                             parameters={**(parameters or {}), "lang": lang})
             decks.append(render_deck(executed, lang, out_dir / lang / f"{notebook.stem}.slides.html"))
     return decks
 

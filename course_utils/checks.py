@@ -1,0 +1,72 @@
+"""Validating inputs at the public boundary, with errors that say what to do.
+
+One validator per concept: image batches, pairs of image batches, whole numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+IMAGE_SHAPE = (28, 28, 1)
+
+
+def check_images(images, *, name: str = "images") -> np.ndarray:
+    """Return ``images`` as float32 if they are floats of shape (N, 28, 28, 1), else raise.
+
+    Parameters
+    ----------
+    images : array-like
+        A batch of images with values in [0, 1].
+    name : str
+        What to call them in the error message.
+
+    Raises
+    ------
+    ValueError
+        If the channel axis is missing, the shape is not (N, 28, 28, 1), or the
+        values are not floats (raw 0–255 integers, say).
+    """
+    images = np.asarray(images)
+    if images.ndim == 3 and images.shape[1:] == IMAGE_SHAPE[:2]:
+        raise ValueError(
+            f"{name} have shape {images.shape} without a channel axis; expected "
+            f"(N, 28, 28, 1). Add it with {name}[..., None]."
+        )
+    if images.ndim != 4 or images.shape[1:] != IMAGE_SHAPE:
+        raise ValueError(f"{name} have shape {images.shape}; expected (N, 28, 28, 1).")
+    if not np.issubdtype(images.dtype, np.floating):
+        raise ValueError(
+            f"{name} have dtype {images.dtype}; expected floats in [0, 1]. "
+            "Convert with images.astype('float32') / 255."
+        )
+    return images.astype(np.float32, copy=False)
+
+
+def check_image_pair(images_true, images_test) -> tuple[np.ndarray, np.ndarray]:
+    """Return both batches as float32 if they have the same (N, H, W, C) shape, else raise.
+
+    Any image size is allowed, so metrics also work on crops and other datasets.
+    """
+    images_true = np.asarray(images_true, dtype=np.float32)
+    images_test = np.asarray(images_test, dtype=np.float32)
+    if images_true.shape != images_test.shape:
+        raise ValueError(
+            f"Input images must have the same dimensions; got {images_true.shape} "
+            f"and {images_test.shape}."
+        )
+    if images_true.ndim != 4:
+        raise ValueError(
+            f"Expected image batches of shape (N, height, width, channels); got "
+            f"{images_true.shape}. Add a channel axis with images[..., None]."
+        )
+    return images_true, images_test
+
+
+def check_whole_number(name: str, value, *, minimum: int = 1) -> int:
+    """Return ``value`` as an int if it is a whole number >= ``minimum``, else raise.
+
+    Booleans and floats are refused: ``epochs=True`` or ``epochs=2.5`` is a mistake.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be a whole number >= {minimum}; got {value!r}.")
+    return int(value)
