@@ -3,24 +3,27 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.test-packages
 KERNEL := course-autoencoders
 # make run uses the embedded MNIST subset; make run DATA_SOURCE=auto looks for full MNIST first.
 DATA_SOURCE ?= embedded
-EPOCHS ?= 5
 NOTEBOOKS := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 NPM_STAMP := node_modules/.package-lock.json
 # make slides EPOCHS_FOR_SLIDES=2 for a quick draft; empty keeps each notebook's own.
 EPOCHS_FOR_SLIDES ?=
+COURSE := $(BIN)/python -m course_tools
 
-.PHONY: run test setup web slides notebooks assets lab benchmark clean
+.PHONY: run test setup test-setup web slides notebooks models assets lab benchmark clean
 
-# Execute every notebook headless: build/executed/*.ipynb and build/metrics.json.
+# Execute every notebook headless with its own quick defaults: build/executed/,
+# build/metrics.json, a summary and the report card.
 run: setup
 	rm -f build/metrics.json
-	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(BIN)/python -m course_utils notebooks --epochs $(EPOCHS)
+	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(COURSE) run
 
-# Unit tests, plus nbval on the committed notebooks with papermill-injected small parameters.
-test: setup web
+# Unit tests, one papermill run of every notebook, and nbval on the committed
+# notebooks with papermill-injected small parameters.
+test: test-setup web
 	rm -rf build/nbval && mkdir -p build/nbval
 	for notebook in $(NOTEBOOKS); do \
 		$(BIN)/papermill --prepare-only --log-level WARNING -p epochs 1 \
@@ -31,16 +34,21 @@ test: setup web
 
 # Regenerate the committed notebooks' outputs in place, with default parameters and embedded data.
 notebooks: setup
-	cd notebooks && COURSE_DATA_SOURCE=embedded ../$(BIN)/jupyter nbconvert --to notebook \
-		--execute --inplace --ExecutePreprocessor.timeout=1800 \
-		--ExecutePreprocessor.kernel_name=python3 $(notdir $(NOTEBOOKS))
+	$(COURSE) notebooks
+
+# Train the shipped models until they plateau: assets/models/*.keras and manifest.json.
+# make models DATA_SOURCE=auto retrains them on full MNIST when it is found.
+models: setup
+	$(COURSE) models --source $(DATA_SOURCE)
 
 # Instructor slides: build/slides/{zh,en}/*.slides.html, offline, with build/slides/assets/.
-slides: setup web
-	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(BIN)/python -m course_utils slides \
+slides: test-setup web
+	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(COURSE) slides \
 		$(if $(EPOCHS_FOR_SLIDES),--epochs $(EPOCHS_FOR_SLIDES))
 
 setup: $(STAMP)
+
+test-setup: $(STAMP) $(TEST_STAMP)
 
 # reveal.js, MathJax, require.js and jQuery for the slides, pinned in package-lock.json.
 web: $(NPM_STAMP)
@@ -49,7 +57,7 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
 $(STAMP): pyproject.toml requirements/constraints.txt scripts/install_system_packages.sh
-	PYTHON=$(PYTHON) scripts/install_system_packages.sh
+	PYTHON=$(PYTHON) scripts/install_system_packages.sh run
 	$(PYTHON) -c 'import sys; sys.exit("Python >= 3.10 is needed") if sys.version_info < (3, 10) else None'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
@@ -57,6 +65,10 @@ $(STAMP): pyproject.toml requirements/constraints.txt scripts/install_system_pac
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) \
 		--display-name "Python (course autoencoders)" >/dev/null
 	touch $(STAMP)
+
+$(TEST_STAMP): scripts/install_system_packages.sh
+	PYTHON=$(PYTHON) scripts/install_system_packages.sh test
+	touch $(TEST_STAMP)
 
 # JupyterLab for students, on this machine only (127.0.0.1), rooted at the project so
 # the notebooks' ../assets diagrams show. Kernel: "Python (course autoencoders)".

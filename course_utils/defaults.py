@@ -16,7 +16,7 @@ NOISE_FACTOR = 0.5
 # On a CPU the images per second barely depend on the batch size, so a smaller
 # batch buys more gradient steps in the same minutes (README: "Time to quality").
 BATCH_SIZE = 32
-EPOCHS = {"conv": 12, "denoise": 12, "checkerboard": 10}
+EPOCHS = {"conv": 15, "denoise": 20, "checkerboard": 10}  # per notebook: 02, 03, 04
 TRAIN_LIMIT = 4_000
 SEED = 0
 

@@ -136,3 +136,18 @@ def check_best_method(answer: str, sweep: dict[str, list[float]], factors, facto
     column = list(factors).index(factor)
     best = max(sweep, key=lambda name: sweep[name][column])
     return check_choice(answer, {best}, lang=lang)
+
+
+def check_even_overlap(answer, stride: int, kernels, *, lang: str = "both") -> bool:
+    """Exercise (notebook 04): which kernel sizes cover every interior pixel equally often?
+
+    The correct set is worked out here with :func:`course_utils.models.transposed_overlap`,
+    out of sight, so the notebook does not give the answer away.
+    """
+    from course_utils.models import transposed_overlap
+
+    def even(kernel: int) -> bool:
+        counts = transposed_overlap(kernel, stride, inputs=8)[kernel:-kernel]
+        return len(set(counts.tolist())) == 1
+
+    return check_choice(answer, {kernel for kernel in kernels if even(kernel)}, lang=lang)

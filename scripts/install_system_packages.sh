@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# System packages the course needs: venv support, a Chinese font for figure labels,
-# Fashion-MNIST for the full-size data tests, npm for the slides' scripts and
-# Chromium for the browser tests. Installs with apt when run as root;
-# otherwise prints the command to run.
+# System packages the course needs. "run" (make run, make lab): venv support and a
+# Chinese font for figure labels. "test" (make test, make slides) adds Fashion-MNIST
+# for the full-size data tests, npm for the slides' scripts and Chromium for the
+# browser tests. Installs with apt when run as root; otherwise prints the command.
 set -euo pipefail
 
+purpose=${1:-run}
 python=${PYTHON:-python3}
 wanted=()
 "$python" -c 'import ensurepip' 2>/dev/null || wanted+=("python3-venv")
 fc-list : family 2>/dev/null | grep -i 'CJK' >/dev/null || wanted+=("fonts-noto-cjk")
-[ -d /usr/share/datasets/fashion-mnist ] || wanted+=("dataset-fashion-mnist")
-command -v npm >/dev/null || wanted+=("npm")            # installs the slides' reveal.js once
-command -v chromium >/dev/null || wanted+=("chromium")  # the browser tests of slides and JupyterLab
+if [ "$purpose" = test ]; then
+    [ -d /usr/share/datasets/fashion-mnist ] || wanted+=("dataset-fashion-mnist")
+    command -v npm >/dev/null || wanted+=("npm")            # installs the slides' reveal.js once
+    command -v chromium >/dev/null || wanted+=("chromium")  # the browser tests of slides and JupyterLab
+fi
 
 [ ${#wanted[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

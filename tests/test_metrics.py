@@ -80,14 +80,17 @@ def test_checkerboard_score_separates_patterns_from_smooth_images():
     from course_utils.metrics import checkerboard_score
 
     rows, cols = np.indices((28, 28))
-    checkerboard = ((rows + cols) % 2).astype(np.float32)[None, ..., None]
-    stripes = (cols % 2).astype(np.float32)[None, ..., None]
-    smooth = np.exp(-((rows - 14) ** 2 + (cols - 14) ** 2) / 40.0)[None, ..., None]
-    assert checkerboard_score(checkerboard) == pytest.approx(100.0)
-    assert checkerboard_score(stripes) == pytest.approx(100.0)
-    assert checkerboard_score(smooth) < 0.01
-    noise = np.random.default_rng(0).random((20, 28, 28, 1))
-    # White noise spreads evenly: the middle row and column hold 55 of 784 frequencies.
-    assert checkerboard_score(noise) == pytest.approx(100 * 55 / 784, rel=0.15)
-    with pytest.raises(ValueError, match="even H and W"):
-        checkerboard_score(np.zeros((1, 7, 7, 1)))
+    blob = np.exp(-((rows - 14) ** 2 + (cols - 14) ** 2) / 40.0)
+    checkerboard = (rows + cols) % 2 - 0.5
+    period_4 = (cols % 4 < 2) - 0.5
+    # A smooth image's spectrum falls with frequency: the grid frequencies hold less than their neighbours.
+    assert checkerboard_score(blob[None, ..., None]) < 1
+    # A faint grid on top makes them peak: 14 (period 2) and 7, 21 (period 4) of 28.
+    assert checkerboard_score((blob + 0.05 * checkerboard)[None, ..., None]) > 10
+    assert checkerboard_score((blob + 0.05 * period_4)[None, ..., None]) > 10
+    assert checkerboard_score((blob + 0.05 * period_4)[None, ..., None], periods=(2,)) < 1
+    # White noise has a flat spectrum: grid and neighbouring frequencies are alike.
+    noise = np.random.default_rng(0).random((200, 28, 28, 1))
+    assert checkerboard_score(noise) == pytest.approx(1.0, abs=0.1)
+    with pytest.raises(ValueError, match="divisible by"):
+        checkerboard_score(np.zeros((1, 30, 30, 1)))

@@ -9,7 +9,7 @@ import re
 import nbformat
 import pytest
 
-from course_utils.notebooks import course_notebooks, run_notebooks
+from course_tools.runner import course_notebooks, run_notebooks
 
 NOTEBOOKS = course_notebooks()
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -11,13 +11,14 @@ import nbformat
 import pytest
 
 from conftest import PageProblems
-from course_utils import slides
-from course_utils.notebooks import course_notebooks
+from course_tools import slides
+from course_tools.paths import ROOT
+from course_tools.runner import course_notebooks
 
 NOTEBOOKS = course_notebooks()
 CJK = re.compile(r"[\u4e00-\u9fff]")
 SLIDE_TYPES = {"slide", "subslide", "fragment", "-", "skip", "notes"}
-SCREENSHOTS = slides.ROOT / "build" / "slides" / "screenshots"
+SCREENSHOTS = ROOT / "build" / "slides" / "screenshots"
 
 
 def read(path):
