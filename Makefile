@@ -26,7 +26,7 @@ run: setup
 test: test-setup web
 	rm -rf build/nbval && mkdir -p build/nbval
 	for notebook in $(NOTEBOOKS); do \
-		$(BIN)/papermill --prepare-only --log-level WARNING -p epochs 1 \
+		$(BIN)/papermill --prepare-only --log-level ERROR -p epochs 1 \
 			$$notebook build/nbval/$$(basename $$notebook) || exit 1; \
 	done
 	COURSE_DATA_SOURCE=embedded $(BIN)/python -m pytest tests build/nbval \

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -22,6 +20,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+from timing import median_seconds  # noqa: E402
 
 BATCH = 200
 # (name, kind, input height/width, input channels, output channels or size)
@@ -40,16 +39,6 @@ LAYERS = [
     ("conv6 3×3 8→16", "conv", 28, 8, 16),
     ("logits 3×3 16→1", "conv", 28, 16, 1),
 ]
-
-
-def median_ms(step, repeats: int) -> float:
-    step()  # warm-up: tracing, allocations
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return 1000 * statistics.median(times)
 
 
 def tensorflow_step(kind, size, channels, out):
@@ -99,8 +88,8 @@ def main() -> None:
     print(f"{'layer':<18} {'TensorFlow':>11} {'PyTorch':>9} {'TF/PT':>7}")
     totals = np.zeros(2)
     for name, kind, size, channels, out in LAYERS:
-        ms = np.array([median_ms(tensorflow_step(kind, size, channels, out), args.repeats),
-                       median_ms(pytorch_step(kind, size, channels, out), args.repeats)])
+        ms = np.array([1000 * median_seconds(tensorflow_step(kind, size, channels, out), args.repeats),
+                       1000 * median_seconds(pytorch_step(kind, size, channels, out), args.repeats)])
         totals += ms
         print(f"{name:<18} {ms[0]:>11.2f} {ms[1]:>9.2f} {ms[0] / ms[1]:>7.2f}", flush=True)
     print(f"{'sum of layers':<18} {totals[0]:>11.2f} {totals[1]:>9.2f} {totals[0] / totals[1]:>7.2f}")

@@ -20,6 +20,7 @@ import keras
 
 from course_utils import add_noise, build_conv_autoencoder, evaluate, load_dataset
 from course_utils import baselines
+from course_utils.defaults import validation_noise_seed
 from course_utils.noise import noisy_batches
 from course_utils.training import compile_autoencoder
 
@@ -55,7 +56,7 @@ def train_for(model_name: str, dataset, *, seconds: float, batch_size: int,
     start = time.perf_counter()
     model.fit(batches, epochs=10_000, shuffle=False, verbose=0, callbacks=[budget])
     trained = time.perf_counter() - start
-    inputs = add_noise(dataset.x_test, noise_factor, seed=seed + 1) if noise_factor else dataset.x_test
+    inputs = add_noise(dataset.x_test, noise_factor, seed=validation_noise_seed(seed)) if noise_factor else dataset.x_test
     scores = evaluate(model, inputs, dataset.x_test)
     return {"seconds": trained, "steps": budget.steps, "epochs": budget.epochs, **scores}
 
@@ -71,7 +72,7 @@ def main() -> None:
     args = parser.parse_args()
 
     dataset = load_dataset(source="embedded", seed=args.seed, lang="en")
-    noisy_test = add_noise(dataset.x_test, 0.5, seed=args.seed + 1)
+    noisy_test = add_noise(dataset.x_test, 0.5, seed=validation_noise_seed(args.seed))
     settings = baselines.tune_on_training(dataset.x_train, 0.5, seed=args.seed)
     card = baselines.report_card(dataset.x_test, baselines.denoise_classically(noisy_test, settings))
     best = max(card, key=lambda name: card[name]["psnr"])

@@ -21,8 +21,6 @@ import argparse
 import dataclasses
 import os
 import platform
-import statistics
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -32,18 +30,9 @@ import tensorflow as tf  # noqa: E402
 
 from course_utils import build_conv_autoencoder, load_dataset, train_autoencoder  # noqa: E402
 from course_utils.training import compile_autoencoder  # noqa: E402
+from timing import median_seconds  # noqa: E402
 
 MODELS = {"conv 16-8-8": ((16, 8, 8), 0.0), "denoise 32-32-16": ((32, 32, 16), 0.5)}
-
-
-def median_epoch_seconds(run_one_epoch, repeats: int) -> float:
-    run_one_epoch()  # warm-up: graph tracing, allocations
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run_one_epoch()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def course_utils_epoch(filters, noise_factor, dataset, batch_size, *, build=build_conv_autoencoder,
@@ -51,8 +40,7 @@ def course_utils_epoch(filters, noise_factor, dataset, batch_size, *, build=buil
     """(a) the course's own training function, one epoch per call."""
     model = build(filters)
     if compile_options:
-        model.compile(optimizer=keras.optimizers.Adam(1e-3),
-                      loss=keras.losses.BinaryCrossentropy(from_logits=True), **compile_options)
+        compile_autoencoder(model, **compile_options)
     return lambda: train_autoencoder(model, dataset, epochs=1, batch_size=batch_size,
                                      noise_factor=noise_factor, verbose=False)
 
@@ -131,7 +119,7 @@ def pytorch_epoch(filters, noise_factor, dataset, batch_size):
             loss_fn(model(inputs), batch).backward()
             optimizer.step()
 
-    return epoch, torch
+    return epoch
 
 
 def processor_name() -> str:
@@ -175,13 +163,13 @@ def main() -> None:
     print(header)
     for name, (filters, noise_factor) in MODELS.items():
         rate = {}
-        rate["a"] = n / median_epoch_seconds(
+        rate["a"] = n / median_seconds(
             course_utils_epoch(filters, noise_factor, dataset, args.batch_size), args.repeats)
-        rate["b"] = n / median_epoch_seconds(
+        rate["b"] = n / median_seconds(
             original_loop_epoch(filters, noise_factor, dataset, args.batch_size), args.repeats)
         if have_torch:
-            epoch, _ = pytorch_epoch(filters, noise_factor, dataset, args.batch_size)
-            rate["c"] = n / median_epoch_seconds(epoch, args.repeats)
+            rate["c"] = n / median_seconds(
+                pytorch_epoch(filters, noise_factor, dataset, args.batch_size), args.repeats)
         c = f"{rate['c']:>12.0f}" if "c" in rate else f"{'-':>12}"
         ac = f"{rate['a'] / rate['c']:>6.2f}" if "c" in rate else f"{'-':>6}"
         print(f"{name:<18} {rate['a']:>11.0f} {rate['b']:>13.0f} {c} {rate['a'] / rate['b']:>6.2f} {ac}",
@@ -198,7 +186,7 @@ def main() -> None:
                 ("UpSampling2D, XLA", {"build": upsampling2d_autoencoder, "jit_compile": True}),
             ):
                 try:
-                    seconds = median_epoch_seconds(course_utils_epoch(
+                    seconds = median_seconds(course_utils_epoch(
                         filters, noise_factor, dataset, args.batch_size, **options), args.repeats)
                     result = f"{n / seconds:>8.0f}"
                 except Exception as error:  # report, e.g. XLA's missing CPU kernels

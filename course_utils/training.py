@@ -17,7 +17,8 @@ from course_utils.language import check_lang, choose
 from course_utils.noise import add_noise, check_noise_factor, noisy_batches
 
 
-def compile_autoencoder(model: keras.Model, *, learning_rate: float = defaults.LEARNING_RATE) -> keras.Model:
+def compile_autoencoder(model: keras.Model, *, learning_rate: float = defaults.LEARNING_RATE,
+                        **options) -> keras.Model:
     """Compile ``model`` as the lesson does: Adam, sigmoid cross-entropy from the logits.
 
     Parameters
@@ -26,6 +27,8 @@ def compile_autoencoder(model: keras.Model, *, learning_rate: float = defaults.L
         An autoencoder that outputs logits.
     learning_rate : float
         Adam's learning rate; the lesson uses 1e-3.
+    **options
+        Passed on to ``model.compile``, e.g. ``jit_compile=True`` (the benchmarks use it).
 
     Returns
     -------
@@ -35,6 +38,7 @@ def compile_autoencoder(model: keras.Model, *, learning_rate: float = defaults.L
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
         loss=keras.losses.BinaryCrossentropy(from_logits=True),
+        **options,
     )
     return model
 

@@ -104,6 +104,28 @@ def use_tiny_spec(monkeypatch, tiny_mnist):
     return apply
 
 
+# Each notebook is executed once for the whole test run (nbval runs its own copy):
+# 01 and 03 in Chinese, 02 and 04 in English, so decks of both languages are real.
+EXECUTION_LANGUAGES = {"01": "zh", "02": "en", "03": "zh", "04": "en"}
+SHORT_RUN = {"epochs": 3}
+
+
+@pytest.fixture(scope="session")
+def executed_course(tmp_path_factory):
+    """(folder, metrics): every notebook run once by the course runner with a short run."""
+    from course_tools.runner import course_notebooks, run_notebooks
+
+    out = tmp_path_factory.mktemp("executed_course")
+    metrics = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COURSE_DATA_SOURCE", "embedded")
+        for lang in ("zh", "en"):
+            names = [number for number, chosen in EXECUTION_LANGUAGES.items() if chosen == lang]
+            metrics |= run_notebooks(course_notebooks(names), parameters={**SHORT_RUN, "lang": lang},
+                                     out_dir=out / lang)
+    return out, metrics
+
+
 @pytest.fixture(scope="session")
 def embedded():
     """The embedded 4,000 / 1,000 MNIST subset, loaded once."""

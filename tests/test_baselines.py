@@ -55,11 +55,22 @@ def test_tuning_picks_from_the_grid_by_training_psnr(digits):
 
 def test_noise_sweep_shapes_and_trend(digits):
     factors = [0.1, 0.4, 0.7]
-    sweep = noise_sweep(digits[0][:60], digits[1][:30], factors, learned=lambda x: x)
-    assert set(sweep) == {"noisy input", "autoencoder", *CLASSICAL_DENOISERS}
+    sweep = noise_sweep(digits[0][:60], digits[1][:30], factors,
+                        learned={"identity": lambda x: x, "blank": np.zeros_like})
+    assert set(sweep) == {"noisy input", "identity", "blank", *CLASSICAL_DENOISERS}
     assert all(len(values) == 3 for values in sweep.values())
     assert sweep["noisy input"][0] > sweep["noisy input"][1] > sweep["noisy input"][2]
-    assert sweep["autoencoder"] == sweep["noisy input"], "an identity 'denoiser' scores as the input"
+    assert sweep["identity"] == sweep["noisy input"], "an identity 'denoiser' scores as the input"
+    assert len(set(sweep["blank"])) == 1, "a blank output ignores the noise level"
+
+
+def test_method_names_follow_lang_and_keep_their_keys():
+    from course_utils.baselines import method_name
+
+    assert method_name("median 3×3", "zh") == "3×3 中值滤波"
+    assert method_name("non-local means", "en") == "non-local means"
+    assert method_name("autoencoder (fully trained)", "both") == "自编码器（充分训练） / autoencoder (fully trained)"
+    assert method_name("something new", "zh") == "something new"
 
 
 def test_nl_means_keeps_shape_and_range(digits):

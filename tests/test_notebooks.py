@@ -13,7 +13,8 @@ from course_tools.runner import course_notebooks, run_notebooks
 
 NOTEBOOKS = course_notebooks()
 CJK = re.compile(r"[\u4e00-\u9fff]")
-REQUIRED_PARAMETERS = {"epochs", "batch_size", "train_limit", "seed", "data_dir"}
+REQUIRED_PARAMETERS = {"train_limit", "seed", "data_dir", "lang", "metrics_path"}
+TRAINING_PARAMETERS = {"epochs", "batch_size"}  # only in the notebooks that train
 
 
 def read(path):
@@ -56,6 +57,9 @@ def test_one_parameters_cell_with_the_shared_names(path):
     assert len(cells) == 1
     names = set(re.findall(r"^(\w+) =", cells[0].source, flags=re.M))
     assert REQUIRED_PARAMETERS <= names, f"missing {REQUIRED_PARAMETERS - names}"
+    trains = "train_autoencoder" in "".join(c.source for c in read(path).cells)
+    assert (TRAINING_PARAMETERS <= names) == trains, "training parameters exactly where a model trains"
+    assert TRAINING_PARAMETERS & names in (set(), TRAINING_PARAMETERS)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -77,26 +81,50 @@ def test_checked_cells_print_no_timings(path):
             assert "perf_counter" not in cell.source and "train_autoencoder" not in cell.source
 
 
-def test_headless_run_records_sane_metrics(tmp_path, monkeypatch):
-    monkeypatch.setenv("COURSE_DATA_SOURCE", "embedded")
-    metrics = run_notebooks(NOTEBOOKS, parameters={"epochs": 4}, out_dir=tmp_path)
-    assert json.loads((tmp_path / "metrics.json").read_text()) == metrics
-    assert (tmp_path / "executed" / "02_conv_autoencoder.ipynb").exists()
+def test_headless_run_records_sane_metrics(executed_course):
+    folder, metrics = executed_course
+    assert json.loads((folder / "zh" / "metrics.json").read_text()) == {
+        name: values for name, values in metrics.items() if name[:2] in ("01", "03")}
+    assert (folder / "en" / "executed" / "02_conv_autoencoder.ipynb").exists()
     assert metrics["01_data"]["train_images"] == 4000
     conv, denoise = metrics["02_conv_autoencoder"], metrics["03_denoising_autoencoder"]
-    assert conv["epochs"] == 4 and conv["final_val_loss"] < 0.6, "the loss fell from ln 2 ≈ 0.69"
-    assert conv["psnr"] > 9.0
+    assert conv["epochs"] == 3 and conv["steps"] == 3 * 125 and conv["batch_size"] == 32
+    assert conv["final_val_loss"] < 0.3, "the loss fell from ln 2 ≈ 0.69"
+    assert conv["psnr"] > 12.0 and conv["fully_trained"]["psnr"] > conv["psnr"]
     assert 8.5 < denoise["noisy_psnr"] < 10.5, "noise factor 0.5 gives about 9.4 dB"
-    assert denoise["psnr"] > denoise["noisy_psnr"] + 1.5, "the denoiser beats its input"
+    assert denoise["psnr"] > denoise["noisy_psnr"] + 3, "the denoiser beats its input"
     assert all(values["seconds"] > 0 for values in metrics.values())
     card = denoise["report_card"]
-    assert card["autoencoder"]["psnr"] > card["noisy input"]["psnr"] + 1.5
+    assert card["autoencoder (fully trained)"]["psnr"] > card["autoencoder"]["psnr"]
     assert all(card[name]["psnr"] > card["noisy input"]["psnr"] for name in card if name != "noisy input")
+    best_classical = max(card[name]["psnr"] for name in ("median 3×3", "gaussian blur", "non-local means"))
+    assert card["autoencoder (fully trained)"]["psnr"] > best_classical + 2
     sweep = denoise["noise_sweep"]["psnr"]["noisy input"]
     assert sweep == sorted(sweep, reverse=True), "more noise, lower PSNR"
-    checkerboard = metrics["04_upsampling_vs_transposed"]["checkerboard"]
-    assert checkerboard["transpose 3×3"] > 10 * checkerboard["resize + conv"]
-    assert checkerboard["transpose 3×3"] > checkerboard["transpose 4×4"]
+    decoders = metrics["04_upsampling_vs_transposed"]["decoders"]
+    assert decoders["transpose 3×3"]["checkerboard"] > 1.5 * decoders["resize + conv"]["checkerboard"]
+    assert decoders["transpose 3×3"]["psnr"] > 12, "the transposed decoder learned, it did not collapse"
+
+
+def test_the_report_card_lists_the_best_method_first():
+    from course_tools.results import report_card_table
+
+    card = {"noisy input": {"psnr": 9.4, "ssim": 0.2}, "autoencoder": {"psnr": 18.0, "ssim": 0.8}}
+    text = report_card_table({"03_denoising_autoencoder": {"noise_factor": 0.5, "report_card": card}})
+    assert text.index("autoencoder") < text.index("noisy input"), "best first"
+    assert "18.00" in text and "0.800" in text
+
+
+def test_notebook_defaults_come_from_the_course_defaults():
+    from course_utils import defaults
+
+    expected = {"02": defaults.EPOCHS["conv"], "03": defaults.EPOCHS["denoise"], "04": defaults.EPOCHS["checkerboard"]}
+    for path in NOTEBOOKS[1:]:
+        [cell] = [c for c in read(path).cells if "parameters" in tags(c)]
+        values = dict(re.findall(r"^(\w+) = ([^#\n]+?)\s*(?:#|$)", cell.source, flags=re.M))
+        assert int(values["batch_size"]) == defaults.BATCH_SIZE, path.name
+        assert int(values["epochs"]) == expected[path.name[:2]], path.name
+        assert int(values["seed"]) == defaults.SEED and int(values["train_limit"]) == defaults.TRAIN_LIMIT
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -110,18 +138,22 @@ def test_exercises_come_with_hidden_solutions(path):
         assert "assert check_" in solution.source, "the solution passes its own check"
 
 
-def test_a_failing_notebook_stops_the_run(tmp_path):
+def test_a_failing_notebook_stops_the_run_and_progress_says_where(tmp_path, capsys):
     from papermill.exceptions import PapermillExecutionError
 
     broken = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("epochs = 1", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("raise RuntimeError('cell two is broken')"),
+        nbformat.v4.new_code_cell("print('fine')"),
+        nbformat.v4.new_code_cell("raise RuntimeError('cell three is broken')"),
     ])
     broken.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = tmp_path / "99_broken.ipynb"
     nbformat.write(broken, path)
-    with pytest.raises(PapermillExecutionError, match="cell two is broken"):
+    with pytest.raises(PapermillExecutionError, match="cell three is broken"):
         run_notebooks([path], parameters={"epochs": 1}, out_dir=tmp_path / "out")
+    out = capsys.readouterr().out
+    assert "[run 1/1] 99_broken.ipynb: cell 4/4" in out, "papermill's injected cell makes four"
+    assert "99_broken.ipynb: failed in" in out
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -22,13 +22,31 @@ def small():
 def test_one_epoch_lowers_the_loss(small, capsys):
     model = build_conv_autoencoder()
     before = evaluate(model, small.x_test, small.x_test)["bce"]
-    history = train_autoencoder(model, small, epochs=1, batch_size=50)
+    history = train_autoencoder(model, small, epochs=1, batch_size=50, lang="en")
     after = evaluate(model, small.x_test, small.x_test)["bce"]
     assert isinstance(history, keras.callbacks.History)
     assert after < before - 0.01
     assert history.history["val_loss"][0] == pytest.approx(after, rel=1e-3)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("epoch 1/1  loss ")
+
+
+def test_the_epoch_log_follows_lang(small, capsys):
+    train_autoencoder(build_conv_autoencoder(), small, epochs=1, batch_size=100, lang="zh")
+    [line] = capsys.readouterr().out.strip().splitlines()
+    assert line.startswith("第 1/1 轮  训练损失 ") and "验证损失" in line and line.endswith(" 秒")
+
+
+def test_validation_noise_follows_the_seed_rule(small):
+    from course_utils.defaults import validation_noise_seed
+    from course_utils.noise import add_noise
+    from course_utils.training import validation_inputs
+
+    assert validation_noise_seed(0) == 1 and validation_noise_seed(41) == 42
+    noisy = validation_inputs(small, 0.5, seed=3)
+    assert (noisy == add_noise(small.x_test, 0.5, seed=4)).all()
+    assert not (noisy == add_noise(small.x_test, 0.5, seed=3)).all(), "never the training noise"
+    assert validation_inputs(small, 0.0, seed=3) is small.x_test
 
 
 def test_denoiser_learns_to_map_noisy_to_clean(small):
