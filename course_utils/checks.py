@@ -20,11 +20,25 @@ def check_images(images, *, name: str = "images") -> np.ndarray:
     name : str
         What to call them in the error message.
 
+    Returns
+    -------
+    float32 array of shape (N, 28, 28, 1)
+        The same images; no copy when they already are float32.
+
     Raises
     ------
     ValueError
         If the channel axis is missing, the shape is not (N, 28, 28, 1), or the
         values are not floats (raw 0–255 integers, say).
+
+    Examples
+    --------
+    >>> check_images(np.zeros((2, 28, 28, 1))).dtype
+    dtype('float32')
+    >>> check_images(np.zeros((2, 28, 28)))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: images have shape (2, 28, 28) without a channel axis; ...
     """
     images = np.asarray(images)
     if images.ndim == 3 and images.shape[1:] == IMAGE_SHAPE[:2]:
@@ -46,6 +60,23 @@ def check_image_pair(images_true, images_test) -> tuple[np.ndarray, np.ndarray]:
     """Return both batches as float32 if they have the same (N, H, W, C) shape, else raise.
 
     Any image size is allowed, so metrics also work on crops and other datasets.
+
+    Parameters
+    ----------
+    images_true : array-like of shape (N, H, W, C)
+        The reference images.
+    images_test : array-like of the same shape
+        The images compared with them.
+
+    Returns
+    -------
+    images_true, images_test : float32 arrays of shape (N, H, W, C)
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, or the batches are not 4-D (a missing channel
+        axis, say).
     """
     images_true = np.asarray(images_true, dtype=np.float32)
     images_test = np.asarray(images_test, dtype=np.float32)
@@ -66,6 +97,29 @@ def check_whole_number(name: str, value, *, minimum: int = 1) -> int:
     """Return ``value`` as an int if it is a whole number >= ``minimum``, else raise.
 
     Booleans and floats are refused: ``epochs=True`` or ``epochs=2.5`` is a mistake.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, for the error message, such as "epochs".
+    value : int
+        The value to check; numpy integers are accepted.
+    minimum : int
+        The smallest value allowed.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is a bool, not an integer, or below ``minimum``.
+
+    Examples
+    --------
+    >>> check_whole_number("epochs", 3)
+    3
     """
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ValueError(f"{name} must be a whole number >= {minimum}; got {value!r}.")

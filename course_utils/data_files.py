@@ -21,7 +21,22 @@ NUM_CLASSES = 10
 
 
 def read_bytes(path: Path) -> bytes:
-    """Return the file's bytes, decompressed when the name ends in ``.gz``."""
+    """Return the file's bytes, decompressed when the name ends in ``.gz``.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        An IDX or .npz file, gzipped or not.
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    ValueError
+        If the file cannot be read, or a ``.gz`` file is not valid gzip.
+    """
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -38,6 +53,21 @@ def read_bytes(path: Path) -> bytes:
 
 
 def sha256_hex(data: bytes) -> str:
+    """SHA-256 of ``data``, as 64 lowercase hex digits.
+
+    Parameters
+    ----------
+    data : bytes
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> sha256_hex(b"")[:16]
+    'e3b0c44298fc1c14'
+    """
     return hashlib.sha256(data).hexdigest()
 
 
@@ -48,6 +78,25 @@ def check_hash(path: Path, data: bytes, known_hashes: frozenset[str]) -> bool:
     when either its bytes as stored or its decompressed bytes match, so a mirror
     or a distribution package may recompress it. Returns False when no hash is
     on record for this form of the file, so the caller can say so.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file, named in the error message; read again if it ends in ``.gz``.
+    data : bytes
+        Its content, as :func:`read_bytes` returns it.
+    known_hashes : frozenset of str
+        The published SHA-256 hex digests; may be empty.
+
+    Returns
+    -------
+    bool
+        True when a hash matches, False when ``known_hashes`` is empty.
+
+    Raises
+    ------
+    ValueError
+        If hashes are on record and none matches.
     """
     if not known_hashes:
         return False
@@ -64,7 +113,31 @@ def check_hash(path: Path, data: bytes, known_hashes: frozenset[str]) -> bool:
 
 
 def parse_idx(path: Path, data: bytes, *, magic: int, count: int) -> np.ndarray:
-    """Parse IDX bytes holding ``count`` images (magic 0x803) or labels (0x801)."""
+    """Parse IDX bytes holding ``count`` images (magic 0x803) or labels (0x801).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        Where ``data`` came from, for the error messages.
+    data : bytes
+        The decompressed file: a big-endian header, then one byte per value.
+    magic : int
+        ``IDX_IMAGES_MAGIC`` or ``IDX_LABELS_MAGIC``.
+    count : int
+        The number of images or labels the file must hold.
+
+    Returns
+    -------
+    uint8 array
+        Images of shape (count, 28, 28), values 0–255, or labels of shape
+        (count,). A read-only view of ``data``.
+
+    Raises
+    ------
+    ValueError
+        If the header is short, the magic number or dimensions differ from
+        those expected, or the data is truncated or padded.
+    """
     ndim = magic & 0xFF
     header_size = 4 + 4 * ndim
     if len(data) < header_size:
@@ -103,7 +176,24 @@ def check_arrays(
     labels: np.ndarray,
     count: int,
 ) -> None:
-    """Check one split's raw arrays: uint8 28×28 images and labels 0–9."""
+    """Check one split's raw arrays: uint8 28×28 images and labels 0–9.
+
+    Parameters
+    ----------
+    where : str
+        Names the file and split in the error message.
+    images : uint8 array of shape (count, 28, 28)
+        Raw pixel values 0–255.
+    labels : int array of shape (count,)
+        Values 0–9.
+    count : int
+        The number of images the split must hold.
+
+    Raises
+    ------
+    ValueError
+        If the dtype or a shape is wrong, or a label is outside 0–9.
+    """
     if images.dtype != np.uint8 or images.shape != (count, IMAGE_SIDE, IMAGE_SIDE):
         raise ValueError(
             f"{where}: images have dtype {images.dtype} and shape {images.shape}, "
@@ -119,7 +209,28 @@ def check_arrays(
 
 
 def load_npz(path: Path, counts: tuple[int, int]) -> dict[str, np.ndarray]:
-    """Load Keras' ``mnist.npz`` layout: x_train, y_train, x_test, y_test."""
+    """Load Keras' ``mnist.npz`` layout: x_train, y_train, x_test, y_test.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The ``.npz`` archive.
+    counts : (int, int)
+        The number of training and test images it must hold.
+
+    Returns
+    -------
+    dict of str → array
+        "x_train" and "x_test": uint8 images (count, 28, 28), values 0–255;
+        "y_train" and "y_test": labels (count,), values 0–9. Every array in
+        the archive is returned.
+
+    Raises
+    ------
+    ValueError
+        If the archive is unreadable, lacks one of the four arrays, or an
+        array fails :func:`check_arrays`.
+    """
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}

@@ -28,6 +28,16 @@ def validation_noise_seed(seed: int) -> int:
     differ from it and stay the same across runs, so that every PSNR in the
     course, every ``val_loss`` and the shipped models' scores are comparable.
 
+    Parameters
+    ----------
+    seed : int
+        The run's seed (``SEED`` by default).
+
+    Returns
+    -------
+    int
+        ``seed + 1``.
+
     Examples
     --------
     >>> validation_noise_seed(0)

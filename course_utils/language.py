@@ -12,7 +12,28 @@ Label = str | tuple[str, str]  # plain text, or (Chinese, English)
 
 
 def check_lang(lang: str) -> str:
-    """Return ``lang`` if it is "zh", "en" or "both"; otherwise raise ValueError."""
+    """Return ``lang`` if it is "zh", "en" or "both"; otherwise raise ValueError.
+
+    Parameters
+    ----------
+    lang : str
+        The language asked for.
+
+    Returns
+    -------
+    str
+        ``lang`` itself.
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not "zh", "en" or "both".
+
+    Examples
+    --------
+    >>> check_lang("zh")
+    'zh'
+    """
     if lang not in LANGUAGES:
         raise ValueError(f"lang must be one of {LANGUAGES}; got {lang!r}.")
     return lang
@@ -29,6 +50,15 @@ def choose(label: Label, lang: str, *, joiner: str = " / ") -> str:
     joiner : str
         Between the two languages when ``lang`` is "both".
 
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not "zh", "en" or "both".
+
     Examples
     --------
     >>> choose(("原图", "original"), "both")
@@ -42,5 +72,22 @@ def choose(label: Label, lang: str, *, joiner: str = " / ") -> str:
 
 
 def say(message: Label, lang: str) -> None:
-    """Print ``message`` in ``lang``; with "both", Chinese first, each on its own line."""
+    """Print ``message`` in ``lang``; with "both", Chinese first, each on its own line.
+
+    Parameters
+    ----------
+    message : str or (str, str)
+        Plain text, or a (Chinese, English) pair.
+    lang : {"zh", "en", "both"}
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not "zh", "en" or "both".
+
+    Examples
+    --------
+    >>> say(("你好", "hello"), "en")
+    hello
+    """
     print(choose(message, lang, joiner="\n"), flush=True)

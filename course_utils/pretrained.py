@@ -25,13 +25,36 @@ class PretrainedModelError(ValueError):
 
 
 def models_folder(folder: str | os.PathLike | None = None) -> Path:
-    """Where the shipped models are: ``folder``, ``$COURSE_MODELS_DIR``, or ``assets/models``."""
+    """Where the shipped models are: ``folder``, ``$COURSE_MODELS_DIR``, or ``assets/models``.
+
+    Parameters
+    ----------
+    folder : path, optional
+        Used when given; otherwise the environment variable, then the
+        checkout's ``assets/models``.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder; whether it exists is not checked here.
+    """
     chosen = folder or os.environ.get("COURSE_MODELS_DIR") or _CHECKOUT_MODELS
     return Path(chosen)
 
 
 def read_manifest(folder: str | os.PathLike | None = None) -> dict[str, dict]:
     """The manifest of the shipped models: model name → how it was trained and scored.
+
+    Parameters
+    ----------
+    folder : path, optional
+        Defaults to :func:`models_folder`.
+
+    Returns
+    -------
+    dict
+        The parsed ``manifest.json``: model name → its entry (see
+        :func:`pretrained_info`).
 
     Raises
     ------
@@ -63,10 +86,19 @@ def pretrained_info(name: str, *, folder: str | os.PathLike | None = None) -> di
     folder : path, optional
         Defaults to :func:`models_folder`.
 
+    Returns
+    -------
+    dict
+        The model's entry: its ``"file"``, the file's ``"sha256"``, its
+        ``"architecture"`` (the arguments of
+        :func:`course_utils.build_conv_autoencoder`), how it was trained and
+        its test scores.
+
     Raises
     ------
     PretrainedModelError
-        If ``name`` is not in the manifest.
+        If ``name`` is not in the manifest, or the manifest is missing or not
+        valid JSON.
     """
     manifest = read_manifest(folder)
     if name not in manifest:
@@ -77,7 +109,18 @@ def pretrained_info(name: str, *, folder: str | os.PathLike | None = None) -> di
 
 
 def file_sha256(path: str | os.PathLike) -> str:
-    """SHA-256 of a file's bytes, as a hex string."""
+    """SHA-256 of a file's bytes, as a hex string.
+
+    Parameters
+    ----------
+    path : path
+        The file; read in 1 MiB blocks, so large files are fine.
+
+    Returns
+    -------
+    str
+        64 lowercase hex digits, as ``sha256sum`` prints them.
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as stream:
         for block in iter(lambda: stream.read(1 << 20), b""):

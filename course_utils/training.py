@@ -112,7 +112,29 @@ def train_autoencoder(
 
 
 def validation_inputs(dataset: Dataset, noise_factor: float, *, seed: int) -> np.ndarray:
-    """The test images as the model sees them: clean, or with the one fixed noisy copy."""
+    """The test images as the model sees them: clean, or with the one fixed noisy copy.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        From :func:`course_utils.load_dataset`; its ``x_test`` images are used.
+    noise_factor : float
+        0 for a plain autoencoder; otherwise the noise's standard deviation.
+    seed : int
+        The run's seed; the noise uses
+        :func:`course_utils.defaults.validation_noise_seed` of it, so it
+        differs from the training noise and is the same in every run.
+
+    Returns
+    -------
+    float32 array of shape (N, 28, 28, 1)
+        Values in [0, 1]; ``dataset.x_test`` itself when ``noise_factor`` is 0.
+
+    Raises
+    ------
+    ValueError
+        If ``noise_factor`` is negative or not a finite number.
+    """
     if noise_factor == 0:
         return dataset.x_test
     return add_noise(dataset.x_test, noise_factor, seed=defaults.validation_noise_seed(seed))

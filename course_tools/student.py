@@ -1,0 +1,70 @@
+"""The student edition: every notebook without its solutions (``make student``).
+
+nbconvert's TagRemovePreprocessor drops the cells tagged ``solution`` and, for a
+one-language edition, the other language's markdown; the outputs of the
+``exercise`` cells are cleared, so no verdict is given away. The automatic checks
+stay: they live in the exercise cells and in ``course_utils.exercises``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from course_tools.results import write_text_atomically
+
+EDITION_LANGUAGES = ("zh", "en", "both")
+
+
+def student_notebook(path: str | Path, lang: str = "both"):
+    """The notebook at ``path`` as a student receives it (an nbformat node)."""
+    import nbformat
+    from nbconvert.preprocessors import TagRemovePreprocessor
+    from traitlets.config import Config
+
+    if lang not in EDITION_LANGUAGES:
+        raise ValueError(f"lang must be one of {EDITION_LANGUAGES}; got {lang!r}.")
+    nb = nbformat.read(str(path), as_version=4)
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = {"solution"} | (
+        {f"lang-{'en' if lang == 'zh' else 'zh'}"} if lang != "both" else set())
+    config.TagRemovePreprocessor.remove_all_outputs_tags = {"exercise"}
+    nb, _ = TagRemovePreprocessor(config=config).preprocess(nb, {})
+    for cell in nb.cells:
+        if "exercise" in cell.metadata.get("tags", []):
+            cell.execution_count = None
+    if lang != "both":
+        _set_lang_parameter(nb, lang)
+    return nb
+
+
+def write_student_edition(notebooks: list[Path], out_dir: str | Path = "build/student",
+                          *, lang: str = "both") -> list[Path]:
+    """Write each notebook's student edition to ``out_dir``; return the written paths.
+
+    The diagrams the notebooks link (``../assets/*.png``) are copied beside them,
+    so the folder can be handed out as it is.
+    """
+    import shutil
+
+    import nbformat
+
+    out_dir = Path(out_dir)
+    written = []
+    for path in notebooks:
+        target = out_dir / "notebooks" / path.name
+        written.append(write_text_atomically(target, nbformat.writes(student_notebook(path, lang))))
+    assets = out_dir / "assets"
+    for diagram in sorted((notebooks[0].parent.parent / "assets").glob("*.png")):
+        assets.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(diagram, assets / diagram.name)
+    return written
+
+
+def _set_lang_parameter(nb, lang: str) -> None:
+    """A one-language edition also prints and draws in that language."""
+    import re
+
+    for cell in nb.cells:
+        if "parameters" in cell.metadata.get("tags", []):
+            cell.source = re.sub(r'^lang = "\w+"', f'lang = "{lang}"', cell.source, flags=re.M)
