@@ -4,7 +4,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.test-packages
-KERNEL := course-autoencoders
 # make run uses the embedded MNIST subset; make run DATA_SOURCE=auto looks for full MNIST first.
 DATA_SOURCE ?= embedded
 NOTEBOOKS := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
@@ -12,8 +11,12 @@ NPM_STAMP := node_modules/.package-lock.json
 # make slides EPOCHS_FOR_SLIDES=2 for a quick draft; empty keeps each notebook's own.
 EPOCHS_FOR_SLIDES ?=
 COURSE := $(BIN)/python -m course_tools
+# make setup WHEELHOUSE=folder installs from a `make wheelhouse` folder, with no network.
+WHEELHOUSE ?=
+PIP_SOURCE := $(if $(WHEELHOUSE),--no-index --find-links $(WHEELHOUSE)/wheels)
+NPM_SOURCE := $(if $(WHEELHOUSE),--offline --cache $(WHEELHOUSE)/npm-cache)
 
-.PHONY: run test setup test-setup web slides notebooks models assets lab benchmark clean
+.PHONY: run test setup test-setup web wheelhouse slides notebooks models student grade assets lab benchmark clean
 
 # Execute every notebook headless with its own quick defaults: build/executed/,
 # build/metrics.json, a summary and the report card.
@@ -36,10 +39,24 @@ test: test-setup web
 notebooks: setup
 	$(COURSE) notebooks
 
+# Everything set-up downloads, in one folder for a USB stick: build/wheelhouse/ (see its INSTALL.md).
+wheelhouse: setup web
+	$(COURSE) wheelhouse --out build/wheelhouse
+
 # Train the shipped models until they plateau: assets/models/*.keras and manifest.json.
 # make models DATA_SOURCE=auto retrains them on full MNIST when it is found.
 models: setup
 	$(COURSE) models --source $(DATA_SOURCE)
+
+# The student edition, without solutions: build/student/ (make student LANG_EDITION=zh for one language).
+LANG_EDITION ?= both
+student: setup
+	$(COURSE) student --lang $(LANG_EDITION)
+
+# Grade a class: make grade SUBMISSIONS=folder (one folder per student) → build/grades/*.csv
+grade: setup
+	$(if $(SUBMISSIONS),,$(error Give the submissions folder: make grade SUBMISSIONS=path/to/folder))
+	$(COURSE) grade $(SUBMISSIONS)
 
 # Instructor slides: build/slides/{zh,en}/*.slides.html, offline, with build/slides/assets/.
 slides: test-setup web
@@ -54,16 +71,15 @@ test-setup: $(STAMP) $(TEST_STAMP)
 web: $(NPM_STAMP)
 
 $(NPM_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --no-audit --no-fund --loglevel=error $(NPM_SOURCE)
 
-$(STAMP): pyproject.toml requirements/constraints.txt scripts/install_system_packages.sh
+$(STAMP): pyproject.toml requirements/constraints.txt scripts/install_system_packages.sh scripts/register_kernel.sh
 	PYTHON=$(PYTHON) scripts/install_system_packages.sh run
 	$(PYTHON) -c 'import sys; sys.exit("Python >= 3.10 is needed") if sys.version_info < (3, 10) else None'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(PIP_SOURCE) \
 		-c requirements/constraints.txt -e '.[dev]'
-	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) \
-		--display-name "Python (course autoencoders)" >/dev/null
+	scripts/register_kernel.sh $(BIN)/python
 	touch $(STAMP)
 
 $(TEST_STAMP): scripts/install_system_packages.sh
@@ -72,8 +88,12 @@ $(TEST_STAMP): scripts/install_system_packages.sh
 
 # JupyterLab for students, on this machine only (127.0.0.1), rooted at the project so
 # the notebooks' ../assets diagrams show. Kernel: "Python (course autoencoders)".
+# make lab LAB_LANG=zh shows JupyterLab's menus in Simplified Chinese.
+LAB_LANG ?= en
 lab: setup
+	$(COURSE) lab-settings --lang $(LAB_LANG) --out build/lab-settings/$(LAB_LANG) >/dev/null
 	$(BIN)/jupyter lab --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) \
+		--LabApp.user_settings_dir=build/lab-settings/$(LAB_LANG) \
 		--ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/01_data.ipynb
 
 assets: setup

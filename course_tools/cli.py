@@ -52,6 +52,34 @@ def _parser() -> argparse.ArgumentParser:
     slides.add_argument("--out", default="build/slides", help="output folder (default: build/slides)")
     slides.set_defaults(handler=_make_slides)
 
+    student = commands.add_parser("student", help="write the student edition: every notebook "
+                                  "without its solutions (build/student/)")
+    student.add_argument("names", nargs="*", help="notebook name prefixes, e.g. 02 (default: all)")
+    student.add_argument("--lang", choices=["zh", "en", "both"], default="both",
+                         help="one language, or both (default)")
+    student.add_argument("--out", default="build/student", help="output folder (default: build/student)")
+    student.set_defaults(handler=_write_student_edition)
+
+    grade = commands.add_parser("grade", help="grade a folder of submissions (one folder per "
+                                "student): build/grades/gradebook.csv and summary.csv")
+    grade.add_argument("submissions", help="folder holding one folder per student")
+    grade.add_argument("--out", default="build/grades", help="output folder (default: build/grades)")
+    grade.add_argument("--time-limit", type=float, default=600,
+                       help="seconds per notebook before it is stopped (default: 600)")
+    grade.add_argument("--lang", choices=["zh", "en"], default="en", help="language of the feedback")
+    grade.set_defaults(handler=_grade)
+
+    lab = commands.add_parser("lab-settings", help="write JupyterLab user settings for one "
+                              "interface language (make lab LAB_LANG=zh)")
+    lab.add_argument("--lang", choices=["en", "zh"], default="en")
+    lab.add_argument("--out", required=True, help="the settings folder to write")
+    lab.set_defaults(handler=_lab_settings)
+
+    wheelhouse = commands.add_parser("wheelhouse", help="download the pinned wheels and npm packages "
+                                     "into one folder for an offline classroom (build/wheelhouse/)")
+    wheelhouse.add_argument("--out", default="build/wheelhouse", help="output folder")
+    wheelhouse.set_defaults(handler=_build_wheelhouse)
+
     models = commands.add_parser("models", help="train the shipped models until they plateau "
                                  "(assets/models/ and its manifest.json)")
     models.add_argument("names", nargs="*", help="model names (default: all)")
@@ -111,6 +139,42 @@ def _make_slides(args) -> int:
                          *(f"  {deck}" for deck in decks)]))
 
     return _reporting_failures(render)
+
+
+def _write_student_edition(args) -> int:
+    from course_tools.runner import course_notebooks
+    from course_tools.student import write_student_edition
+
+    written = write_student_edition(course_notebooks(args.names), args.out, lang=args.lang)
+    print("\n".join(["Student edition (no solutions):", *(f"  {path}" for path in written)]))
+    return 0
+
+
+def _grade(args) -> int:
+    from course_tools.grading import grade_folder
+
+    rows = grade_folder(args.submissions, args.out, time_limit=args.time_limit, lang=args.lang)
+    students = sorted({row["student"] for row in rows})
+    passed = sum(row["passed"] for row in rows)
+    print(f"{len(students)} students, {passed} of {len(rows)} checks passed: "
+          f"{args.out}/gradebook.csv, {args.out}/summary.csv")
+    return 0
+
+
+def _lab_settings(args) -> int:
+    from course_tools.lab import write_lab_settings
+
+    print(write_lab_settings(args.out, args.lang))
+    return 0
+
+
+def _build_wheelhouse(args) -> int:
+    from course_tools.wheelhouse import build_wheelhouse
+
+    built = build_wheelhouse(args.out)
+    print(f"{args.out}: {built['wheels']} wheels, {built['megabytes']} MB in all, "
+          f"built in {built['seconds']} s; see {args.out}/INSTALL.md")
+    return 0
 
 
 def _train_models(args) -> int:

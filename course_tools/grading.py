@@ -25,6 +25,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,7 +128,10 @@ def instrument(nb, exercises: list[Exercise]):
     if len(cells) != len(exercises):
         return nb  # cells were deleted: what remains is graded "not graded" below
     for exercise, cell in zip(exercises, cells):
-        grade = nbformat.v4.new_code_cell(GRADE_CELL.format(cell=exercise.cell, check=exercise.check_code))
+        check = textwrap.indent(exercise.check_code, "    ")
+        source = (GRADE_CELL.replace("<CHECK>", check).replace("<CELL>", str(exercise.cell))
+                  .replace("<GRADES>", GRADES_FILE))
+        grade = nbformat.v4.new_code_cell(source)
         grade.metadata["tags"] = ["grading"]
         nb.cells.insert(nb.cells.index(cell) + 1, grade)
     return nb
@@ -135,17 +139,17 @@ def instrument(nb, exercises: list[Exercise]):
 
 # The checks come from course_utils itself, imported afresh, so a submission that
 # redefines check_* in its own cells does not grade itself.
-GRADE_CELL = '''import contextlib as _contextlib, io as _io, json as _json
+GRADE_CELL = """import contextlib as _contextlib, io as _io, json as _json
 import course_utils.exercises as _exercises
 globals().update({_name: getattr(_exercises, _name) for _name in dir(_exercises) if _name.startswith("check_")})
 _printed = _io.StringIO()
 with _contextlib.redirect_stdout(_printed):
-    {check}
-with open("{grades}", "a", encoding="utf-8") as _file:
+<CHECK>
+with open("<GRADES>", "a", encoding="utf-8") as _file:
     _verdicts = passed if isinstance(passed, list) else [passed]
-    _file.write(_json.dumps({{"cell": {cell}, "passed": [bool(_v) for _v in _verdicts],
-                             "messages": _printed.getvalue().splitlines()}}) + "\\n")
-'''.replace("{grades}", GRADES_FILE)
+    _file.write(_json.dumps({"cell": <CELL>, "passed": [bool(_v) for _v in _verdicts],
+                             "messages": _printed.getvalue().splitlines()}) + "\\n")
+"""
 
 
 def write_gradebook(rows: list[dict], out_dir: Path) -> tuple[Path, Path]:

@@ -10,9 +10,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from course_tools.paths import ASSETS
 from course_tools.results import write_text_atomically
 
 EDITION_LANGUAGES = ("zh", "en", "both")
+# The course notebooks point to the collapsed solutions; the student edition has none.
+SOLUTION_NOTES = {
+    "The solution is in the next (collapsed) cell.": "Run the cell to check your answer.",
+    "参考答案在下一个（折叠的）单元格里。": "运行单元格即可检查你的答案。",
+}
 
 
 def student_notebook(path: str | Path, lang: str = "both"):
@@ -33,6 +39,8 @@ def student_notebook(path: str | Path, lang: str = "both"):
     for cell in nb.cells:
         if "exercise" in cell.metadata.get("tags", []):
             cell.execution_count = None
+        for sentence, replacement in SOLUTION_NOTES.items():
+            cell.source = cell.source.replace(sentence, replacement)
     if lang != "both":
         _set_lang_parameter(nb, lang)
     return nb
@@ -42,8 +50,9 @@ def write_student_edition(notebooks: list[Path], out_dir: str | Path = "build/st
                           *, lang: str = "both") -> list[Path]:
     """Write each notebook's student edition to ``out_dir``; return the written paths.
 
-    The diagrams the notebooks link (``../assets/*.png``) are copied beside them,
-    so the folder can be handed out as it is.
+    The diagrams the notebooks link (``../assets/*.png``) and the shipped models are
+    copied beside them, so the folder can be handed out as it is (a student's
+    ``course_utils`` then finds the models through ``COURSE_MODELS_DIR=assets/models``).
     """
     import shutil
 
@@ -54,10 +63,8 @@ def write_student_edition(notebooks: list[Path], out_dir: str | Path = "build/st
     for path in notebooks:
         target = out_dir / "notebooks" / path.name
         written.append(write_text_atomically(target, nbformat.writes(student_notebook(path, lang))))
-    assets = out_dir / "assets"
-    for diagram in sorted((notebooks[0].parent.parent / "assets").glob("*.png")):
-        assets.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(diagram, assets / diagram.name)
+    # The diagrams the notebooks link and the shipped models, without the scripts that make them.
+    shutil.copytree(ASSETS, out_dir / "assets", dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.py"))
     return written
 
 

@@ -20,9 +20,11 @@ import psutil
 import pytest
 
 from conftest import PageProblems
+from course_tools.lab import write_lab_settings
 from course_tools.paths import ROOT
 
 NOTEBOOK = "notebooks/01_data.ipynb"
+SCREENSHOTS = ROOT / "build" / "lab" / "screenshots"
 # Render every cell, not only those on screen, so the page shows the whole notebook.
 NOTEBOOK_SETTINGS = {"windowingMode": "none"}
 
@@ -48,6 +50,7 @@ class LabServer:
         settings = state / "settings" / "@jupyterlab" / "notebook-extension"
         settings.mkdir(parents=True)
         (settings / "tracker.jupyterlab-settings").write_text(json.dumps(NOTEBOOK_SETTINGS))
+        write_lab_settings(state / "settings", "zh")  # as `make lab LAB_LANG=zh` does
         command = [
             str(Path(sys.executable).with_name("jupyter-lab")), "--no-browser",
             "--ip=127.0.0.1", f"--port={self.port}", "--ServerApp.port_retries=0",
@@ -106,7 +109,7 @@ def lab(tmp_path):
 
 
 def run_all_cells(page) -> None:
-    page.locator(".lm-MenuBar-item", has_text="Run").first.click()
+    page.locator(".lm-MenuBar-item", has_text="运行").first.click()  # the Run menu, in Chinese
     page.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click()
 
 
@@ -128,8 +131,13 @@ def test_a_student_runs_notebook_01_in_jupyterlab(lab, browser):
     problems.watch(page)
     page.goto(f"{lab.url}/lab/tree/{NOTEBOOK}?token={lab.token}")
     page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=60_000)
+    # the Chinese language pack is active: the menu bar reads 文件 (File), 编辑 (Edit), 运行 (Run)
+    menus = page.locator(".lm-MenuBar-item").all_inner_texts()
+    assert {"文件", "编辑", "运行"} <= {label.strip() for label in menus}, menus
     # the status bar reads "Python 3 (ipykernel) | Idle" once the kernel is connected
-    page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle")).wait_for(timeout=60_000)
+    page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| (Idle|空闲)")).wait_for(timeout=60_000)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "jupyterlab-zh.png"))
     run_all_cells(page)
     outcome = page.wait_for_function(ALL_CELLS_RAN, timeout=120_000, polling=500).json_value()
     assert outcome == "done"

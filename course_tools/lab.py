@@ -1,0 +1,25 @@
+"""JupyterLab in the student's language (``make lab LAB_LANG=zh``).
+
+The Simplified Chinese interface comes from the official language pack
+``jupyterlab-language-pack-zh-CN`` (pinned in requirements/constraints.txt); a
+user-settings folder holding the translation setting selects it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+LAB_LOCALES = {"en": "en", "zh": "zh_CN"}
+TRANSLATION_SETTINGS = Path("@jupyterlab") / "translation-extension" / "plugin.jupyterlab-settings"
+
+
+def write_lab_settings(folder: str | Path, lang: str) -> Path:
+    """Write JupyterLab user settings that choose ``lang``'s interface; return ``folder``."""
+    if lang not in LAB_LOCALES:
+        raise ValueError(f"JupyterLab's interface language must be one of {tuple(LAB_LOCALES)}; got {lang!r}.")
+    folder = Path(folder)
+    path = folder / TRANSLATION_SETTINGS
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"locale": LAB_LOCALES[lang]}, indent=2) + "\n", encoding="utf-8")
+    return folder
