@@ -70,8 +70,8 @@ def check_architecture(candidate: keras.Model, reference: keras.Model, *, lang: 
     for number, (mine, theirs) in enumerate(zip(yours, expected), start=1):
         if mine != theirs:
             say((
-                f"第 {number} 层不同：你的是 {_text(mine)}，参考模型是 {_text(theirs)}。",
-                f"Layer {number} differs: yours is {_text(mine)}, the reference is {_text(theirs)}.",
+                f"第 {number} 层不同：你的是 {_text(mine, 'zh')}，参考模型是 {_text(theirs, 'zh')}。",
+                f"Layer {number} differs: yours is {_text(mine, 'en')}, the reference is {_text(theirs, 'en')}.",
             ), lang)
             return False
     if len(yours) != len(expected):
@@ -88,9 +88,12 @@ def check_architecture(candidate: keras.Model, reference: keras.Model, *, lang: 
     return True
 
 
-def _text(layer: tuple[str, tuple, int]) -> str:
+def _text(layer: tuple[str, tuple, int], lang: str) -> str:
     kind, shape, params = layer
-    return f"{kind} → {'×'.join(map(str, shape))}, {params:,} params"
+    if lang == "zh":
+        kind = {"upsample": "上采样层"}.get(kind, kind)
+        return f"{kind} → {'×'.join(map(str, shape))}，{params:,} 个参数"
+    return f"{kind} → {'×'.join(map(str, shape))}, {params:,} parameters"
 
 
 def check_value(answer, expected: float, *, tolerance: float = 0.0, lang: str = "both",

@@ -1,5 +1,7 @@
 """course_utils.exercises: the checks give the right verdict in the student's language."""
 
+import re
+
 import keras
 import pytest
 from keras import layers
@@ -28,7 +30,9 @@ def test_matching_model_passes_even_with_upsampling2d(capsys):
 def test_the_differing_layer_is_named_in_chinese(capsys):
     assert not check_architecture(student_model(last_depth=8), build_conv_autoencoder(), lang="zh")
     out = capsys.readouterr().out
-    assert out.startswith("第 12 层不同") and "Conv2D → 28×28×8" in out and "Layer" not in out
+    assert out.startswith("第 12 层不同") and "Conv2D → 28×28×8，584 个参数" in out  # 3·3·8·8 + 8
+    assert "Conv2D → 28×28×16，1,168 个参数" in out  # 3·3·8·16 + 16
+    assert not re.search(r"[A-Za-z]{4,}", out.replace("Conv2D", "")), "no English words in Chinese feedback"
 
 
 def test_parameter_count_check(capsys):
