@@ -18,6 +18,7 @@ from pathlib import Path
 from course_tools.paths import ROOT
 
 CONSTRAINTS = ROOT / "requirements" / "constraints.txt"
+BUILD_REQUIREMENTS = ("setuptools>=68", "wheel")  # pyproject.toml's build-system
 # pip may not reach any index: PIP_NO_INDEX, and every proxy is a closed local port.
 OFFLINE_PIP = {"PIP_NO_INDEX": "1", "PIP_RETRIES": "0", "PIP_TIMEOUT": "2",
                "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9",
@@ -31,6 +32,8 @@ def build_wheelhouse(out_dir: str | Path = "build/wheelhouse") -> dict:
     start = time.perf_counter()
     _pip("download", "--quiet", "--only-binary=:all:", "--dest", str(wheels),
          "-c", str(CONSTRAINTS), f"{ROOT}[dev]")
+    # what pip needs to build the course itself (`pip install -e .` without a network)
+    _pip("download", "--quiet", "--only-binary=:all:", "--dest", str(wheels), *BUILD_REQUIREMENTS)
     course_wheel(wheels)
     npm_cache(out_dir / "npm-cache")
     subprocess.run(["git", "archive", "--format=tar.gz", "--prefix=course/", "-o",
