@@ -240,7 +240,7 @@ def noise_sweep(
 
 # How the report card and the sweep show each method's key, in each language.
 METHOD_NAMES = {
-    "noisy input": ("含噪输入", "noisy input"),
+    "noisy input": ("带噪输入", "noisy input"),
     "median 3×3": ("3×3 中值滤波", "median 3×3"),
     "gaussian blur": ("高斯模糊", "Gaussian blur"),
     "non-local means": ("非局部均值", "non-local means"),

