@@ -59,9 +59,15 @@ def report_card_table(metrics: dict[str, dict]) -> str:
             lines.append(f"  {name:<28}{values['psnr']:>9.2f}{values['ssim']:>8.3f}")
     decoders = metrics.get("04_upsampling_vs_transposed", {}).get("decoders")
     if decoders:
-        lines.append("\ncheckerboard score (higher: more period-2 pattern) and PSNR per decoder:")
+        lines.append("\ncheckerboard score per decoder (1: no grid; higher: grid frequencies stand out):")
+        lines.append(f"  {'decoder':<34}{'images':>8}{'logits':>8}{'PSNR dB':>9}")
         for name, values in decoders.items():
-            psnr = values.get("psnr")
-            psnr_text = f"{psnr:>9.2f}" if psnr is not None and math.isfinite(psnr) else f"{'-':>9}"
-            lines.append(f"  {name:<28}{values['checkerboard']:>9.3f}{psnr_text}")
+            lines.append(f"  {name:<34}{_number(values.get('checkerboard'), 8, 2)}"
+                         f"{_number(values.get('checkerboard_logits'), 8, 2)}{_number(values.get('psnr'), 9, 2)}")
     return "\n".join(lines)
+
+
+def _number(value, width: int, digits: int) -> str:
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        return f"{value:>{width}.{digits}f}"
+    return f"{'-':>{width}}"

@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from course_tools.paths import ASSETS
+from course_utils.language import check_lang
 from course_tools.results import write_text_atomically
 
-EDITION_LANGUAGES = ("zh", "en", "both")
 # The course notebooks point to the collapsed solutions; the student edition has none.
 SOLUTION_NOTES = {
     "The solution is in the next (collapsed) cell.": "Run the cell to check your answer.",
@@ -27,8 +27,7 @@ def student_notebook(path: str | Path, lang: str = "both"):
     from nbconvert.preprocessors import TagRemovePreprocessor
     from traitlets.config import Config
 
-    if lang not in EDITION_LANGUAGES:
-        raise ValueError(f"lang must be one of {EDITION_LANGUAGES}; got {lang!r}.")
+    check_lang(lang)
     nb = nbformat.read(str(path), as_version=4)
     config = Config()
     config.TagRemovePreprocessor.enabled = True

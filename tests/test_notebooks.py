@@ -102,7 +102,7 @@ def test_headless_run_records_sane_metrics(executed_course):
     sweep = denoise["noise_sweep"]["psnr"]["noisy input"]
     assert sweep == sorted(sweep, reverse=True), "more noise, lower PSNR"
     decoders = metrics["04_upsampling_vs_transposed"]["decoders"]
-    assert decoders["transpose 3×3"]["checkerboard"] > 1.5 * decoders["resize + conv"]["checkerboard"]
+    assert decoders["transpose 3×3"]["checkerboard_logits"] > 1.5 * decoders["resize + conv"]["checkerboard_logits"]
     assert decoders["transpose 3×3"]["psnr"] > 12, "the transposed decoder learned, it did not collapse"
 
 
