@@ -8,6 +8,7 @@ data_dir, lang, ...) and, when given ``metrics_path``, records what it measured.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from course_tools.paths import NOTEBOOK_DIR
 from course_tools.results import read_json, report_card_table, summary_table, write_json
 
 QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "2"}
+RETURN, END = ("\r", "") if sys.stdout.isatty() else ("", "\n")
 
 
 def course_notebooks(names: list[str] | None = None) -> list[Path]:
@@ -87,8 +89,9 @@ class CellProgress:
         def cell_start(manager, cell, cell_index=None, **kwargs):
             total = len(manager.nb.cells)
             if cell.cell_type == "code":
-                print(f"\r{label}: cell {cell_index + 1}/{total}, "
-                      f"{time.perf_counter() - start:5.0f} s", end="", flush=True)
+                # one line rewritten in place on a terminal, one line per cell in a log
+                print(f"{RETURN}{label}: cell {cell_index + 1}/{total}, "
+                      f"{time.perf_counter() - start:5.0f} s", end=END, flush=True)
             return original(manager, cell, cell_index, **kwargs)
 
         NotebookExecutionManager.cell_start = cell_start
@@ -99,7 +102,7 @@ class CellProgress:
 
         NotebookExecutionManager.cell_start = self.original
         outcome = "failed" if exc[0] else "done"
-        print(f"\r{self.label}: {outcome} in {time.perf_counter() - self.start:.0f} s" + " " * 10,
+        print(f"{RETURN}{self.label}: {outcome} in {time.perf_counter() - self.start:.0f} s" + " " * 10,
               flush=True)
         return False
 

@@ -60,7 +60,7 @@ def test_the_wheel_works_outside_the_checkout(tmp_path):
     out = python(
         "import course_utils as cu\n"
         "print(cu.__file__)\n"
-        "data = cu.load_dataset(source='embedded', train_limit=400, lang='en')\n"
+        "data = cu.load_dataset(source='embedded', lang='en')\n"
         "model = cu.build_conv_autoencoder((16, 8, 8))\n"
         "history = cu.train_autoencoder(model, data, epochs=1, verbose=False)\n"
         "print('loss', history.history['loss'][-1])\n"
@@ -70,5 +70,5 @@ def test_the_wheel_works_outside_the_checkout(tmp_path):
     lines = dict(line.split(maxsplit=1) for line in out.splitlines() if line.split()[0] in ("loss", "psnr", "shipped"))
     assert out.splitlines()[0].startswith(str(site)), "the installed copy was used, not the checkout"
     assert 0 < float(lines["loss"]) < 0.69, "one epoch lowered the loss below ln 2"
-    assert float(lines["psnr"]) > 8
+    assert float(lines["psnr"]) > 10, "125 steps already beat a grey image (about 6 dB)"
     assert float(lines["shipped"]) > 20
