@@ -67,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--time-limit", type=float, default=600,
                        help="seconds per notebook before it is stopped (default: 600)")
     grade.add_argument("--lang", choices=["zh", "en"], default="en", help="language of the feedback")
+    grade.add_argument("--jobs", type=int, default=2, help="notebooks graded at a time (default: 2)")
     grade.set_defaults(handler=_grade)
 
     lab = commands.add_parser("lab-settings", help="write JupyterLab user settings for one "
@@ -153,7 +154,8 @@ def _write_student_edition(args) -> int:
 def _grade(args) -> int:
     from course_tools.grading import grade_folder
 
-    rows = grade_folder(args.submissions, args.out, time_limit=args.time_limit, lang=args.lang)
+    rows = grade_folder(args.submissions, args.out, time_limit=args.time_limit, lang=args.lang,
+                        jobs=args.jobs)
     students = sorted({row["student"] for row in rows})
     passed = sum(row["passed"] for row in rows)
     print(f"{len(students)} students, {passed} of {len(rows)} checks passed: "

@@ -65,22 +65,34 @@ def course_exercises(notebook: Path) -> list[Exercise]:
 
 
 def grade_folder(submissions: str | Path, out_dir: str | Path = "build/grades", *,
-                 time_limit: float = TIME_LIMIT_S, lang: str = "en") -> list[dict]:
-    """Grade every student folder in ``submissions``; write the gradebook and summary."""
+                 time_limit: float = TIME_LIMIT_S, lang: str = "en", jobs: int = 2) -> list[dict]:
+    """Grade every student folder in ``submissions``, ``jobs`` notebooks at a time.
+
+    Writes ``gradebook.csv`` and ``summary.csv`` to ``out_dir`` and returns the rows,
+    in the order of the students' folder names.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     submissions, out_dir = Path(submissions), Path(out_dir)
     if not submissions.is_dir():
         raise ValueError(f"{submissions} is not a folder; expected one folder per student.")
     students = sorted(p for p in submissions.iterdir() if p.is_dir())
     if not students:
         raise ValueError(f"{submissions} holds no student folders (submissions/<student>/*.ipynb).")
-    rows = []
+    work = []
     for number, folder in enumerate(students, start=1):
         files = sorted(p for p in folder.iterdir() if p.is_file())
-        if not files:
-            rows.append(_row(folder.name, "-", "-", False, "no files handed in"))
-        for path in files:
-            label = f"[grade {number}/{len(students)}] {folder.name}"
-            rows += grade_submission(path, folder.name, time_limit=time_limit, lang=lang, label=label)
+        label = f"[grade {number}/{len(students)}] {folder.name}"
+        work += [(path, folder.name, label) for path in files] or [(None, folder.name, label)]
+
+    def grade(item) -> list[dict]:
+        path, student, label = item
+        if path is None:
+            return [_row(student, "-", "-", False, "no files handed in")]
+        return grade_submission(path, student, time_limit=time_limit, lang=lang, label=label)
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:  # each notebook runs in its own process
+        rows = [row for rows in pool.map(grade, work) for row in rows]
     write_gradebook(rows, out_dir)
     return rows
 
