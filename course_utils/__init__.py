@@ -2,6 +2,7 @@
 
 The modules follow the data flow of the course::
 
+    startup    importing TensorFlow without its start-up log (notebook setup)
     defaults   the course's settings and conventions, in one place
     language   zh / en / both: choosing and printing text
     checks     validating images and whole numbers at the public boundary
@@ -44,10 +45,11 @@ _EXPORTS = {
     "psnr": "metrics",
     "ssim": "metrics",
     "localize": "plotting",
+    "import_tensorflow_quietly": "startup",
     "plot_image_rows": "plotting",
     "plot_loss_curves": "plotting",
 }
-_MODULES = ("defaults", "language", "checks", "data", "noise", "models", "training",
+_MODULES = ("startup", "defaults", "language", "checks", "data", "noise", "models", "training",
             "pretrained", "metrics", "baselines", "plotting", "exercises")
 
 __all__ = sorted(_EXPORTS)
