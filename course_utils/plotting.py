@@ -358,7 +358,7 @@ def plot_noise_sweep(factors, sweep: dict[str, list[float]], *, trained_at: floa
         ax.set_xlabel(localize(("噪声因子", "noise factor"), lang))
         ax.set_ylabel(localize(("峰值信噪比 PSNR (dB)", "PSNR (dB)"), lang))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="lower left")  # the corner the falling curves leave empty
     return figure
 
 
