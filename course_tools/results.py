@@ -23,8 +23,16 @@ def read_json(path: str | Path) -> dict:
 
 
 def write_json(path: str | Path, values: dict) -> Path:
-    """Write ``values`` as JSON, atomically."""
-    return write_text_atomically(path, json.dumps(values, indent=2, ensure_ascii=False) + "\n")
+    """Write ``values`` as JSON, atomically; numpy numbers and arrays become plain ones."""
+    text = json.dumps(values, indent=2, ensure_ascii=False, default=_plain)
+    return write_text_atomically(path, text + "\n")
+
+
+def _plain(value):
+    """numpy scalars and arrays (Keras' losses, say) as Python numbers and lists."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} cannot be written to metrics.json")
 
 
 def write_text_atomically(path: str | Path, text: str) -> Path:

@@ -165,3 +165,13 @@ def test_each_language_shows_its_own_diagrams(path):
                 links += [(lang, link) for link in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", cell.source)]
     assert [link for lang, link in links if not link.endswith(f".{lang}.png")] == []
     assert [link for _, link in links if not (path.parent / link).is_file()] == []
+
+
+def test_metrics_json_takes_numpy_values(tmp_path):
+    import numpy as np
+
+    from course_tools.results import read_json, record
+
+    record(tmp_path / "m.json", {"loss": np.float32(0.25), "sweep": np.array([1.5, 2.0]), "steps": np.int64(3)})
+    assert read_json(tmp_path / "m.json") == {"loss": 0.25, "sweep": [1.5, 2.0], "steps": 3}
+    record(None, {"ignored": 1})  # a notebook run by hand records nothing
