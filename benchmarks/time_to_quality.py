@@ -22,7 +22,7 @@ from course_utils import add_noise, build_conv_autoencoder, evaluate, load_datas
 from course_utils import baselines
 from course_utils.defaults import validation_noise_seed
 from course_utils.noise import noisy_batches
-from course_utils.training import compile_autoencoder
+from course_utils.training import compile_autoencoder, validation_inputs
 
 MODELS = {"conv": ((16, 8, 8), 0.0), "denoise": ((32, 32, 16), 0.5)}
 
@@ -56,7 +56,7 @@ def train_for(model_name: str, dataset, *, seconds: float, batch_size: int,
     start = time.perf_counter()
     model.fit(batches, epochs=10_000, shuffle=False, verbose=0, callbacks=[budget])
     trained = time.perf_counter() - start
-    inputs = add_noise(dataset.x_test, noise_factor, seed=validation_noise_seed(seed)) if noise_factor else dataset.x_test
+    inputs = validation_inputs(dataset, noise_factor, seed=seed)
     scores = evaluate(model, inputs, dataset.x_test)
     return {"seconds": trained, "steps": budget.steps, "epochs": budget.epochs, **scores}
 

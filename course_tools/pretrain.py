@@ -13,7 +13,6 @@ them. The models land in ``assets/models/`` with ``manifest.json``.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import platform
 import tempfile
@@ -24,8 +23,9 @@ import keras
 import numpy as np
 
 from course_tools.paths import MODELS_DIR
+from course_tools.results import read_json, write_json
 from course_utils import defaults
-from course_utils.pretrained import MANIFEST_NAME, file_sha256
+from course_utils.pretrained import MANIFEST_NAME, build_from_manifest, file_sha256
 
 # name: architecture (build_conv_autoencoder's arguments) and training noise
 SPECS = {
@@ -72,17 +72,14 @@ def train_models(names: list[str] | None = None, *, source: str = "embedded",
 
 def train_one(name: str, dataset, *, source: str, seed: int, max_epochs: int):
     from course_utils.metrics import evaluate
-    from course_utils.models import build_conv_autoencoder
-    from course_utils.noise import add_noise, noisy_batches
-    from course_utils.training import compile_autoencoder
+    from course_utils.noise import noisy_batches
+    from course_utils.training import compile_autoencoder, validation_inputs
 
     spec = SPECS[name]
     noise_factor = spec["noise_factor"]
     keras.utils.set_random_seed(seed)
-    model = compile_autoencoder(build_conv_autoencoder(**_arguments(spec["architecture"]), seed=seed))
-    test_inputs = dataset.x_test
-    if noise_factor:
-        test_inputs = add_noise(dataset.x_test, noise_factor, seed=defaults.validation_noise_seed(seed))
+    model = compile_autoencoder(build_from_manifest(spec["architecture"], seed=seed))
+    test_inputs = validation_inputs(dataset, noise_factor, seed=seed)
     record = TestRecord(lambda: evaluate(model, test_inputs, dataset.x_test))
     patience = spec.get("patience", PATIENCE)
     callbacks = [
@@ -157,10 +154,8 @@ class StopAtSmallestRate(keras.callbacks.Callback):
 
 def save_model(model, entry: dict, name: str, out_dir: Path) -> dict:
     """Save the weights in a fresh, uncompiled copy (no optimizer state: small files)."""
-    from course_utils.models import build_conv_autoencoder
-
     out_dir.mkdir(parents=True, exist_ok=True)
-    clean = build_conv_autoencoder(**_arguments(entry["architecture"]))
+    clean = build_from_manifest(entry["architecture"])
     clean.set_weights(model.get_weights())
     path = out_dir / f"{name}.keras"
     with tempfile.TemporaryDirectory(dir=out_dir) as scratch:
@@ -185,17 +180,10 @@ def _data_record(dataset, source: str, seed: int) -> dict:
             "test_sha256": images_sha256(dataset.x_test)}
 
 
-def _arguments(architecture: dict) -> dict:
-    return {**architecture, "filters": tuple(architecture["filters"])}
-
-
 def _update_manifest(path: Path, name: str, entry: dict) -> None:
-    manifest = json.loads(path.read_text()) if path.exists() else {}
+    manifest = read_json(path)
     manifest[name] = entry
-    manifest = {key: manifest[key] for key in sorted(manifest, key=_spec_order)}
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    partial.replace(path)
+    write_json(path, {key: manifest[key] for key in sorted(manifest, key=_spec_order)})
 
 
 def _spec_order(name: str) -> int:

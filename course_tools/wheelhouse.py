@@ -10,6 +10,7 @@ The wheels are for the Python version and platform that built them.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -59,8 +60,6 @@ def npm_cache(cache: Path) -> None:
 
 def install_offline(python: str | Path, wheels: Path, *requirements: str) -> None:
     """``pip install`` into ``python``'s environment from ``wheels`` only, with the network shut."""
-    import os
-
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                     "--no-index", "--find-links", str(wheels), *requirements],
                    env={**os.environ, **OFFLINE_PIP}, check=True)

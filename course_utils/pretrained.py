@@ -191,19 +191,33 @@ def _read_keras_file(path: Path):
         ) from None
 
 
-def _check_architecture(model, architecture: dict, path: Path) -> None:
+def build_from_manifest(architecture: dict, *, seed: int = 0):
+    """Build the untrained model that a manifest entry's ``architecture`` describes.
+
+    Parameters
+    ----------
+    architecture : dict
+        :func:`course_utils.build_conv_autoencoder`'s arguments as the manifest
+        stores them, e.g. ``{"filters": [16, 8, 8], "upsampling": "nearest"}``.
+    seed : int
+        Seeds the initial weights.
+
+    Returns
+    -------
+    keras.Model
+    """
     from course_utils.models import build_conv_autoencoder
 
-    expected = build_conv_autoencoder(**_builder_arguments(architecture))
+    return build_conv_autoencoder(**{**architecture, "filters": tuple(architecture["filters"])}, seed=seed)
+
+
+def _check_architecture(model, architecture: dict, path: Path) -> None:
+    expected = build_from_manifest(architecture)
     if _layer_signature(model) != _layer_signature(expected):
         raise PretrainedModelError(
             f"{path} holds a different architecture than its manifest entry "
             f"({architecture}). Rebuild it with `{REBUILD_COMMAND}`."
         )
-
-
-def _builder_arguments(architecture: dict) -> dict:
-    return {**architecture, "filters": tuple(architecture["filters"])}
 
 
 def _layer_signature(model) -> list[tuple]:
