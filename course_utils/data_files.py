@@ -10,6 +10,7 @@ import gzip
 import hashlib
 import zipfile
 import zlib
+import os
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +70,42 @@ def sha256_hex(data: bytes) -> str:
     'e3b0c44298fc1c14'
     """
     return hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """SHA-256 of a file's bytes, as a hex string.
+
+    Parameters
+    ----------
+    path : path
+        The file; read in 1 MiB blocks, so large files are fine.
+
+    Returns
+    -------
+    str
+        64 lowercase hex digits, as ``sha256sum`` prints them.
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def images_sha256(images: np.ndarray) -> str:
+    """Fingerprint of a split's pixels as float32, to tell which images a model saw.
+
+    Parameters
+    ----------
+    images : array
+        Images of any shape; converted to contiguous float32 first.
+
+    Returns
+    -------
+    str
+        64 lowercase hex digits.
+    """
+    return sha256_hex(np.ascontiguousarray(images, dtype=np.float32).tobytes())
 
 
 def check_hash(path: Path, data: bytes, known_hashes: frozenset[str]) -> bool:

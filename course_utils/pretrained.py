@@ -9,11 +9,12 @@ rebuilds them. Introduced in notebooks/02_conv_autoencoder.ipynb.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import zipfile
 from pathlib import Path
+
+from course_utils.data_files import file_sha256
 
 MANIFEST_NAME = "manifest.json"
 REBUILD_COMMAND = "make models"
@@ -106,26 +107,6 @@ def pretrained_info(name: str, *, folder: str | os.PathLike | None = None) -> di
             f"Unknown model {name!r}. The shipped models are: {', '.join(manifest)}."
         )
     return manifest[name]
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """SHA-256 of a file's bytes, as a hex string.
-
-    Parameters
-    ----------
-    path : path
-        The file; read in 1 MiB blocks, so large files are fine.
-
-    Returns
-    -------
-    str
-        64 lowercase hex digits, as ``sha256sum`` prints them.
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def load_pretrained(name: str, *, folder: str | os.PathLike | None = None):

@@ -53,6 +53,10 @@ def train_autoencoder(
     seed: int = defaults.SEED,
     verbose: bool = True,
     lang: str = "both",
+    validate: bool = True,
+    steps_per_epoch: int | None = None,
+    initial_epoch: int = 0,
+    callbacks: list | tuple = (),
 ) -> keras.callbacks.History:
     """Fit ``model`` to reconstruct clean training images, validating on the test split.
 
@@ -80,6 +84,16 @@ def train_autoencoder(
         Print one line per epoch.
     lang : {"zh", "en", "both"}
         Language of those lines.
+    validate : bool
+        Compute ``val_loss`` on the test split after every epoch.
+    steps_per_epoch : int, optional
+        Make an "epoch" this many steps of an endless stream of batches instead
+        of one pass over the images (``make models`` counts in steps).
+    initial_epoch : int
+        Resume a run at this epoch; the batches are then seeded with
+        ``seed + initial_epoch`` so a resumed run does not replay its start.
+    callbacks : sequence of keras.callbacks.Callback
+        More callbacks, such as a learning-rate schedule or a checkpoint.
 
     Returns
     -------
@@ -99,15 +113,22 @@ def train_autoencoder(
     keras.utils.set_random_seed(seed)
     if not getattr(model, "compiled", False):
         compile_autoencoder(model)
-    batches = noisy_batches(dataset.x_train, noise_factor, batch_size=batch_size, seed=seed)
+    batches = noisy_batches(dataset.x_train, noise_factor, batch_size=batch_size,
+                            seed=seed + initial_epoch)
+    if steps_per_epoch is not None:
+        check_whole_number("steps_per_epoch", steps_per_epoch)
+        batches = batches.repeat()
+    validation = (validation_inputs(dataset, noise_factor, seed=seed), dataset.x_test)
     return model.fit(
         batches,
         epochs=epochs,
-        validation_data=(validation_inputs(dataset, noise_factor, seed=seed), dataset.x_test),
+        initial_epoch=initial_epoch,
+        steps_per_epoch=steps_per_epoch,
+        validation_data=validation if validate else None,
         validation_batch_size=256,
         shuffle=False,  # the pipeline shuffles, seeded
         verbose=0,
-        callbacks=[EpochLog(epochs, lang=lang)] if verbose else [],
+        callbacks=([EpochLog(epochs, lang=lang)] if verbose else []) + list(callbacks),
     )
 
 

@@ -19,12 +19,16 @@ import pytest  # noqa: E402
 from course_utils import data  # noqa: E402
 
 CLOSED_PORT_ORIGIN = "http://127.0.0.1:9/"  # the discard port: nothing listens
+# Where `make data` put full MNIST, read before any test hides it.
+FULL_MNIST_DIR = data.course_data_dir("mnist")
 
 
 @pytest.fixture(autouse=True)
 def offline_environment(monkeypatch, tmp_path_factory):
+    """No network, an empty Keras cache and an empty course data folder for each test."""
     monkeypatch.setenv("KERAS_HOME", str(tmp_path_factory.mktemp("keras_home")))
-    for name in ("COURSE_DATA_DIR", "COURSE_DATA_MIRROR", "COURSE_DATA_SOURCE"):
+    monkeypatch.setenv("COURSE_DATA_HOME", str(tmp_path_factory.mktemp("course_data_home")))
+    for name in ("COURSE_DATA_DIR", "COURSE_DATA_MIRROR", "COURSE_DATA_SOURCE", "COURSE_MNIST_WHEEL"):
         monkeypatch.delenv(name, raising=False)
     for name, spec in data.DATASETS.items():
         offline = dataclasses.replace(spec, origins=(CLOSED_PORT_ORIGIN,))
@@ -118,12 +122,27 @@ def executed_course(tmp_path_factory):
     out = tmp_path_factory.mktemp("executed_course")
     metrics = {}
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("COURSE_DATA_SOURCE", "embedded")
+        patch.setenv("COURSE_DATA_SOURCE", "local")
+        patch.setenv("COURSE_DATA_DIR", str(require_full_mnist()))
         for lang in ("zh", "en"):
             names = [number for number, chosen in EXECUTION_LANGUAGES.items() if chosen == lang]
             metrics |= run_notebooks(course_notebooks(names), parameters={**SHORT_RUN, "lang": lang},
                                      out_dir=out / lang)
     return out, metrics
+
+
+def require_full_mnist() -> Path:
+    """The folder of full MNIST from `make data`; fails (never skips) when it is missing."""
+    if not (FULL_MNIST_DIR / data.IDX_FILES["train_images"]).is_file():
+        pytest.fail(f"Full MNIST is missing from {FULL_MNIST_DIR}: run `make data` "
+                    "(make test runs it first).")
+    return FULL_MNIST_DIR
+
+
+@pytest.fixture(scope="session")
+def full_mnist():
+    """All 60,000 / 10,000 official MNIST images, from `make data`, loaded once."""
+    return data.load_dataset(data_dir=require_full_mnist(), lang="en")
 
 
 @pytest.fixture(scope="session")

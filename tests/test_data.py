@@ -52,7 +52,7 @@ def test_data_dir_npz(tmp_path, tiny_mnist, use_tiny_spec):
     use_tiny_spec(npz_sha256=[tiny_mnist.write_npz(tmp_path / "mnist.npz")])
     dataset = load_dataset(data_dir=tmp_path)
     assert_matches(dataset, tiny_mnist)
-    assert str(tmp_path) in dataset.source and "120 training and 30 test" in dataset.source
+    assert str(tmp_path) in dataset.description and "120 training and 30 test" in dataset.description
 
 
 @pytest.mark.parametrize("gz", [True, False])
@@ -80,14 +80,14 @@ def test_idx_without_published_hash_says_so(tmp_path, tiny_mnist, use_tiny_spec,
 def test_environment_variable_names_the_folder(tmp_path, tiny_mnist, use_tiny_spec, monkeypatch):
     use_tiny_spec(npz_sha256=[tiny_mnist.write_npz(tmp_path / "mnist.npz")])
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
-    assert "local folder" in load_dataset().source
+    assert "local folder" in load_dataset().description
 
 
 def test_keras_cache(tiny_mnist, use_tiny_spec):
     cache_file().parent.mkdir(parents=True)
     use_tiny_spec(npz_sha256=[tiny_mnist.write_npz(cache_file())])
     dataset = load_dataset()
-    assert "Keras cache" in dataset.source
+    assert "Keras cache" in dataset.description
     assert_matches(dataset, tiny_mnist)
 
 
@@ -95,7 +95,7 @@ def test_download_from_mirror(tiny_mnist, use_tiny_spec, mirror, monkeypatch):
     use_tiny_spec(npz_sha256=[tiny_mnist.write_npz(mirror.root / "mnist.npz")])
     monkeypatch.setenv("COURSE_DATA_MIRROR", mirror.url)
     dataset = load_dataset()
-    assert mirror.url in dataset.source
+    assert mirror.url in dataset.description
     assert_matches(dataset, tiny_mnist)
     assert cache_file().is_file(), "a verified download lands in the Keras cache"
 
@@ -105,7 +105,7 @@ def test_download_idx_files_checks_content_hash(tiny_mnist, use_tiny_spec, mirro
     use_tiny_spec(name="fashion_mnist", idx_sha256=hashes, system_dirs=())
     monkeypatch.setenv("COURSE_DATA_MIRROR", mirror.url)
     dataset = load_dataset("fashion_mnist")
-    assert dataset.name == "fashion_mnist" and mirror.url in dataset.source
+    assert dataset.name == "fashion_mnist" and mirror.url in dataset.description
     assert_matches(dataset, tiny_mnist)
 
 
@@ -137,14 +137,14 @@ def test_order_local_before_cache_before_download(tmp_path, tiny_mnist, use_tiny
     monkeypatch.setenv("COURSE_DATA_MIRROR", mirror.url)
     (tmp_path / "local").mkdir()
     (tmp_path / "local" / "mnist.npz").write_bytes((mirror.root / "mnist.npz").read_bytes())
-    assert "local folder" in load_dataset(data_dir=tmp_path / "local").source
-    assert "download" in load_dataset().source
-    assert "Keras cache" in load_dataset().source  # the download filled the cache
+    assert "local folder" in load_dataset(data_dir=tmp_path / "local").description
+    assert "download" in load_dataset().description
+    assert "Keras cache" in load_dataset().description  # the download filled the cache
 
 
 def test_falls_back_to_embedded_when_nothing_else(capsys):
     dataset = load_dataset()
-    assert "embedded" in dataset.source and len(dataset.x_train) == 4000
+    assert "embedded" in dataset.description and len(dataset.x_train) == 4000
     out = capsys.readouterr().out
     assert "127.0.0.1:9" in out, "the notice says why the download failed"
 
@@ -153,8 +153,8 @@ def test_source_can_be_forced(tiny_mnist, use_tiny_spec, monkeypatch):
     cache_file().parent.mkdir(parents=True)
     use_tiny_spec(npz_sha256=[tiny_mnist.write_npz(cache_file())])
     monkeypatch.setenv("COURSE_DATA_SOURCE", "embedded")
-    assert "embedded" in load_dataset().source
-    assert "Keras cache" in load_dataset(source="cache").source
+    assert "embedded" in load_dataset().description
+    assert "Keras cache" in load_dataset(source="cache").description
 
 
 # --- bad input ----------------------------------------------------------------------
@@ -253,7 +253,7 @@ def test_corrupt_cache_is_deleted_and_fetched_again(tiny_mnist, use_tiny_spec, m
     monkeypatch.setenv("COURSE_DATA_MIRROR", mirror.url)
     dataset = load_dataset()
     assert "Deleting a corrupt cached file" in capsys.readouterr().out
-    assert mirror.url in dataset.source
+    assert mirror.url in dataset.description
     assert cache_file().read_bytes() == (mirror.root / "mnist.npz").read_bytes()
 
 
@@ -297,7 +297,7 @@ FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 )
 def test_fashion_mnist_from_debian_package():
     dataset = load_dataset("fashion_mnist", train_limit=6000, seed=3)
-    assert "system folder" in dataset.source
+    assert "system folder" in dataset.description
     assert dataset.x_test.shape == (10000, 28, 28, 1)
     assert np.bincount(dataset.y_test).tolist() == [1000] * 10  # published: 1,000 per class
     assert np.bincount(dataset.y_train).tolist() == [600] * 10  # 6,000 of 60,000, stratified

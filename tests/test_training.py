@@ -16,7 +16,7 @@ def small():
 
     full = load_dataset(source="embedded", train_limit=400)
     return Dataset(full.name, full.x_train, full.y_train, full.x_test[:200],
-                   full.y_test[:200], full.source)
+                   full.y_test[:200], full.description)
 
 
 def test_one_epoch_lowers_the_loss(small, capsys):
