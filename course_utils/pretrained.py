@@ -109,6 +109,43 @@ def pretrained_info(name: str, *, folder: str | os.PathLike | None = None) -> di
     return manifest[name]
 
 
+def unseen_by_pretrained(name: str, dataset, *, folder: str | os.PathLike | None = None) -> bool:
+    """Whether none of ``dataset``'s test images was among the shipped model's training images.
+
+    A score on images a model trained on flatters it. The shipped models train
+    on MNIST's official training images, so they may be scored on the official
+    test images, but not on the embedded subset, whose images all belong to
+    the official training set.
+
+    Parameters
+    ----------
+    name : str
+        A shipped model, such as "conv_16_8_8".
+    dataset : Dataset
+        From :func:`course_utils.load_dataset`.
+    folder : path, optional
+        Where the manifest is; defaults as in :func:`load_pretrained`.
+
+    Returns
+    -------
+    bool
+        True when every test image is unseen by the model.
+
+    Raises
+    ------
+    PretrainedModelError
+        If the manifest is missing or has no entry ``name``.
+    """
+    from course_utils.data_files import images_sha256
+
+    trained_on = pretrained_info(name, folder=folder)["data"]
+    if dataset.name != trained_on["name"]:
+        return False
+    if trained_on["source"] == "embedded":  # a model trained on a split of the subset
+        return images_sha256(dataset.x_test) == trained_on["test_sha256"]
+    return dataset.test_from == "test"
+
+
 def load_pretrained(name: str, *, folder: str | os.PathLike | None = None):
     """Load a shipped, fully trained model after checking its file and architecture.
 
