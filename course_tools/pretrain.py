@@ -123,7 +123,7 @@ def train_one(name: str, dataset, *, source: str, seed: int, max_steps: int,
                          f"stopped once it stalled as long at {SMALLEST_RATE:g} "
                          f"or after {max_steps:,} steps"),
             "loss": "binary cross-entropy from logits",
-            "batch_size": defaults.BATCH_SIZE,
+            "batch_size": defaults.BATCH_SIZE, "patience_steps": PATIENCE_STEPS,
             "epochs": round(rounds * ROUND_STEPS * defaults.BATCH_SIZE / len(dataset.x_train), 1),
             "steps": rounds * ROUND_STEPS,
             "seed": seed, "seconds": round(seconds, 1),

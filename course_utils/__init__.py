@@ -38,6 +38,7 @@ _EXPORTS = {
     "train_autoencoder": "training",
     "load_pretrained": "pretrained",
     "pretrained_info": "pretrained",
+    "describe_pretrained": "pretrained",
     "unseen_by_pretrained": "pretrained",
     "evaluate": "metrics",
     "image_scores": "metrics",

@@ -146,6 +146,56 @@ def unseen_by_pretrained(name: str, dataset, *, folder: str | os.PathLike | None
     return dataset.test_from == "test"
 
 
+def describe_pretrained(name: str, dataset, *, lang: str = "both",
+                        folder: str | os.PathLike | None = None) -> bool:
+    """Print how a shipped model was trained and whether it may be scored on ``dataset``.
+
+    Parameters
+    ----------
+    name : str
+        A shipped model, such as "conv_16_8_8".
+    dataset : Dataset
+        The data the notebook scores on.
+    lang : {"zh", "en", "both"}
+    folder : path, optional
+        Where the manifest is; defaults as in :func:`load_pretrained`.
+
+    Returns
+    -------
+    bool
+        :func:`unseen_by_pretrained`: False means show no score for this model.
+
+    Raises
+    ------
+    PretrainedModelError
+        If the manifest is missing or has no entry ``name``.
+    """
+    from course_utils.language import say
+
+    info = pretrained_info(name, folder=folder)
+    training, data = info["training"], info["data"]
+    minutes, patience = training["seconds"] / 60, training["patience_steps"]
+    say((f"充分训练的模型：用 {data['train_images']:,} 张训练图像，以批大小 {training['batch_size']} "
+         f"做了 {training['steps']:,} 次梯度更新（约 {training['epochs']:g} 轮）；训练损失连续 "
+         f"{patience:,} 次梯度更新不再下降，学习率就减半；在 2 核 CPU 上用了 {minutes:.0f} 分钟。"
+         f"用 `make models` 可以重新训练。",
+         f"fully trained: {training['steps']:,} gradient steps at batch size {training['batch_size']} "
+         f"on {data['train_images']:,} training images (about {training['epochs']:g} epochs), the "
+         f"learning rate halved whenever the training loss stopped falling for {patience:,} steps; "
+         f"{minutes:.0f} minutes on a 2-core CPU. `make models` retrains it."), lang)
+    unseen = unseen_by_pretrained(name, dataset, folder=folder)
+    if unseen:
+        say((f"下面在 {len(dataset.x_test):,} 张测试图像上给它打分，它训练时一张也没见过。",
+             f"Below it is scored on {len(dataset.x_test):,} test images, none of which it trained on."), lang)
+    else:
+        say(("这里的测试图像来自 MNIST 的训练集（内置子集），它训练时见过，所以不给它打分。"
+             "运行 make data 获取完整的 MNIST 后，就能看到它的分数。",
+             "These test images come from MNIST's training set (the embedded subset), which it "
+             "trained on, so no score is shown for it. Run make data for full MNIST to see its scores."),
+            lang)
+    return unseen
+
+
 def load_pretrained(name: str, *, folder: str | os.PathLike | None = None):
     """Load a shipped, fully trained model after checking its file and architecture.
 
