@@ -4,8 +4,9 @@ Each model trains on the official 60,000 MNIST training images (``make data``)
 with the course's settings: Adam 1e-3, batch 32, fresh noise every epoch for
 the denoiser. Progress is counted in rounds of ``ROUND_STEPS`` gradient steps.
 When the training loss has not fallen for ``PATIENCE_STEPS`` steps, the learning
-rate is halved; when it stalls at the smallest rate, or ``max_steps`` is reached,
-training stops. The official test images are scored every few rounds for the
+rate is halved; in the last ``COOLDOWN_SHARE`` of the ``max_steps`` budget it
+falls linearly to the smallest rate, so a capped run still ends slowly. Training
+stops when the loss stalls at the smallest rate, or at ``max_steps``. The official test images are scored every few rounds for the
 record only; no decision looks at them. After every round a checkpoint (model,
 optimizer and schedule) lands in ``build/checkpoints/``, so an interrupted run
 resumes where it stopped. The models land in ``assets/models/`` with ``manifest.json``.
@@ -49,6 +50,7 @@ SPECS = {
 ROUND_STEPS = 1_000  # steps between plateau checks and checkpoints
 PATIENCE_STEPS = 3_000  # steps without a lower training loss before the rate is halved
 SMALLEST_RATE = defaults.LEARNING_RATE / 16
+COOLDOWN_SHARE = 0.25  # the last quarter of the step budget lowers the rate to SMALLEST_RATE
 SCORE_EVERY_STEPS = 10_000  # steps between test scores kept for the record
 CHECKPOINTS = BUILD / "checkpoints"
 
@@ -98,7 +100,9 @@ def train_one(name: str, dataset, *, source: str, seed: int, max_steps: int,
     if model is None:
         model = compile_autoencoder(build_from_manifest(spec["architecture"], seed=seed))
     test_inputs = validation_inputs(dataset, noise_factor, seed=seed)
-    schedule = PlateauSchedule(PATIENCE_STEPS // ROUND_STEPS, state.get("schedule"))
+    rounds_in_budget = max_steps // ROUND_STEPS
+    schedule = PlateauSchedule(PATIENCE_STEPS // ROUND_STEPS, state.get("schedule"),
+                               cooldown=(round(rounds_in_budget * (1 - COOLDOWN_SHARE)), rounds_in_budget))
     record = ScoreRecord(lambda: evaluate(model, test_inputs, dataset.x_test),
                          state.get("psnr_by_step", {}))
     checkpoint.parts = {"schedule": schedule, "record": record}
@@ -107,7 +111,7 @@ def train_one(name: str, dataset, *, source: str, seed: int, max_steps: int,
     start = time.perf_counter()
     checkpoint.clock = lambda: seconds_before + time.perf_counter() - start
     if not schedule.finished:
-        train_autoencoder(model, dataset, epochs=max_steps // ROUND_STEPS,
+        train_autoencoder(model, dataset, epochs=rounds_in_budget,
                           initial_epoch=done_rounds, steps_per_epoch=ROUND_STEPS,
                           noise_factor=noise_factor, seed=seed, validate=False,
                           verbose=False, callbacks=[schedule, record, checkpoint])
@@ -119,9 +123,10 @@ def train_one(name: str, dataset, *, source: str, seed: int, max_steps: int,
         "data": data,
         "training": {
             "optimizer": "Adam", "learning_rate": defaults.LEARNING_RATE,
-            "schedule": (f"halved after {PATIENCE_STEPS:,} steps without a lower training loss, "
-                         f"stopped once it stalled as long at {SMALLEST_RATE:g} "
-                         f"or after {max_steps:,} steps"),
+            "schedule": (f"halved after {PATIENCE_STEPS:,} steps without a lower training loss; "
+                         f"over the last {COOLDOWN_SHARE:.0%} of a {max_steps:,}-step budget, lowered "
+                         f"linearly to {SMALLEST_RATE:g}; stopped early once the loss stalled at "
+                         f"{SMALLEST_RATE:g}"),
             "loss": "binary cross-entropy from logits",
             "batch_size": defaults.BATCH_SIZE, "patience_steps": PATIENCE_STEPS,
             "epochs": round(rounds * ROUND_STEPS * defaults.BATCH_SIZE / len(dataset.x_train), 1),
@@ -143,14 +148,26 @@ def train_one(name: str, dataset, *, source: str, seed: int, max_steps: int,
 class PlateauSchedule(keras.callbacks.Callback):
     """Halves the learning rate after ``patience`` rounds without a lower training loss.
 
-    At the smallest rate, the same wait ends training instead. Its state is
-    plain numbers, so a checkpoint can store it and a resumed run continue it.
+    At the smallest rate, the same wait ends training instead. With
+    ``cooldown=(first, last)``, rounds ``first`` to ``last`` lower the rate
+    linearly to the smallest one. Its state is plain numbers, so a checkpoint
+    can store it and a resumed run continue it.
     """
 
-    def __init__(self, patience: int, state: dict | None = None):
+    def __init__(self, patience: int, state: dict | None = None, *,
+                 cooldown: tuple[int, int] | None = None):
         super().__init__()
-        self.patience = patience
+        self.patience, self.cooldown = patience, cooldown
         self.state = dict(state or {"best": float("inf"), "waited": 0, "finished": False})
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.cooldown is None or epoch < self.cooldown[0]:
+            return
+        first, last = self.cooldown
+        start = self.state.setdefault("cooldown_from", float(self.model.optimizer.learning_rate))
+        share = (epoch + 1 - first) / max(1, last - first)
+        rate = start + (SMALLEST_RATE - start) * min(1.0, share)
+        self.model.optimizer.learning_rate.assign(min(rate, float(self.model.optimizer.learning_rate)))
 
     @property
     def finished(self) -> bool:

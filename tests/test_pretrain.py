@@ -13,12 +13,13 @@ from course_utils.models import build_conv_autoencoder
 from course_utils.training import compile_autoencoder
 
 
-def schedule_on(losses, patience=2):
+def schedule_on(losses, patience=2, cooldown=None):
     model = compile_autoencoder(build_conv_autoencoder((4, 4, 4)))
-    schedule = pretrain.PlateauSchedule(patience)
+    schedule = pretrain.PlateauSchedule(patience, cooldown=cooldown)
     schedule.set_model(model)
     rates = []
     for round_index, loss in enumerate(losses):
+        schedule.on_epoch_begin(round_index)
         schedule.on_epoch_end(round_index, {"loss": loss})
         rates.append(float(model.optimizer.learning_rate))
         if model.stop_training:
@@ -36,6 +37,13 @@ def test_training_stops_once_the_smallest_rate_stalls_too():
     rates, schedule = schedule_on([0.5] + [0.5] * 20)
     assert rates[-1] == pytest.approx(pretrain.SMALLEST_RATE) and schedule.finished
     assert len(rates) == 1 + 2 * 5, "four halvings to 1/16, then one more wait at the floor"
+
+
+def test_the_last_rounds_of_the_budget_lower_the_rate_linearly_to_the_smallest():
+    rates, _ = schedule_on([0.5, 0.4, 0.3, 0.2, 0.1, 0.05], cooldown=(2, 6))
+    smallest = pretrain.SMALLEST_RATE
+    expected = [1e-3, 1e-3] + [1e-3 + (smallest - 1e-3) * k / 4 for k in (1, 2, 3, 4)]
+    assert rates == pytest.approx(expected)
 
 
 @pytest.fixture
