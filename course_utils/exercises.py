@@ -200,13 +200,17 @@ def check_choice(answer, correct: set, *, lang: str = "both") -> bool:
     >>> check_choice({3, 4}, {4}, lang="en")
     Not yet: 0 missing, 1 that should not be there.
     False
+    >>> check_choice(4, {4}, lang="en")
+    Correct: 4.
+    True
     """
     chosen = set(answer) if isinstance(answer, (set, list, tuple)) else {answer}
     if not chosen or chosen == {None}:
         say(("还没有答案：填入你的选择。", "No answer yet: fill in your choice."), lang)
         return False
     if chosen == set(correct):
-        say(("正确！", "Correct!"), lang)
+        shown = ", ".join(str(choice) for choice in sorted(chosen, key=str))
+        say((f"正确：{shown}。", f"Correct: {shown}."), lang)
         return True
     missing, extra = set(correct) - chosen, chosen - set(correct)
     say((f"还不对：漏选了 {len(missing)} 个，多选了 {len(extra)} 个。",
@@ -240,8 +244,46 @@ def check_digit_count(answer, dataset, digit: int, *, lang: str = "both") -> boo
     """
     import numpy as np
 
-    return check_value(answer, int(np.sum(dataset.y_train == digit)), lang=lang,
-                       hint=("试试 np.sum(dataset.y_train == 数字)。", "Try np.sum(dataset.y_train == digit)."))
+    return check_value(answer, int(np.sum(dataset.y_train == digit)), lang=lang, hint=(
+        "每张训练图像在标签里只出现一次：数的是标签，不是上面画出的图像。",
+        "Every training image has exactly one label: count labels, not the images drawn above."))
+
+
+def check_most_ink(answer, dataset, *, lang: str = "both") -> bool:
+    """Exercise (notebook 01): which digit's training images have the highest mean pixel value?
+
+    Parameters
+    ----------
+    answer : int or None
+        The student's digit, 0 to 9.
+    dataset : Dataset
+        From :func:`course_utils.load_dataset`; its training images are used.
+    lang : {"zh", "en", "both"}
+        Language of the printed feedback.
+
+    Returns
+    -------
+    bool
+        True when ``answer`` is that digit. A wrong answer's feedback gives the
+        mean of the digit chosen, never the right digit.
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not "zh", "en" or "both".
+    """
+    import numpy as np
+
+    means = {digit: float(dataset.x_train[dataset.y_train == digit].mean()) for digit in range(10)}
+    best = max(means, key=means.get)
+    if answer is not None and answer != best and answer in means:
+        say((f"还不对：数字 {answer} 的训练图像平均像素值是 {means[answer]:.4f}，还有数字更亮。"
+             "“墨水多少”看的是一个数字所有图像的平均像素值，而不是这个数字有多少张图像。",
+             f"Not yet: the training images of {answer} average {means[answer]:.4f}, and another "
+             "digit's are brighter. Ink is the mean pixel value over a digit's images, not how many "
+             "images it has."), lang)
+        return False
+    return check_choice(answer, {best}, lang=lang)
 
 
 def check_noisy_psnr(answer, dataset, noise_factor: float, *, seed: int, lang: str = "both") -> bool:
@@ -275,8 +317,87 @@ def check_noisy_psnr(answer, dataset, noise_factor: float, *, seed: int, lang: s
 
     expected = float(psnr(dataset.x_test, add_noise(dataset.x_test, noise_factor, seed=seed)).mean())
     return check_value(answer, expected, tolerance=0.01, lang=lang, hint=(
-        "用 cu.add_noise(dataset.x_test, 因子, seed=seed) 加噪，再求 cu.psnr(...).mean()。",
-        "Add noise with cu.add_noise(dataset.x_test, factor, seed=seed), then take cu.psnr(...).mean()."))
+        "PSNR 比较的是每张带噪图像和它自己的原图，10·log10(1/MSE)，再对所有测试图像求平均；"
+        "噪声要用和上表相同的随机种子。",
+        "PSNR compares each noisy test image with its own original, 10·log10(1/MSE), then "
+        "averages over the test images; draw the noise with the same seed as the table."))
+
+
+def check_clipped_background_mean(answer, dataset, noise_factor: float, *, seed: int,
+                                  lang: str = "both") -> bool:
+    """Exercise (notebook 03): the mean of black background pixels after noise and clipping.
+
+    Parameters
+    ----------
+    answer : float or None
+        The student's mean, in pixel values (0 to 1).
+    dataset : Dataset
+        From :func:`course_utils.load_dataset`; pixels that are 0 in its test images are used.
+    noise_factor : float
+        Standard deviation of the noise.
+    seed : int
+        Seed of the noise (the notebook's validation-noise seed).
+    lang : {"zh", "en", "both"}
+        Language of the printed feedback.
+
+    Returns
+    -------
+    bool
+        True within 0.002 of the measured mean, which also accepts the exact
+        value ``noise_factor / sqrt(2π)``.
+
+    Raises
+    ------
+    ValueError
+        If ``noise_factor`` is negative or ``lang`` is unknown.
+    """
+    from course_utils.noise import add_noise
+
+    noisy = add_noise(dataset.x_test, noise_factor, seed=seed)
+    expected = float(noisy[dataset.x_test == 0].mean())
+    return check_value(answer, expected, tolerance=0.002, lang=lang, hint=(
+        "裁剪把每个负的带噪值变成 0，正的却保留下来，所以背景像素的平均值不再是 0。",
+        "Clipping turns every negative noisy value into 0 but keeps the positive ones, so a "
+        "background pixel no longer averages 0."))
+
+
+def check_unclipped_psnr(answer, dataset, noise_factor: float, *, seed: int,
+                         lang: str = "both") -> bool:
+    """Exercise (notebook 03): the noisy input's mean PSNR if the noise were not clipped.
+
+    Parameters
+    ----------
+    answer : float or None
+        The student's mean PSNR, in dB.
+    dataset : Dataset
+        From :func:`course_utils.load_dataset`; its test images are used.
+    noise_factor : float
+        Standard deviation of the noise.
+    seed : int
+        Seed of the noise (the notebook's validation-noise seed).
+    lang : {"zh", "en", "both"}
+        Language of the printed feedback.
+
+    Returns
+    -------
+    bool
+        True within 0.05 dB of the measured mean, which also accepts the
+        prediction ``10·log10(1 / noise_factor²)``.
+
+    Raises
+    ------
+    ValueError
+        If ``noise_factor`` is negative or ``lang`` is unknown.
+    """
+    from course_utils.metrics import psnr
+    from course_utils.noise import add_noise
+
+    unclipped = add_noise(dataset.x_test, noise_factor, seed=seed, clip=False)
+    expected = float(psnr(dataset.x_test, unclipped).mean())
+    return check_value(answer, expected, tolerance=0.05, lang=lang, hint=(
+        "不裁剪时，每个像素的误差就是噪声本身：均方误差约等于噪声标准差的平方。",
+        "Without clipping, each pixel's error is the noise itself: the mean squared error is "
+        "about the noise's standard deviation squared."))
 
 
 def check_code_share(answer, filters, *, lang: str = "both") -> bool:

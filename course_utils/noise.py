@@ -45,7 +45,7 @@ def check_noise_factor(noise_factor: float) -> float:
 
 
 def add_noise(
-    images: np.ndarray, noise_factor: float = 0.5, *, seed: int | None = None
+    images: np.ndarray, noise_factor: float = 0.5, *, seed: int | None = None, clip: bool = True
 ) -> np.ndarray:
     """Add Gaussian noise scaled by ``noise_factor`` and clip to [0, 1].
 
@@ -57,11 +57,14 @@ def add_noise(
         Standard deviation of the noise. The original lesson uses 0.5.
     seed : int, optional
         The same seed gives the same noise. None draws fresh noise.
+    clip : bool
+        Clip to [0, 1], as the lesson does. False keeps the raw sums (notebook
+        03 measures what clipping changes).
 
     Returns
     -------
     noisy : float32 array with the shape of ``images``
-        Values in [0, 1].
+        Values in [0, 1] when ``clip`` is True.
 
     Raises
     ------
@@ -80,8 +83,8 @@ def add_noise(
     noise_factor = check_noise_factor(noise_factor)
     images = np.asarray(images, dtype=np.float32)
     rng = np.random.default_rng(seed)
-    noise = rng.standard_normal(images.shape, dtype=np.float32)
-    return np.clip(images + noise_factor * noise, 0.0, 1.0)
+    noisy = images + noise_factor * rng.standard_normal(images.shape, dtype=np.float32)
+    return np.clip(noisy, 0.0, 1.0) if clip else noisy
 
 
 def noisy_batches(
