@@ -175,13 +175,15 @@ def describe_pretrained(name: str, dataset, *, lang: str = "both",
     info = pretrained_info(name, folder=folder)
     training, data = info["training"], info["data"]
     minutes, patience = training["seconds"] / 60, training["patience_steps"]
+    cooldown, smallest = training["cooldown_share"], training["smallest_rate"]
     say((f"充分训练的模型：用 {data['train_images']:,} 张训练图像，以批大小 {training['batch_size']} "
-         f"做了 {training['steps']:,} 次梯度更新（约 {training['epochs']:g} 轮）；训练损失连续 "
-         f"{patience:,} 次梯度更新不再下降，学习率就减半；在 2 核 CPU 上用了 {minutes:.0f} 分钟。"
-         f"用 `make models` 可以重新训练。",
+         f"做了 {training['steps']:,} 次梯度更新（约 {training['epochs']:g} 轮）。训练损失连续 "
+         f"{patience:,} 次梯度更新不再下降，学习率就减半；在预定步数的最后 {cooldown:.0%} 里，学习率逐步"
+         f"降到 {smallest:g}。在 2 核 CPU 上用了 {minutes:.0f} 分钟；用 `make models` 可以重新训练。",
          f"fully trained: {training['steps']:,} gradient steps at batch size {training['batch_size']} "
-         f"on {data['train_images']:,} training images (about {training['epochs']:g} epochs), the "
-         f"learning rate halved whenever the training loss stopped falling for {patience:,} steps; "
+         f"on {data['train_images']:,} training images (about {training['epochs']:g} epochs). The "
+         f"learning rate was halved whenever the training loss stopped falling for {patience:,} steps, "
+         f"and lowered step by step to {smallest:g} over the last {cooldown:.0%} of the planned steps; "
          f"{minutes:.0f} minutes on a 2-core CPU. `make models` retrains it."), lang)
     unseen = unseen_by_pretrained(name, dataset, folder=folder)
     if unseen:
