@@ -17,7 +17,8 @@ NOISE_FACTOR = 0.5
 # batch buys more gradient steps in the same minutes (README: "Time to quality").
 BATCH_SIZE = 32
 EPOCHS = {"conv": 15, "denoise": 20, "checkerboard": 10}  # per notebook: 02, 03, 04
-TRAIN_LIMIT = 4_000
+TRAIN_LIMIT = 4_000  # training images drawn from the 60,000 for quick runs
+TEST_LIMIT = 1_000  # test images drawn from the 10,000 to score quick runs on
 SEED = 0
 
 

@@ -13,7 +13,7 @@ from course_tools.runner import course_notebooks, run_notebooks
 
 NOTEBOOKS = course_notebooks()
 CJK = re.compile(r"[\u4e00-\u9fff]")
-REQUIRED_PARAMETERS = {"train_limit", "seed", "data_dir", "lang", "metrics_path"}
+REQUIRED_PARAMETERS = {"train_limit", "test_limit", "seed", "data_dir", "lang", "metrics_path"}
 TRAINING_PARAMETERS = {"epochs", "batch_size"}  # only in the notebooks that train
 
 
@@ -125,6 +125,7 @@ def test_notebook_defaults_come_from_the_course_defaults():
         assert int(values["batch_size"]) == defaults.BATCH_SIZE, path.name
         assert int(values["epochs"]) == expected[path.name[:2]], path.name
         assert int(values["seed"]) == defaults.SEED and int(values["train_limit"]) == defaults.TRAIN_LIMIT
+        assert int(values["test_limit"]) == defaults.TEST_LIMIT
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -136,6 +137,37 @@ def test_exercises_come_with_hidden_solutions(path):
         solution = cells[index + 1]
         assert "solution" in tags(solution) and solution.metadata["jupyter"]["source_hidden"]
         assert "assert check_" in solution.source, "the solution passes its own check"
+
+
+def outputs_text(cells) -> str:
+    return "\n".join(output.get("text", "") + output.get("data", {}).get("text/plain", "")
+                     for cell in cells for output in cell.get("outputs", []))
+
+
+def answers_printed_above(cells, exercise: int) -> list[str]:
+    """Values the solution after cell ``exercise`` confirms ("Correct: 13.31.") that appear above it."""
+    confirmed = re.findall(r"Correct: (.+?)\.\n", outputs_text([cells[exercise + 1]]))
+    assert confirmed, "the committed solution prints what it confirms"
+    values = [v for answer in confirmed for v in answer.split(", ")]
+    distinctive = [v for v in values if re.fullmatch(r"\d+\.\d+|\d{3,}", v)]  # not "0" or "4"
+    above = outputs_text(cells[:exercise])
+    return [v for v in distinctive if re.search(rf"(?<![\d.]){re.escape(v)}(?!\d)", above)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_exercise_answer_is_printed_above_its_exercise(path):
+    cells = read(path).cells
+    for index in [i for i, c in enumerate(cells) if "exercise" in tags(c)]:
+        assert answers_printed_above(cells, index) == []
+
+
+def test_the_answer_detector_finds_an_answer_printed_above():
+    def cell(text):
+        return nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("stream", text=text)])
+
+    cells = [cell("PSNR 13.31 dB, 400 sevens, 0.1\n"), cell("None yet\n"),
+             cell("Correct: 13.31.\nCorrect: 400.\nCorrect: 0.12.\nCorrect: 4.\n")]
+    assert answers_printed_above(cells, 1) == ["13.31", "400"]
 
 
 def test_a_failing_notebook_stops_the_run_and_progress_says_where(tmp_path, capsys):
