@@ -7,6 +7,8 @@ one or shows both. Figures fall back to English without a Chinese font
 
 from __future__ import annotations
 
+import unicodedata
+
 LANGUAGES = ("zh", "en", "both")
 Label = str | tuple[str, str]  # plain text, or (Chinese, English)
 
@@ -91,3 +93,77 @@ def say(message: Label, lang: str) -> None:
     hello
     """
     print(choose(message, lang, joiner="\n"), flush=True)
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal or notebook output: CJK characters take two.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> display_width("PSNR"), display_width("原图")
+    (4, 4)
+    """
+    return sum(2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
+
+
+def format_table(header, rows, *, formats=(), lang: str = "both") -> str:
+    """Rows as aligned columns in ``lang``, measured in display columns (CJK counts two).
+
+    The first column is left-aligned, the others right-aligned, each as wide as
+    its widest entry.
+
+    Parameters
+    ----------
+    header : sequence of str or (str, str)
+        One label per column.
+    rows : sequence of sequences
+        Labels (str or (Chinese, English) pairs), numbers, or None (shown as "-").
+    formats : sequence of str
+        A format spec per column for numbers, such as ".2f" or ".1%"; "" by default.
+    lang : {"zh", "en", "both"}
+
+    Returns
+    -------
+    str
+        The lines of the table, joined by newlines.
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not "zh", "en" or "both".
+
+    Examples
+    --------
+    >>> print(format_table(["", ("分数", "score")], [[("原图", "original"), 0.5]], formats=["", ".2f"], lang="zh"))
+          分数
+    原图  0.50
+    """
+    formats = list(formats) + [""] * (len(header) - len(formats))
+
+    def text(value, spec: str) -> str:
+        if value is None:
+            return "-"
+        if isinstance(value, (str, tuple)):
+            return choose(value, lang)
+        return format(value, spec)
+
+    table = [[choose(label, lang) for label in header]]
+    table += [[text(value, spec) for value, spec in zip(row, formats)] for row in rows]
+    widths = [max(display_width(line[column]) for line in table) for column in range(len(header))]
+    return "\n".join(
+        _pad(line[0], widths[0], "<") + "".join("  " + _pad(cell, width, ">")
+                                                for cell, width in zip(line[1:], widths[1:]))
+        for line in table)
+
+
+def _pad(text: str, width: int, align: str) -> str:
+    gap = " " * max(0, width - display_width(text))
+    return text + gap if align == "<" else gap + text

@@ -1,0 +1,35 @@
+"""course_utils.language: choosing the language, and tables that align with CJK text."""
+
+from __future__ import annotations
+
+import pytest
+
+from course_utils.language import choose, display_width, format_table
+
+METHODS = [("带噪输入", "noisy input"), ("自编码器（充分训练）", "autoencoder (fully trained)"),
+           ("3×3 中值滤波", "median 3×3")]
+
+
+def test_cjk_characters_take_two_columns():
+    # East Asian Width: 自 and the full-width bracket are "W"; × is "A", one column in a notebook
+    assert display_width("自编码器（充分训练）") == 20
+    assert display_width("3×3 中值滤波") == 12
+    assert display_width("noisy input") == 11
+
+
+@pytest.mark.parametrize("lang", ["zh", "en", "both"])
+def test_table_columns_align_in_every_language(lang):
+    rows = [[name, psnr, ssim] for name, psnr, ssim in zip(METHODS, (9.4, 19.73, 14.2), (0.41, 0.87, 0.55))]
+    lines = format_table(["", "PSNR (dB)", "SSIM"], rows, formats=["", ".2f", ".3f"], lang=lang).splitlines()
+    assert len({display_width(line) for line in lines}) == 1, lines
+    names = [choose(name, lang) for name in METHODS]
+    for line, name in zip(lines[1:], names):
+        assert line.startswith(name)
+    psnr_ends = {display_width(line[:line.index(f"{value:.2f}") + len(f"{value:.2f}")])
+                 for line, value in zip(lines[1:], (9.4, 19.73, 14.2))}
+    assert len(psnr_ends) == 1, "numbers are right-aligned in their column"
+
+
+def test_missing_values_show_a_dash():
+    lines = format_table(["", ("分数", "score")], [["a", None], ["b", 1.5]], formats=["", ".1f"], lang="en")
+    assert lines.splitlines()[1].endswith("    -")
