@@ -280,3 +280,45 @@ def checkerboard_score(images: np.ndarray, *, periods: tuple[int, ...] = (2, 4))
     grid |= {size - k for k in grid}
     neighbours = {k + step for k in grid for step in (-1, 1)} - grid - {0, size}
     return float(profile[sorted(grid)].mean() / profile[sorted(neighbours)].mean())
+
+
+def nearest_neighbour_digits(images: np.ndarray, reference_images: np.ndarray,
+                             reference_labels: np.ndarray, *, k: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """Read each image as a digit by a vote of its ``k`` nearest reference images.
+
+    Introduced in notebooks/03_denoising_autoencoder.ipynb (does the denoiser invent digits?).
+    Distances are Euclidean over all 784 pixels.
+
+    Parameters
+    ----------
+    images : float array of shape (N, 28, 28, 1)
+        The images to read.
+    reference_images : float array of shape (M, 28, 28, 1)
+        Labelled images, such as the training images.
+    reference_labels : int array of shape (M,)
+        Their digits.
+    k : int
+        How many neighbours vote.
+
+    Returns
+    -------
+    digits : int array of shape (N,)
+        The most common digit among each image's ``k`` neighbours.
+    agreement : float array of shape (N,)
+        The share of the ``k`` neighbours that voted for it (1.0: all agree).
+
+    Raises
+    ------
+    ValueError
+        If the images are not 4-D floats of one shape, or ``k`` is not between
+        1 and M.
+    """
+    images, reference_images = check_images(images), check_images(reference_images)
+    if not 0 < k <= len(reference_images):
+        raise ValueError(f"k must be between 1 and the {len(reference_images)} reference images; got {k}.")
+    flat, reference = images.reshape(len(images), -1), reference_images.reshape(len(reference_images), -1)
+    distances = ((flat ** 2).sum(1)[:, None] + (reference ** 2).sum(1)[None, :]
+                 - 2 * flat @ reference.T)
+    nearest = np.argpartition(distances, k - 1, axis=1)[:, :k]
+    votes = np.apply_along_axis(np.bincount, 1, np.asarray(reference_labels)[nearest], minlength=10)
+    return votes.argmax(axis=1), votes.max(axis=1) / k

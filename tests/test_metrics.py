@@ -94,3 +94,29 @@ def test_checkerboard_score_separates_patterns_from_smooth_images():
     assert checkerboard_score(noise) == pytest.approx(1.0, abs=0.1)
     with pytest.raises(ValueError, match="divisible by"):
         checkerboard_score(np.zeros((1, 30, 30, 1)))
+
+
+def test_nearest_neighbour_digits_reads_clean_test_images(embedded):
+    from course_utils.metrics import nearest_neighbour_digits
+
+    digits, agreement = nearest_neighbour_digits(embedded.x_test[:300], embedded.x_train, embedded.y_train)
+    # 5-NN on raw MNIST pixels is about 95% accurate (LeCun et al.'s table: 2.4 to 5% error);
+    # with only 4,000 references expect at least 85%.
+    assert np.mean(digits == embedded.y_test[:300]) > 0.85
+    assert set(np.unique(agreement)) <= {0.2, 0.4, 0.6, 0.8, 1.0}
+
+
+def test_nearest_neighbour_digits_votes_exactly():
+    from course_utils.metrics import nearest_neighbour_digits
+
+    reference = np.zeros((5, 28, 28, 1), np.float32)
+    reference[:3, 0, 0] = 1.0  # three images close to a bright corner, labelled 7
+    labels = np.array([7, 7, 7, 1, 1])
+    query = np.zeros((1, 28, 28, 1), np.float32)
+    query[0, 0, 0] = 0.9
+    digits, agreement = nearest_neighbour_digits(query, reference, labels, k=3)
+    assert digits.tolist() == [7] and agreement.tolist() == [1.0]
+    digits, agreement = nearest_neighbour_digits(query, reference, labels, k=5)
+    assert digits.tolist() == [7] and agreement.tolist() == [0.6]
+    with pytest.raises(ValueError, match="k must be between 1 and the 5"):
+        nearest_neighbour_digits(query, reference, labels, k=6)
