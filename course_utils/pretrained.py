@@ -189,12 +189,16 @@ def describe_pretrained(name: str, dataset, *, lang: str = "both",
     if unseen:
         say((f"下面在 {len(dataset.x_test):,} 张测试图像上给它打分，它训练时一张也没见过。",
              f"Below it is scored on {len(dataset.x_test):,} test images, none of which it trained on."), lang)
-    else:
+    elif dataset.test_from == "train":
         say(("这里的测试图像来自 MNIST 的训练集（内置子集），它训练时见过，所以不给它打分。"
              "运行 make data 获取完整的 MNIST 后，就能看到它的分数。",
              "These test images come from MNIST's training set (the embedded subset), which it "
              "trained on, so no score is shown for it. Run make data for full MNIST to see its scores."),
             lang)
+    else:
+        say((f"它是在另一种数据划分（{data['source']}）上训练的，训练图像里可能有这些测试图像，所以不给它打分。",
+             f"It was trained on another split of the data ({data['source']}), which may hold these "
+             "test images, so no score is shown for it."), lang)
     return unseen
 
 

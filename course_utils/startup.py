@@ -18,8 +18,11 @@ def import_tensorflow_quietly():
     """Import TensorFlow with its start-up log silenced; return the module.
 
     Errors still surface: a failed import raises as usual, and only the C++
-    log lines written while loading are dropped. Later TensorFlow warnings are
-    kept, above INFO (``TF_CPP_MIN_LOG_LEVEL=1`` unless you set it yourself).
+    log lines written while loading are dropped. Later C++ warnings are kept,
+    above INFO (``TF_CPP_MIN_LOG_LEVEL=1`` unless you set it yourself); the
+    Python logger keeps errors only, dropping performance hints such as
+    "triggered tf.function retracing", which a notebook that builds several
+    models triggers and a student cannot act on.
 
     Returns
     -------
@@ -28,9 +31,11 @@ def import_tensorflow_quietly():
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
     if "tensorflow" in sys.modules:
+        sys.modules["tensorflow"].get_logger().setLevel("ERROR")
         return sys.modules["tensorflow"]
     with _silenced_file_descriptor(2):
         import tensorflow
+    tensorflow.get_logger().setLevel("ERROR")
     return tensorflow
 
 
