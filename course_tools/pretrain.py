@@ -117,6 +117,7 @@ def train_one(name: str, dataset, *, source: str, seed: int, max_steps: int,
                           verbose=False, callbacks=[schedule, record, checkpoint])
     rounds, seconds = checkpoint.rounds or done_rounds, checkpoint.clock()
     scores = evaluate(model, test_inputs, dataset.x_test)
+    record.psnr_by_step[str(rounds * ROUND_STEPS)] = round(float(scores["psnr"]), 3)
     entry = {
         "architecture": spec["architecture"],
         "noise_factor": noise_factor,

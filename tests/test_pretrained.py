@@ -43,10 +43,13 @@ def test_every_lesson_model_is_shipped():
     assert list(MANIFEST) == SHIPPED
     for name, entry in MANIFEST.items():
         assert entry["bytes"] < 200_000, "models stay small"
-        if entry["training"]["stopped_by"] != "plateau":
-            # stopped by the step cap: the recorded test scores must have levelled off by then
-            curve = [psnr for _, psnr in sorted((int(s), p) for s, p in entry["test_psnr_during_training"].items())]
-            assert curve[-1] - curve[-2] < 0.15, f"{name} was still improving: {curve[-3:]}"
+        training = entry["training"]
+        if training["stopped_by"] != "plateau":
+            # stopped by the step cap: the cooldown must have run to the smallest rate by then
+            assert training["final_learning_rate"] == pytest.approx(training["smallest_rate"]), name
+        curve = dict(sorted((int(step), psnr) for step, psnr in entry["test_psnr_during_training"].items()))
+        assert curve[training["steps"]] == pytest.approx(entry["test"]["psnr"], abs=0.001), \
+            "the curve ends with the final score"
 
 
 @pytest.mark.parametrize("name", SHIPPED)
