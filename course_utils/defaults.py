@@ -8,13 +8,11 @@ from __future__ import annotations
 
 # The original lesson: Adam 1e-3, batch 200, 20 epochs (plain) and 100 (denoising)
 # on 60,000 images, i.e. 6,000 and 30,000 gradient steps.
-LESSON_BATCH_SIZE = 200
-LESSON_EPOCHS = {"conv": 20, "denoise": 100}
 LEARNING_RATE = 1e-3
 NOISE_FACTOR = 0.5
 
-# On a CPU the images per second barely depend on the batch size, so a smaller
-# batch buys more gradient steps in the same minutes (README: "Time to quality").
+# On a CPU a batch of 32 takes several times more gradient steps per second than one
+# of 200, for a few fewer images per second (notebook 02 measures both; README: "Time to quality").
 BATCH_SIZE = 32
 EPOCHS = {"conv": 15, "denoise": 20, "checkerboard": 10}  # per notebook: 02, 03, 04
 TRAIN_LIMIT = 4_000  # training images drawn from the 60,000 for quick runs
