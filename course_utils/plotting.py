@@ -77,7 +77,7 @@ def effective_language(lang: str) -> str:
     return lang
 
 
-def localize(label: Label, lang: str) -> str:
+def localize(label: Label, lang: str, *, joiner: str = " / ") -> str:
     """The text of ``label`` for a figure in ``lang``: "zh", "en" or "both" (中文 / English).
 
     Like :func:`course_utils.language.choose`, but falls back to English when
@@ -88,6 +88,8 @@ def localize(label: Label, lang: str) -> str:
     label : str or (str, str)
         Plain text, or a (Chinese, English) pair.
     lang : {"zh", "en", "both"}
+    joiner : str
+        Between the two languages with "both"; "\n" stacks them, for narrow titles.
 
     Returns
     -------
@@ -103,7 +105,7 @@ def localize(label: Label, lang: str) -> str:
     >>> localize(("原图", "original"), "en")
     'original'
     """
-    return choose(label, effective_language(lang))
+    return choose(label, effective_language(lang), joiner=joiner)
 
 
 def use_cjk_font() -> None:
@@ -358,7 +360,7 @@ def plot_noise_sweep(factors, sweep: dict[str, list[float]], *, trained_at: floa
         ax.set_xlabel(localize(("噪声因子", "noise factor"), lang))
         ax.set_ylabel(localize(("峰值信噪比 PSNR (dB)", "PSNR (dB)"), lang))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="lower left")  # the corner the falling curves leave empty
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1))  # beside the curves, never on them
     return figure
 
 
