@@ -57,32 +57,35 @@ def test_the_grader_reads_each_exercise_from_the_course_notebook():
 
 # --- grading a small class: notebook 01, which trains nothing ---------------------
 
-def answered(sevens, psnr_expression, *, before_exercise=""):
+def answered(digit_expression, psnr_expression, *, before_exercise=""):
     nb = student_notebook(course_notebooks(["01"])[0], "en")
     [cell] = [c for c in nb.cells if "exercise" in tags(c)]
-    cell.source = (cell.source.replace("sevens = None", f"sevens = {sevens}")
-                   .replace("psnr_at_0_3 = None", f"psnr_at_0_3 = {psnr_expression}"))
+    cell.source = (cell.source.replace("most_ink = None", f"most_ink = {digit_expression}")
+                   .replace("psnr_at_0_2 = None", f"psnr_at_0_2 = {psnr_expression}"))
     if before_exercise:
         nb.cells.insert(nb.cells.index(cell), nbformat.v4.new_code_cell(before_exercise))
     return nbformat.writes(nb)
 
 
-CORRECT_PSNR = "float(cu.psnr(dataset.x_test, cu.add_noise(dataset.x_test, 0.3, seed=seed)).mean())"
+CORRECT_PSNR = "float(cu.psnr(dataset.x_test, cu.add_noise(dataset.x_test, 0.2, seed=seed)).mean())"
+# The digit whose training images are brightest on average, computed as a student would
+CORRECT_DIGIT = "int(np.argmax([dataset.x_train[dataset.y_train == d].mean() for d in range(10)]))"
+WRONG_DIGIT = "1"  # the thinnest digit: the least ink
 
 
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
     submissions = tmp_path_factory.mktemp("submissions")
     handed_in = {
-        "alice": answered(400, CORRECT_PSNR),
-        "bob": answered(500, "12.0"),
-        "carol": answered(400, CORRECT_PSNR, before_exercise="raise RuntimeError('I broke it')"),
-        "dave": answered(400, CORRECT_PSNR, before_exercise="while True:\n    pass"),
+        "alice": answered(CORRECT_DIGIT, CORRECT_PSNR),
+        "bob": answered(WRONG_DIGIT, "12.0"),
+        "carol": answered(CORRECT_DIGIT, CORRECT_PSNR, before_exercise="raise RuntimeError('I broke it')"),
+        "dave": answered(CORRECT_DIGIT, CORRECT_PSNR, before_exercise="while True:\n    pass"),
         "erin": "this is not a notebook {",
         # deletes what it can reach, and fakes a check so that its wrong count "passes"
-        "frank": answered(500, CORRECT_PSNR, before_exercise=(
+        "frank": answered(WRONG_DIGIT, CORRECT_PSNR, before_exercise=(
             "import os, shutil\nshutil.rmtree('../assets')\nos.remove('01_data.ipynb')\n"
-            "def check_digit_count(*args, **kwargs):\n    return True")),
+            "def check_most_ink(*args, **kwargs):\n    return True")),
     }
     for student, text in handed_in.items():
         (submissions / student).mkdir()
@@ -97,9 +100,10 @@ def graded_class(tmp_path_factory):
 def test_correct_and_wrong_answers_are_graded_as_such(graded_class):
     rows, _ = graded_class
     assert rows[("alice", "01.1.1")]["passed"] and rows[("alice", "01.1.2")]["passed"]
-    assert rows[("alice", "01.1.1")]["message"] == "Correct: 400."
+    assert rows[("alice", "01.1.1")]["message"].startswith("Correct: ")
     assert not rows[("bob", "01.1.1")]["passed"] and not rows[("bob", "01.1.2")]["passed"]
-    assert rows[("bob", "01.1.1")]["message"].startswith("Not yet: your answer is 500.")
+    assert rows[("bob", "01.1.1")]["message"].startswith("Not yet: the training images of 1 average")
+    assert rows[("bob", "01.1.2")]["message"].startswith("Not yet: your answer is 12.")
 
 
 def test_broken_submissions_get_rows_with_their_reason(graded_class):
@@ -117,7 +121,7 @@ def test_a_submission_cannot_harm_others_or_grade_itself(graded_class):
     assert (ASSETS / "models" / "manifest.json").is_file() and (ASSETS / "noisy_vs_clean.en.png").is_file()
     # he also redefined the check to always pass; the grader used the course's own
     assert not rows[("frank", "01.1.1")]["passed"] and rows[("frank", "01.1.2")]["passed"]
-    assert rows[("frank", "01.1.1")]["message"].startswith("Not yet: your answer is 500.")
+    assert rows[("frank", "01.1.1")]["message"].startswith("Not yet: the training images of 1")
 
 
 def test_the_gradebook_and_summary_are_written(graded_class):

@@ -87,3 +87,36 @@ def test_even_overlap_check_knows_the_multiples_of_the_stride(capsys):
     assert check_even_overlap({3, 6, 9}, 3, range(2, 10), lang="en")
     assert not check_even_overlap({3, 5}, 2, range(2, 8), lang="zh")
     assert "漏选了 3 个，多选了 2 个" in capsys.readouterr().out
+
+
+def test_most_ink_check_never_reveals_the_digit(full_mnist, capsys):
+    import numpy as np
+
+    from course_utils.exercises import check_most_ink
+
+    # Independent of the checker: the brightest digit by total ink over all 60,000 images
+    ink = np.bincount(full_mnist.y_train, weights=full_mnist.x_train.sum(axis=(1, 2, 3)), minlength=10)
+    brightest = int(np.argmax(ink / np.bincount(full_mnist.y_train)))
+    assert check_most_ink(brightest, full_mnist, lang="en")
+    assert capsys.readouterr().out == f"Correct: {brightest}.\n"
+    wrong = 1  # the thinnest strokes
+    assert not check_most_ink(wrong, full_mnist, lang="en")
+    feedback = capsys.readouterr().out
+    assert feedback.startswith("Not yet: the training images of 1 average")
+    assert not re.search(rf"(?<![\d.]){brightest}(?![\d.])", feedback), "the right digit is not given away"
+    assert not check_most_ink(None, full_mnist, lang="zh")
+    assert "还没有答案" in capsys.readouterr().out
+
+
+def test_clipping_checks_accept_the_formula_and_the_measurement(full_mnist, capsys):
+    import numpy as np
+
+    from course_utils.exercises import check_clipped_background_mean, check_unclipped_psnr
+
+    # E[max(0, σZ)] = σ·φ(0) = σ/√(2π): the mean of a clipped black pixel
+    assert check_clipped_background_mean(0.3 / np.sqrt(2 * np.pi), full_mnist, 0.3, seed=1, lang="en")
+    assert not check_clipped_background_mean(0.0, full_mnist, 0.3, seed=1, lang="en")
+    assert "Clipping turns every negative noisy value into 0" in capsys.readouterr().out
+    # Without clipping the MSE is about σ², so PSNR ≈ 10·log10(1/0.25) = 6.02 dB
+    assert check_unclipped_psnr(10 * np.log10(1 / 0.25), full_mnist, 0.5, seed=1, lang="en")
+    assert not check_unclipped_psnr(9.4, full_mnist, 0.5, seed=1, lang="en")  # the clipped value
