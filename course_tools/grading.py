@@ -32,6 +32,7 @@ from pathlib import Path
 
 from course_tools.paths import ASSETS
 from course_tools.runner import course_notebooks
+from course_utils.data import course_data_dir
 
 GRADING_PARAMETERS = {"epochs": 1}
 TIME_LIMIT_S = 600
@@ -197,7 +198,8 @@ def _private_copy(scratch: Path) -> Path:
 def _execute(notebook: Path, work: Path, *, time_limit: float, lang: str, label: str) -> str:
     """Run the notebook in its own process group; return how it ended, in words."""
     env = {**os.environ, "HOME": str(work / "home"), "KERAS_HOME": str(work / "home" / ".keras"),
-           "COURSE_DATA_SOURCE": "embedded", "COURSE_MODELS_DIR": str(work / "assets" / "models"),
+           "COURSE_DATA_SOURCE": "local", "COURSE_DATA_DIR": str(course_data_dir("mnist")),
+           "COURSE_MODELS_DIR": str(work / "assets" / "models"),
            "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2"}
     parameters = json.dumps({**GRADING_PARAMETERS, "lang": lang})
     command = [sys.executable, "-m", "course_tools.grading", str(notebook), parameters, label]

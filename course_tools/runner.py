@@ -110,10 +110,11 @@ class CellProgress:
 def regenerate_notebooks(paths: list[Path]) -> None:
     """Re-execute the committed notebooks in place with their own defaults (``make notebooks``).
 
-    Each runs on the embedded data, so the committed numbers are reproducible;
-    the notebook is replaced only once it ran through without an error.
+    Each runs on full MNIST from ``make data`` (``COURSE_DATA_SOURCE=local`` unless
+    set), never a download, so the committed numbers are reproducible; the
+    notebook is replaced only once it ran through without an error.
     """
-    os.environ["COURSE_DATA_SOURCE"] = "embedded"
+    os.environ.setdefault("COURSE_DATA_SOURCE", "local")
     for number, path in enumerate(paths, start=1):
         partial = path.with_name(f".{path.stem}.partial.ipynb")
         try:
