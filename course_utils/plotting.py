@@ -222,7 +222,7 @@ def plot_loss_curves(
         if "val_loss" in losses:
             ax.plot(epochs, losses["val_loss"], marker="s",
                     label=localize(("验证损失", "validation loss"), lang))
-        ax.set_xlabel(localize(("训练轮数", "epoch"), lang))
+        ax.set_xlabel(localize(("轮（epoch）", "epoch"), lang))
         ax.set_ylabel(localize(("二元交叉熵", "binary cross-entropy"), lang))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)

@@ -177,17 +177,17 @@ def describe_pretrained(name: str, dataset, *, lang: str = "both",
     minutes, patience = training["seconds"] / 60, training["patience_steps"]
     cooldown, smallest = training["cooldown_share"], training["smallest_rate"]
     say((f"充分训练的模型：用 {data['train_images']:,} 张训练图像，以批大小 {training['batch_size']} "
-         f"做了 {training['steps']:,} 次梯度更新（约 {training['epochs']:g} 轮）。训练损失连续 "
-         f"{patience:,} 次梯度更新不再下降，学习率就减半；在预定步数的最后 {cooldown:.0%} 里，学习率逐步"
-         f"降到 {smallest:g}。在 2 核 CPU 上用了 {minutes:.0f} 分钟；用 `make models` 可以重新训练。",
+         f"做了 {training['steps']:,} 次梯度更新（约 {training['epochs']:g} 轮）。每当训练损失连续 "
+         f"{patience:,} 步没有下降，学习率就减半；在计划步数的最后 {cooldown:.0%} 里，学习率线性"
+         f"降到 {smallest:g}。在 2 核 CPU 上用了 {minutes:.0f} 分钟；运行 make models 可以重新训练。",
          f"fully trained: {training['steps']:,} gradient steps at batch size {training['batch_size']} "
          f"on {data['train_images']:,} training images (about {training['epochs']:g} epochs). The "
          f"learning rate was halved whenever the training loss stopped falling for {patience:,} steps, "
-         f"and lowered step by step to {smallest:g} over the last {cooldown:.0%} of the planned steps; "
-         f"{minutes:.0f} minutes on a 2-core CPU. `make models` retrains it."), lang)
+         f"and lowered linearly to {smallest:g} over the last {cooldown:.0%} of the planned steps; "
+         f"{minutes:.0f} minutes on a 2-core CPU. Run make models to retrain it."), lang)
     unseen = unseen_by_pretrained(name, dataset, folder=folder)
     if unseen:
-        say((f"下面在 {len(dataset.x_test):,} 张测试图像上给它打分，它训练时一张也没见过。",
+        say((f"下面用 {len(dataset.x_test):,} 张测试图像给它打分，这些图像它训练时一张也没见过。",
              f"Below it is scored on {len(dataset.x_test):,} test images, none of which it trained on."), lang)
     elif dataset.test_from == "train":
         say(("这里的测试图像来自 MNIST 的训练集（内置子集），它训练时见过，所以不给它打分。"
@@ -196,7 +196,8 @@ def describe_pretrained(name: str, dataset, *, lang: str = "both",
              "trained on, so no score is shown for it. Run make data for full MNIST to see its scores."),
             lang)
     else:
-        say((f"它是在另一种数据划分（{data['source']}）上训练的，训练图像里可能有这些测试图像，所以不给它打分。",
+        split = {"embedded": "内置子集", "local": "完整 MNIST", "auto": "完整 MNIST"}.get(data["source"], data["source"])
+        say((f"它是在另一种数据划分（{split}）上训练的，训练图像里可能有这些测试图像，所以不给它打分。",
              f"It was trained on another split of the data ({data['source']}), which may hold these "
              "test images, so no score is shown for it."), lang)
     return unseen

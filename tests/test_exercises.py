@@ -120,3 +120,10 @@ def test_clipping_checks_accept_the_formula_and_the_measurement(full_mnist, caps
     # Without clipping the MSE is about σ², so PSNR ≈ 10·log10(1/0.25) = 6.02 dB
     assert check_unclipped_psnr(10 * np.log10(1 / 0.25), full_mnist, 0.5, seed=1, lang="en")
     assert not check_unclipped_psnr(9.4, full_mnist, 0.5, seed=1, lang="en")  # the clipped value
+
+
+def test_most_ink_wants_one_digit(embedded, capsys):
+    from course_utils.exercises import check_most_ink
+
+    assert not check_most_ink(12, embedded, lang="en")
+    assert capsys.readouterr().out == "Not yet: answer with one digit, 0 to 9.\n"
