@@ -86,9 +86,10 @@ def test_headless_run_records_sane_metrics(executed_course):
     assert json.loads((folder / "zh" / "metrics.json").read_text()) == {
         name: values for name, values in metrics.items() if name[:2] in ("01", "03")}
     assert (folder / "en" / "executed" / "02_conv_autoencoder.ipynb").exists()
-    assert metrics["01_data"]["train_images"] == 4000
+    assert (metrics["01_data"]["train_images"], metrics["01_data"]["test_images"]) == (60_000, 10_000)
     conv, denoise = metrics["02_conv_autoencoder"], metrics["03_denoising_autoencoder"]
     assert conv["epochs"] == 3 and conv["steps"] == 3 * 125 and conv["batch_size"] == 32
+    assert (conv["train_images"], conv["test_images"]) == (4_000, 1_000), "the quick run's limits"
     assert conv["final_val_loss"] < 0.3, "the loss fell from ln 2 ≈ 0.69"
     assert conv["psnr"] > 12.0 and conv["fully_trained"]["psnr"] > conv["psnr"]
     assert 8.5 < denoise["noisy_psnr"] < 10.5, "noise factor 0.5 gives about 9.4 dB"
