@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from course_utils.language import bilingual
+
 IMAGE_SHAPE = (28, 28, 1)
 
 
@@ -122,5 +124,6 @@ def check_whole_number(name: str, value, *, minimum: int = 1) -> int:
     3
     """
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}; got {value!r}.")
+        raise ValueError(bilingual(f"{name} 必须是不小于 {minimum} 的整数；现在是 {value!r}。",
+                                   f"{name} must be a whole number >= {minimum}; got {value!r}."))
     return int(value)

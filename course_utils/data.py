@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from course_utils.checks import check_whole_number
-from course_utils.language import check_lang, choose
+from course_utils.language import bilingual, check_lang, choose
 from course_utils.data_files import (
     IDX_IMAGES_MAGIC,
     IDX_LABELS_MAGIC,
@@ -343,12 +343,11 @@ def _largest_remainder(counts: np.ndarray, total: int) -> np.ndarray:
 
 def _subset(labels: np.ndarray, name: str, limit: int, seed: int) -> np.ndarray:
     check_whole_number(name, limit)
-    split = "training" if name == "train_limit" else "test"
+    split, split_zh = ("training", "训练") if name == "train_limit" else ("test", "测试")
     if not 0 < limit <= len(labels):
-        raise ValueError(
-            f"{name} must be between 1 and the {len(labels):,} {split} images "
-            f"available; got {limit}."
-        )
+        raise ValueError(bilingual(
+            f"{name} 必须在 1 到现有的 {len(labels):,} 张{split_zh}图像之间；现在是 {limit}。",
+            f"{name} must be between 1 and the {len(labels):,} {split} images available; got {limit}."))
     return stratified_split(labels, limit, seed=seed)[0]
 
 
@@ -358,19 +357,20 @@ def _as_float_images(images: np.ndarray) -> np.ndarray:
 
 def _dataset_spec(name: str) -> DatasetSpec:
     if name not in DATASETS:
-        raise ValueError(
-            f"Unknown dataset name {name!r}. Choose one of: {', '.join(DATASETS)}."
-        )
+        raise ValueError(bilingual(
+            f"没有名为 {name!r} 的数据集，可选：{'、'.join(DATASETS)}。",
+            f"Unknown dataset name {name!r}. Choose one of: {', '.join(DATASETS)}."))
     return DATASETS[name]
 
 
 def _source_choice(source: str | None) -> str:
     source = source or os.environ.get("COURSE_DATA_SOURCE") or "auto"
     if source not in SOURCES:
-        raise ValueError(
+        raise ValueError(bilingual(
+            f"未知的数据来源 {source!r}（来自参数 source 或环境变量 COURSE_DATA_SOURCE），可选："
+            f"{'、'.join(SOURCES)}。",
             f"Unknown data source {source!r} (from the source argument or "
-            f"COURSE_DATA_SOURCE). Choose one of: {', '.join(SOURCES)}."
-        )
+            f"COURSE_DATA_SOURCE). Choose one of: {', '.join(SOURCES)}."))
     return source
 
 
@@ -386,10 +386,10 @@ def _resolve(
         if data_dir:
             folder = Path(data_dir)
             if not folder.is_dir():
-                raise ValueError(
+                raise ValueError(bilingual(
+                    f"数据文件夹 {folder} 不存在。请检查参数 data_dir 或环境变量 COURSE_DATA_DIR，或者不设置它们。",
                     f"Data folder {folder} does not exist. Check data_dir or "
-                    "COURSE_DATA_DIR, or unset them."
-                )
+                    "COURSE_DATA_DIR, or unset them."))
             return _load_folder(spec, folder), (f"本地文件夹 {folder}", f"the local folder {folder}")
         folder = course_data_dir(spec.name)
         if _has_idx_files(folder):
@@ -398,33 +398,31 @@ def _resolve(
             if _has_idx_files(folder):
                 return _load_folder(spec, folder), (f"系统文件夹 {folder}", f"the system folder {folder}")
         if source == "local":
-            raise ValueError(
-                f"No local {spec.title} files: give data_dir or set COURSE_DATA_DIR."
-            )
+            raise ValueError(bilingual(
+                f"本地没有 {spec.title} 文件。{spec.how_to_get[0]}",
+                f"No local {spec.title} files. {spec.how_to_get[1]}"))
     if source in ("auto", "cache"):
         found = _load_keras_cache(spec)
         if found is not None:
             return found
         if source == "cache":
-            raise ValueError(
-                f"No {spec.title} in the Keras cache {_cache_dir(spec)}. "
-                + spec.how_to_get[1]
-            )
+            raise ValueError(bilingual(
+                f"Keras 缓存 {_cache_dir(spec)} 里没有 {spec.title}。{spec.how_to_get[0]}",
+                f"No {spec.title} in the Keras cache {_cache_dir(spec)}. {spec.how_to_get[1]}"))
     if source in ("auto", "download"):
         try:
             return _download(spec)
         except DownloadError as error:
             if source == "download" or os.environ.get("COURSE_DATA_MIRROR"):
                 raise
-            failure = str(error)
+            failure = tuple(str(error).split("\n", 1))  # (Chinese, English)
     if spec.has_embedded_subset:
         if source == "auto":
-            print(f"[data] {failure}")
+            print("[data] " + choose(failure, lang, joiner="\n[data] "))
         return _load_embedded_subset(seed, lang)
-    raise ValueError(
-        f"{spec.title} was not found anywhere and has no embedded subset. "
-        + spec.how_to_get[1]
-    )
+    raise ValueError(bilingual(
+        f"哪里都没有找到 {spec.title}，它也没有内置子集。{spec.how_to_get[0]}",
+        f"{spec.title} was not found anywhere and has no embedded subset. {spec.how_to_get[1]}"))
 
 
 def _has_idx_files(folder: Path) -> bool:
@@ -532,10 +530,12 @@ def _download(spec: DatasetSpec) -> tuple[Arrays, tuple[str, str]]:
         if mirror
         else "Set COURSE_DATA_MIRROR to a reachable mirror, or "
     )
+    hint_zh = ("请检查 COURSE_DATA_MIRROR 的地址，或者取消这个设置，改用内置子集。也可以"
+               if mirror else "可以把 COURSE_DATA_MIRROR 设为能访问的镜像；也可以")
     how_to_get = spec.how_to_get[1][0].lower() + spec.how_to_get[1][1:]
-    raise DownloadError(
-        f"Could not download {spec.title} (" + "; ".join(failures) + f"). {hint}{how_to_get}"
-    )
+    raise DownloadError(bilingual(
+        f"无法下载 {spec.title}（" + "；".join(failures) + f"）。{hint_zh}{spec.how_to_get[0]}",
+        f"Could not download {spec.title} (" + "; ".join(failures) + f"). {hint}{how_to_get}"))
 
 
 def _fetch(spec: DatasetSpec, origin: str, target: Path) -> Path:

@@ -167,3 +167,25 @@ def format_table(header, rows, *, formats=(), lang: str = "both") -> str:
 def _pad(text: str, width: int, align: str) -> str:
     gap = " " * max(0, width - display_width(text))
     return text + gap if align == "<" else gap + text
+
+
+def bilingual(chinese: str, english: str) -> str:
+    """An error message in both languages, Chinese first, for errors a student can trigger.
+
+    An exception cannot know the notebook's ``lang``, so it speaks both.
+
+    Parameters
+    ----------
+    chinese, english : str
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(bilingual("轮数必须是正整数。", "epochs must be a whole number."))
+    轮数必须是正整数。
+    epochs must be a whole number.
+    """
+    return f"{chinese}\n{english}"

@@ -9,6 +9,8 @@ import math
 
 import numpy as np
 
+from course_utils.language import bilingual
+
 
 def check_noise_factor(noise_factor: float) -> float:
     """Return ``noise_factor`` as a float, or raise if it is negative or not finite.
@@ -35,12 +37,12 @@ def check_noise_factor(noise_factor: float) -> float:
     try:
         value = float(noise_factor)
     except (TypeError, ValueError):
-        raise ValueError(f"noise_factor must be a number; got {noise_factor!r}.") from None
+        raise ValueError(bilingual(f"noise_factor 必须是数值；现在是 {noise_factor!r}。",
+                                   f"noise_factor must be a number; got {noise_factor!r}.")) from None
     if not math.isfinite(value) or value < 0:
-        raise ValueError(
-            f"noise_factor must be a finite number >= 0 (the lesson uses 0.5); "
-            f"got {noise_factor!r}."
-        )
+        raise ValueError(bilingual(
+            f"noise_factor 必须是不小于 0 的有限数值（原课程用 0.5）；现在是 {noise_factor!r}。",
+            f"noise_factor must be a finite number >= 0 (the lesson uses 0.5); got {noise_factor!r}."))
     return value
 
 

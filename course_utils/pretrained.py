@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 from course_utils.data_files import file_sha256
+from course_utils.language import bilingual
 
 MANIFEST_NAME = "manifest.json"
 REBUILD_COMMAND = "make models"
@@ -64,10 +65,11 @@ def read_manifest(folder: str | os.PathLike | None = None) -> dict[str, dict]:
     """
     path = models_folder(folder) / MANIFEST_NAME
     if not path.is_file():
-        raise PretrainedModelError(
+        raise PretrainedModelError(bilingual(
+            f"{path} 处没有模型清单。请在课程文件夹里运行 {REBUILD_COMMAND}，"
+            "或把 COURSE_MODELS_DIR 设为存放课程模型的文件夹。",
             f"No model manifest at {path}. Run `{REBUILD_COMMAND}` in the course folder, "
-            "or set COURSE_MODELS_DIR to a folder holding the shipped models."
-        )
+            "or set COURSE_MODELS_DIR to a folder holding the shipped models."))
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
@@ -242,16 +244,17 @@ def load_pretrained(name: str, *, folder: str | os.PathLike | None = None):
 
 def _check_file(path: Path, sha256: str) -> None:
     if not path.is_file():
-        raise PretrainedModelError(
+        raise PretrainedModelError(bilingual(
+            f"模型文件 {path} 不见了。运行 {REBUILD_COMMAND} 重新训练（或用 git 恢复它）。",
             f"Model file {path} is missing. Rebuild it with `{REBUILD_COMMAND}` "
-            "(or restore it with git)."
-        )
+            "(or restore it with git)."))
     if file_sha256(path) != sha256:
-        raise PretrainedModelError(
+        raise PretrainedModelError(bilingual(
+            f"模型文件 {path} 与 {MANIFEST_NAME} 中记录的 SHA-256 不符：文件被截断或改动过。"
+            f"用 git checkout {path} 恢复它，或运行 {REBUILD_COMMAND} 重新训练。",
             f"Model file {path} does not match its SHA-256 in {MANIFEST_NAME}: it is "
             f"truncated or altered. Restore it with `git checkout {path}` or rebuild it "
-            f"with `{REBUILD_COMMAND}`."
-        )
+            f"with `{REBUILD_COMMAND}`."))
 
 
 def _read_keras_file(path: Path):
@@ -260,10 +263,10 @@ def _read_keras_file(path: Path):
     try:
         return keras.saving.load_model(path, compile=False, safe_mode=True)
     except (zipfile.BadZipFile, ValueError, KeyError, OSError, TypeError) as error:
-        raise PretrainedModelError(
+        raise PretrainedModelError(bilingual(
+            f"Keras 读不了 {path}（{type(error).__name__}）。运行 {REBUILD_COMMAND} 重新训练。",
             f"Keras cannot read {path} ({type(error).__name__}). Rebuild it with "
-            f"`{REBUILD_COMMAND}`."
-        ) from None
+            f"`{REBUILD_COMMAND}`.")) from None
 
 
 def build_from_manifest(architecture: dict, *, seed: int = 0):
@@ -289,10 +292,10 @@ def build_from_manifest(architecture: dict, *, seed: int = 0):
 def _check_architecture(model, architecture: dict, path: Path) -> None:
     expected = build_from_manifest(architecture)
     if _layer_signature(model) != _layer_signature(expected):
-        raise PretrainedModelError(
+        raise PretrainedModelError(bilingual(
+            f"{path} 里的网络结构与清单中的记录（{architecture}）不同。运行 {REBUILD_COMMAND} 重新训练。",
             f"{path} holds a different architecture than its manifest entry "
-            f"({architecture}). Rebuild it with `{REBUILD_COMMAND}`."
-        )
+            f"({architecture}). Rebuild it with `{REBUILD_COMMAND}`."))
 
 
 def _layer_signature(model) -> list[tuple]:

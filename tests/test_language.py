@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from course_utils.language import choose, display_width, format_table
@@ -33,3 +34,31 @@ def test_table_columns_align_in_every_language(lang):
 def test_missing_values_show_a_dash():
     lines = format_table(["", ("分数", "score")], [["a", None], ["b", 1.5]], formats=["", ".1f"], lang="en")
     assert lines.splitlines()[1].endswith("    -")
+
+
+def test_errors_a_student_can_trigger_speak_both_languages(tmp_path):
+    """An exception cannot know the notebook's lang: bad parameters, missing data and damaged
+    model files explain themselves in Chinese and in English."""
+    import re
+
+    from course_utils.data import load_dataset
+    from course_utils.noise import add_noise
+    from course_utils.pretrained import load_pretrained
+    from course_utils.training import train_autoencoder
+
+    def message(call) -> str:
+        with pytest.raises(ValueError) as caught:
+            call()
+        return str(caught.value)
+
+    messages = [
+        message(lambda: load_dataset(source="embedded", train_limit=0)),
+        message(lambda: load_dataset("cifar")),
+        message(lambda: load_dataset(source="local")),  # no course data folder in tests
+        message(lambda: add_noise(np.zeros((1, 28, 28, 1)), -0.5)),
+        message(lambda: train_autoencoder(None, None, epochs=0)),
+        message(lambda: load_pretrained("conv_16_8_8", folder=tmp_path)),
+    ]
+    for text in messages:
+        chinese, english = text.split("\n", 1)
+        assert re.search(r"[\u4e00-\u9fff]", chinese) and not re.search(r"[\u4e00-\u9fff]", english), text
