@@ -89,7 +89,7 @@ def localize(label: Label, lang: str, *, joiner: str = " / ") -> str:
         Plain text, or a (Chinese, English) pair.
     lang : {"zh", "en", "both"}
     joiner : str
-        Between the two languages with "both"; "\n" stacks them, for narrow titles.
+        Between the two languages with "both"; a newline stacks them, for narrow titles.
 
     Returns
     -------

