@@ -55,9 +55,12 @@ student: setup
 	$(COURSE) student --lang $(LANG_EDITION)
 
 # Grade a class: make grade SUBMISSIONS=folder (one folder per student) → build/grades/*.csv
+# Each notebook runs in a bubblewrap sandbox with GRADE_MEMORY (default 3G); GRADE_TRUSTED=1
+# runs without one, for an instructor's own notebooks only.
+GRADE_MEMORY ?= 3G
 grade: setup
 	$(if $(SUBMISSIONS),,$(error Give the submissions folder: make grade SUBMISSIONS=path/to/folder))
-	$(COURSE) grade $(SUBMISSIONS)
+	$(COURSE) grade $(SUBMISSIONS) --memory $(GRADE_MEMORY) $(if $(GRADE_TRUSTED),--trusted)
 
 # Instructor slides: build/slides/{zh,en}/*.slides.html, offline, with build/slides/assets/.
 slides: test-setup web

@@ -6,6 +6,7 @@ Nothing heavy is imported until a command runs, so ``--help`` answers at once.
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,7 +76,12 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--out", default="build/grades", help="output folder (default: build/grades)")
     grade.add_argument("--time-limit", type=float, default=600,
                        help="seconds per notebook before it is stopped (default: 600)")
-    grade.add_argument("--lang", choices=["zh", "en"], default="en", help="language of the feedback")
+    grade.add_argument("--memory", default="3G",
+                       help="memory per notebook, e.g. 3G or 1500M (default: 3G)")
+    grade.add_argument("--processes", type=int, default=512,
+                       help="processes and threads per notebook (default: 512)")
+    grade.add_argument("--trusted", action="store_true",
+                       help="no sandbox: only for your own notebooks (students' run in bubblewrap)")
     grade.add_argument("--jobs", type=int, default=2, help="notebooks graded at a time (default: 2)")
     grade.set_defaults(handler=_grade)
 
@@ -170,9 +176,14 @@ def _write_student_edition(args) -> int:
 
 def _grade(args) -> int:
     from course_tools.grading import grade_folder
+    from course_tools.sandbox import Limits, SandboxUnavailable, parse_size
 
-    rows = grade_folder(args.submissions, args.out, time_limit=args.time_limit, lang=args.lang,
-                        jobs=args.jobs)
+    limits = Limits(parse_size(args.memory), args.processes, args.time_limit)
+    try:
+        rows = grade_folder(args.submissions, args.out, limits=limits, trusted=args.trusted, jobs=args.jobs)
+    except SandboxUnavailable as error:
+        print(f"make grade refused: {error}", file=sys.stderr)
+        return 2
     students = sorted({row["student"] for row in rows})
     passed = sum(row["passed"] for row in rows)
     print(f"{len(students)} students, {passed} of {len(rows)} checks passed: "

@@ -1,14 +1,19 @@
 """Grading a class's submitted notebooks (``make grade SUBMISSIONS=folder``).
 
 Each student hands in course notebooks in a folder of their own
-(``submissions/<student>/02_conv_autoencoder.ipynb``). Every notebook is checked
-(is it a notebook of this course at all?), copied into a fresh temporary folder
-and executed headless in a separate process with a time limit, with short
-training (``epochs=1``). After each exercise cell the grader runs the course's
-own check calls again, taken from the course notebook, not from the submission,
-and records the verdicts and the feedback they print. A submission that crashes,
-loops, deletes files or is not a notebook gets rows that say why; it never stops
-the run or touches the other submissions.
+(``submissions/<student>/02_conv_autoencoder.ipynb``). A submission is untrusted:
+
+1. Its notebook runs headless (``epochs=1``) in a bubblewrap sandbox
+   (:mod:`course_tools.sandbox`) that sees no solutions, no other submission and
+   no checkout, with limits on memory, processes and time.
+2. After each exercise cell, an inserted cell saves the student's answers (the
+   first argument of each check call in the course's own exercise cell) as
+   plain data (:mod:`course_tools.answers`). Nothing else leaves the sandbox.
+3. The verdicts come from this process, which never runs student code: it
+   rebuilds what the checks need from the course notebook's cells tagged
+   ``grading-context`` (imports, parameters, the dataset), then calls the
+   course's own checks on the answers. Feedback is in the language of the
+   edition the student handed in.
 
 Writes ``gradebook.csv`` (student, notebook, exercise, passed, message) and
 ``summary.csv`` (per exercise: how many passed of how many submitted).
@@ -17,26 +22,26 @@ Writes ``gradebook.csv`` (student, notebook, exercise, passed, message) and
 from __future__ import annotations
 
 import ast
+import contextlib
 import csv
-import json
+import io
 import os
-import shutil
-import signal
-import subprocess
 import sys
 import tempfile
-import textwrap
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import course_utils
+from course_tools import answers, sandbox
 from course_tools.paths import ASSETS
 from course_tools.runner import course_notebooks
 from course_utils.data import course_data_dir
+from course_utils.language import choose
 
 GRADING_PARAMETERS = {"epochs": 1}
-TIME_LIMIT_S = 600
-GRADES_FILE = "grades.jsonl"
+CONTEXT_TAG = "grading-context"
 FIELDS = ["student", "notebook", "exercise", "passed", "message"]
 
 
@@ -45,124 +50,226 @@ class Exercise:
     """One exercise cell of a course notebook and the check calls that grade it."""
 
     cell: int  # its index among the notebook's exercise cells
-    check_code: str  # the course's own ``passed = ...`` statement
-    checks: int  # how many verdicts it gives
+    setup: str  # the exercise cell without its ``passed = ...`` statement
+    calls: tuple[str, ...]  # each check call, its answer replaced by ``_answer``
+    answers: tuple[str, ...]  # each check call's answer expression, evaluated in the sandbox
+
+    @property
+    def checks(self) -> int:
+        return len(self.calls)
+
+    def names(self, notebook: str) -> list[str]:
+        return [f"{notebook[:2]}.{self.cell + 1}.{check + 1}" for check in range(self.checks)]
 
 
 def course_exercises(notebook: Path) -> list[Exercise]:
-    """The exercise cells of a course notebook, with the statement that checks each."""
+    """The exercise cells of a course notebook, each split into its answers and its checks."""
     import nbformat
 
     cells = [c for c in nbformat.read(notebook, as_version=4).cells
              if "exercise" in c.metadata.get("tags", [])]
-    exercises = []
-    for index, cell in enumerate(cells):
-        tree = ast.parse(cell.source)
-        [statement] = [node for node in tree.body if isinstance(node, ast.Assign)
-                       and any(getattr(target, "id", None) == "passed" for target in node.targets)]
-        checks = len(statement.value.elts) if isinstance(statement.value, ast.List) else 1
-        exercises.append(Exercise(index, ast.get_source_segment(cell.source, statement), checks))
-    return exercises
+    return [_exercise(index, cell.source) for index, cell in enumerate(cells)]
+
+
+def _exercise(index: int, source: str) -> Exercise:
+    tree = ast.parse(source)
+    [statement] = [node for node in tree.body if isinstance(node, ast.Assign)
+                   and any(getattr(target, "id", None) == "passed" for target in node.targets)]
+    calls = statement.value.elts if isinstance(statement.value, ast.List) else [statement.value]
+    answer_expressions = tuple(ast.unparse(call.args[0]) for call in calls)
+    for call in calls:
+        call.args[0] = ast.Name("_answer", ast.Load())
+    setup = ast.Module([node for node in tree.body if node is not statement], type_ignores=[])
+    return Exercise(index, ast.unparse(setup), tuple(ast.unparse(call) for call in calls),
+                    answer_expressions)
 
 
 def grade_folder(submissions: str | Path, out_dir: str | Path = "build/grades", *,
-                 time_limit: float = TIME_LIMIT_S, lang: str = "en", jobs: int = 2) -> list[dict]:
+                 limits: sandbox.Limits = sandbox.Limits(), trusted: bool = False,
+                 jobs: int = 2, parameters: dict | None = None) -> list[dict]:
     """Grade every student folder in ``submissions``, ``jobs`` notebooks at a time.
 
     Writes ``gradebook.csv`` and ``summary.csv`` to ``out_dir`` and returns the rows,
-    in the order of the students' folder names.
+    in the order of the students' folder names. Without ``trusted``, refuses
+    (SandboxUnavailable) where no sandbox can be set up. ``parameters`` (default
+    ``epochs=1``) are given to each submission and to the checks alike.
     """
     from concurrent.futures import ThreadPoolExecutor
 
     submissions, out_dir = Path(submissions), Path(out_dir)
     if not submissions.is_dir():
         raise ValueError(f"{submissions} is not a folder; expected one folder per student.")
-    students = sorted(p for p in submissions.iterdir() if p.is_dir())
+    students = sorted(p for p in submissions.iterdir() if p.is_dir() and not p.is_symlink())
     if not students:
         raise ValueError(f"{submissions} holds no student folders (submissions/<student>/*.ipynb).")
+    if not trusted:
+        sandbox.check_sandbox()
+    os.environ.setdefault("COURSE_DATA_SOURCE", "local")
+    print(("trusted: no sandbox; " if trusted else "sandbox: bubblewrap; ") + sandbox.limits_in_force(limits),
+          file=sys.stderr, flush=True)
     work = []
     for number, folder in enumerate(students, start=1):
-        files = sorted(p for p in folder.iterdir() if p.is_file())
+        files = sorted(p for p in folder.iterdir() if p.is_file() and not p.is_symlink())
         label = f"[grade {number}/{len(students)}] {folder.name}"
         work += [(path, folder.name, label) for path in files] or [(None, folder.name, label)]
+    grader = Grader(limits, trusted, parameters)
 
     def grade(item) -> list[dict]:
         path, student, label = item
         if path is None:
             return [_row(student, "-", "-", False, "no files handed in")]
-        return grade_submission(path, student, time_limit=time_limit, lang=lang, label=label)
+        return grader.grade(path, student, label=label)
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:  # each notebook runs in its own process
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:  # each notebook runs in its own sandbox
         rows = [row for rows in pool.map(grade, work) for row in rows]
     write_gradebook(rows, out_dir)
     return rows
 
 
-def grade_submission(path: Path, student: str, *, time_limit: float = TIME_LIMIT_S,
-                     lang: str = "en", label: str = "[grade]") -> list[dict]:
-    """Rows of (student, notebook, exercise, passed, message) for one submitted file."""
+class Grader:
+    """Runs submissions in the sandbox and judges their answers with the course's own checks."""
+
+    def __init__(self, limits: sandbox.Limits = sandbox.Limits(), trusted: bool = False,
+                 parameters: dict | None = None):
+        self.limits, self.trusted = limits, trusted
+        self.parameters = parameters or GRADING_PARAMETERS
+        self.course = {p.name: p for p in course_notebooks()}
+        self.contexts: dict[str, dict] = {}
+        self.judging = threading.Lock()  # the checks print to one sys.stdout, captured per check
+
+    def grade(self, path: Path, student: str, *, label: str = "[grade]") -> list[dict]:
+        """Rows of (student, notebook, exercise, passed, message) for one submitted file."""
+        import nbformat
+
+        if path.name not in self.course:
+            return [_row(student, path.name, "-", False,
+                         f"not a course notebook: expected one of {', '.join(self.course)}")]
+        exercises = course_exercises(self.course[path.name])
+        try:
+            if path.stat().st_size > answers.MAX_FILE_BYTES:
+                raise ValueError("larger than 64 MiB")
+            nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+            nbformat.validate(nb)
+        except Exception as error:  # any unreadable file is a row, never a crash
+            reason = f"not a readable notebook ({type(error).__name__}: {str(error)[:200]})"
+            return _ungraded(student, path.stem, exercises, reason)
+        lang = edition_language(nb)
+        found = sum("exercise" in c.metadata.get("tags", []) for c in nb.cells)
+        if found != len(exercises):
+            return _ungraded(student, path.stem, exercises, choose((
+                f"练习单元格被删改：应有 {len(exercises)} 个，找到 {found} 个",
+                f"exercise cells changed: expected {len(exercises)}, found {found}"), lang))
+        start = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix="grade-") as scratch:
+            home = Path(scratch) / "home"
+            outcome = self._run(nb, path.name, exercises, home, lang)
+            with self.judging:
+                verdicts = [self._judge(path.name, exercise, home / "answers", lang) for exercise in exercises]
+        stopped = _stopped_text(outcome, self.limits, lang)
+        print(f"{label} {path.name}: {stopped or 'done'} in {time.perf_counter() - start:.0f} s",
+              file=sys.stderr, flush=True)  # stdout carries the checks' feedback, captured per check
+        rows = []
+        for exercise, results in zip(exercises, verdicts):
+            for name, result in zip(exercise.names(path.stem), results or [None] * exercise.checks):
+                passed, message = result if result else (False, stopped or choose((
+                    "没有运行到这个练习", "the notebook never reached this exercise"), lang))
+                rows.append(_row(student, path.stem, name, passed, message))
+        return rows
+
+    def _run(self, nb, name: str, exercises: list[Exercise], home: Path, lang: str) -> sandbox.Outcome:
+        import nbformat
+
+        home.mkdir()
+        (home / "notebooks").mkdir()
+        (home / "answers").mkdir()
+        nbformat.write(instrument(nb, exercises), home / "notebooks" / name)
+        parameters = [item for key, value in {**self.parameters, "lang": lang}.items()
+                      for item in ("-p", key, str(value))]
+        inside = sandbox.HOME if not self.trusted else home
+        argv = [sys.executable, "-m", "papermill", f"{inside}/notebooks/{name}",
+                f"{inside}/executed.ipynb", *parameters, "-k", "python3", "--cwd", f"{inside}/notebooks",
+                "--no-progress-bar", "--log-level", "ERROR"]
+        models = ASSETS / "models"
+        data = Path(os.environ.get("COURSE_DATA_DIR") or course_data_dir("mnist"))
+        env = {"COURSE_ANSWERS": f"{inside}/answers", "COURSE_MODELS_DIR": str(models),
+               "COURSE_DATA_SOURCE": os.environ["COURSE_DATA_SOURCE"], "COURSE_DATA_DIR": str(data),
+               "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONDONTWRITEBYTECODE": "1"}
+        readable = [Path(sys.prefix), Path(sys.base_prefix), Path(course_utils.__file__).parent, models]
+        readable += [data] if data.is_dir() else []
+        return sandbox.run_sandboxed(argv, home=home, readable=readable, env=env, limits=self.limits,
+                                     trusted=self.trusted)
+
+    def _judge(self, notebook: str, exercise: Exercise, folder: Path, lang: str):
+        """[(passed, message)] for each check of ``exercise``, or None when no answer came back."""
+        given = answers.read_answers(folder, exercise.cell, exercise.checks)
+        if given is None:
+            return None
+        namespace = {**self.context(notebook), "lang": lang}
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(exercise.setup, namespace)  # the course's own exercise cell, not the student's
+        results = []
+        for call, answer in zip(exercise.calls, given):
+            if answer.problem:
+                results.append((False, choose(answer.problem, lang)))
+                continue
+            printed = io.StringIO()
+            try:
+                with contextlib.redirect_stdout(printed):
+                    passed = bool(eval(call, {**namespace, "_answer": answer.value}))
+            except Exception as error:  # a wrongly typed answer, such as a string for a number
+                passed = False
+                print(choose((f"答案无法检查（{type(error).__name__}）",
+                              f"the answer could not be checked ({type(error).__name__})"), lang), file=printed)
+            results.append((passed, " ".join(printed.getvalue().split())))
+        return results
+
+    def context(self, notebook: str) -> dict:
+        """What the checks need, rebuilt from the course notebook's ``grading-context`` cells."""
+        if notebook not in self.contexts:
+            self.contexts[notebook] = grading_context(self.course[notebook], self.parameters)
+        return self.contexts[notebook]
+
+
+def grading_context(course_notebook: Path, parameters: dict | None = None) -> dict:
+    """Run the course notebook's ``grading-context`` cells, with the grading parameters."""
     import nbformat
 
-    course = {p.name: p for p in course_notebooks()}
-    if path.name not in course:
-        return [_row(student, path.name, "-", False,
-                     f"not a course notebook: expected one of {', '.join(course)}")]
-    exercises = course_exercises(course[path.name])
-    try:
-        nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
-        nbformat.validate(nb)
-    except Exception as error:  # any unreadable file is a row, never a crash
-        reason = f"not a readable notebook ({type(error).__name__}: {str(error)[:200]})"
-        return _ungraded(student, path.stem, exercises, reason)
-    with tempfile.TemporaryDirectory(prefix="grade-") as scratch:
-        work = _private_copy(Path(scratch))
-        notebook = work / "notebooks" / path.name
-        nbformat.write(instrument(nb, exercises), notebook)
-        outcome = _execute(notebook, work, time_limit=time_limit, lang=lang, label=label)
-        graded = _read_grades(work / "notebooks" / GRADES_FILE)
-    rows = []
-    for exercise in exercises:
-        verdicts, messages = graded.get(exercise.cell, (None, []))
-        for check in range(exercise.checks):
-            name = f"{path.stem[:2]}.{exercise.cell + 1}.{check + 1}"
-            if verdicts is None:
-                rows.append(_row(student, path.stem, name, False, f"not graded: {outcome}"))
-            else:
-                message = messages[check] if check < len(messages) else ""
-                rows.append(_row(student, path.stem, name, bool(verdicts[check]), message))
-    return rows
+    namespace: dict = {}
+    cells = [c for c in nbformat.read(course_notebook, as_version=4).cells
+             if CONTEXT_TAG in c.metadata.get("tags", [])]
+    with contextlib.redirect_stdout(io.StringIO()):
+        for cell in cells:
+            source = "\n".join(line for line in cell.source.splitlines() if not line.startswith("%"))
+            exec(source, namespace)
+            if "parameters" in cell.metadata.get("tags", []):
+                namespace.update(parameters or GRADING_PARAMETERS)
+    return namespace
+
+
+def edition_language(nb) -> str:
+    """The language of the edition a student handed in: "zh", "en" or "both"."""
+    tags = {tag for cell in nb.cells for tag in cell.metadata.get("tags", [])}
+    has_zh, has_en = "lang-zh" in tags, "lang-en" in tags
+    return "zh" if has_zh and not has_en else "en" if has_en and not has_zh else "both"
 
 
 def instrument(nb, exercises: list[Exercise]):
-    """Insert, after each exercise cell, the course's own checks and a line that records them."""
+    """The submission, ready to run: answers saved after each exercise, errors not fatal.
+
+    Every cell is tagged ``raises-exception`` so that an error costs only the
+    answers that depend on it, not the rest of the notebook.
+    """
     import nbformat
 
+    nb = nbformat.from_dict(nb)
     cells = [c for c in nb.cells if "exercise" in c.metadata.get("tags", [])]
-    if len(cells) != len(exercises):
-        return nb  # cells were deleted: what remains is graded "not graded" below
+    for cell in nb.cells:
+        cell.metadata["tags"] = [*cell.metadata.get("tags", []), "raises-exception"]
     for exercise, cell in zip(exercises, cells):
-        check = textwrap.indent(exercise.check_code, "    ")
-        source = (GRADE_CELL.replace("<CHECK>", check).replace("<CELL>", str(exercise.cell))
-                  .replace("<GRADES>", GRADES_FILE))
-        grade = nbformat.v4.new_code_cell(source)
-        grade.metadata["tags"] = ["grading"]
-        nb.cells.insert(nb.cells.index(cell) + 1, grade)
+        export = nbformat.v4.new_code_cell(answers.export_cell_source(exercise.cell, list(exercise.answers)))
+        nb.cells.insert(nb.cells.index(cell) + 1, export)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(answers.EXPORT_FUNCTION))
     return nb
-
-
-# The checks come from course_utils itself, imported afresh, so a submission that
-# redefines check_* in its own cells does not grade itself.
-GRADE_CELL = """import contextlib as _contextlib, io as _io, json as _json
-import course_utils.exercises as _exercises
-globals().update({_name: getattr(_exercises, _name) for _name in dir(_exercises) if _name.startswith("check_")})
-_printed = _io.StringIO()
-with _contextlib.redirect_stdout(_printed):
-<CHECK>
-with open("<GRADES>", "a", encoding="utf-8") as _file:
-    _verdicts = passed if isinstance(passed, list) else [passed]
-    _file.write(_json.dumps({"cell": <CELL>, "passed": [bool(_v) for _v in _verdicts],
-                             "messages": _printed.getvalue().splitlines()}) + "\\n")
-"""
 
 
 def write_gradebook(rows: list[dict], out_dir: Path) -> tuple[Path, Path]:
@@ -187,77 +294,23 @@ def write_gradebook(rows: list[dict], out_dir: Path) -> tuple[Path, Path]:
     return gradebook, summary
 
 
-def _private_copy(scratch: Path) -> Path:
-    """A folder laid out like the course (notebooks/, assets/) that only this submission uses."""
-    (scratch / "notebooks").mkdir()
-    shutil.copytree(ASSETS, scratch / "assets", ignore=shutil.ignore_patterns("*.py"))
-    (scratch / "home").mkdir()
-    return scratch
-
-
-def _execute(notebook: Path, work: Path, *, time_limit: float, lang: str, label: str) -> str:
-    """Run the notebook in its own process group; return how it ended, in words."""
-    env = {**os.environ, "HOME": str(work / "home"), "KERAS_HOME": str(work / "home" / ".keras"),
-           "COURSE_DATA_SOURCE": "local", "COURSE_DATA_DIR": str(course_data_dir("mnist")),
-           "COURSE_MODELS_DIR": str(work / "assets" / "models"),
-           "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    parameters = json.dumps({**GRADING_PARAMETERS, "lang": lang})
-    command = [sys.executable, "-m", "course_tools.grading", str(notebook), parameters, label]
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=notebook.parent, env=env, start_new_session=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        output, _ = process.communicate(timeout=time_limit)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)  # the kernel too: it is in the same group
-        process.communicate()
-        print(f"{label}: stopped after the {time_limit:.0f} s time limit", flush=True)
-        return f"stopped after the {time_limit:.0f} s time limit"
-    print(output.strip().splitlines()[-1] if output.strip() else label, flush=True)
-    if process.returncode == 0:
-        return "the notebook ran to the end"
-    reason = [line for line in output.splitlines() if line.startswith("error:")]
-    return reason[-1][len("error: "):] if reason else f"the run failed after {time.perf_counter() - start:.0f} s"
-
-
-def _read_grades(path: Path) -> dict[int, tuple[list[bool], list[str]]]:
-    graded = {}
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                entry = json.loads(line)
-                graded[int(entry["cell"])] = ([bool(v) for v in entry["passed"]],
-                                              [str(m) for m in entry["messages"]])
-            except (ValueError, KeyError, TypeError):
-                continue  # a line the submission itself wrote or damaged
-    return graded
+def _stopped_text(outcome: sandbox.Outcome, limits: sandbox.Limits, lang: str) -> str | None:
+    if outcome.stopped_by == "memory":
+        return choose((f"已停止：超出内存上限 {limits.memory_text()}",
+                       f"stopped: memory limit {limits.memory_text()}"), lang)
+    if outcome.stopped_by == "time":
+        return choose((f"已停止：超出时间上限 {limits.seconds:.0f} 秒",
+                       f"stopped: time limit {limits.seconds:.0f} s"), lang)
+    if outcome.returncode != 0:
+        last = outcome.output.strip().splitlines()[-1:] or ["?"]
+        return choose((f"笔记本未能运行完（{last[0][:200]}）", f"the notebook did not finish ({last[0][:200]})"), lang)
+    return None
 
 
 def _ungraded(student, notebook, exercises, reason) -> list[dict]:
-    return [_row(student, notebook, f"{notebook[:2]}.{e.cell + 1}.{check + 1}", False, reason)
-            for e in exercises for check in range(e.checks)]
+    return [_row(student, notebook, name, False, reason) for e in exercises for name in e.names(notebook)]
 
 
 def _row(student, notebook, exercise, passed, message) -> dict:
     return {"student": student, "notebook": notebook, "exercise": exercise,
             "passed": passed, "message": message}
-
-
-def _run_one(notebook: str, parameters: str, label: str) -> int:
-    """Entry point of the grading subprocess: execute one instrumented notebook in place."""
-    from papermill.exceptions import PapermillExecutionError
-
-    from course_tools.runner import execute_notebook
-
-    path = Path(notebook)
-    try:
-        execute_notebook(path, path.with_name("executed.ipynb"), parameters=json.loads(parameters),
-                         label=label, cwd=path.parent)
-    except PapermillExecutionError as error:
-        print(f"error: cell {error.exec_count} raised {error.ename}: {str(error.evalue)[:200]}")
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_run_one(*sys.argv[1:4]))

@@ -58,8 +58,8 @@ def check_architecture(candidate: keras.Model, reference: keras.Model, *, lang: 
     Returns
     -------
     bool
-        True when both have the same layers; otherwise the first difference
-        is printed.
+        True when both have the same layers; otherwise the first layer that
+        differs is printed, the student's side only.
 
     Raises
     ------
@@ -69,9 +69,9 @@ def check_architecture(candidate: keras.Model, reference: keras.Model, *, lang: 
     yours, expected = describe_layers(candidate), describe_layers(reference)
     for number, (mine, theirs) in enumerate(zip(yours, expected), start=1):
         if mine != theirs:
-            say((
-                f"第 {number} 层不同：你的是 {_text(mine, 'zh')}，参考模型是 {_text(theirs, 'zh')}。",
-                f"Layer {number} differs: yours is {_text(mine, 'en')}, the reference is {_text(theirs, 'en')}.",
+            say((  # what the reference has there is for the student to work out
+                f"第 {number} 层与参考模型不同：你的是 {_text(mine, 'zh')}。",
+                f"Layer {number} differs from the reference: yours is {_text(mine, 'en')}.",
             ), lang)
             return False
     if len(yours) != len(expected):

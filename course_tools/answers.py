@@ -1,0 +1,151 @@
+"""Answers crossing the sandbox wall: written inside it as plain data, read outside it safely.
+
+Inside the sandbox, a cell inserted after each exercise cell evaluates the
+exercise's answer expressions (the first argument of each check call, such as
+``most_ink``) and saves each value as plain data: JSON for numbers, strings
+and sets or lists of them, ``.npy`` for arrays, ``.keras`` for models. Nothing
+else leaves the sandbox. The grader reads these files in its own process:
+JSON, ``numpy.load(allow_pickle=False)`` and ``keras`` with ``safe_mode=True``,
+after refusing links, oversized files and anything that is not plain data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_FILE_BYTES = 64 * 2**20  # a .keras model of the course is under 1 MiB
+MAX_MODEL_UNPACKED_BYTES = 256 * 2**20
+SCALARS = (bool, int, float, str, type(None))
+
+# The code that runs inside the sandbox, in the student's kernel. It is written out
+# in full (no import from the course) because the sandbox sees no course_tools.
+EXPORT_FUNCTION = r'''
+def _course_export_answers(_exercise, _evaluate):
+    import json, os, traceback
+    folder = os.path.join(os.environ["COURSE_ANSWERS"], str(_exercise))
+    os.makedirs(folder, exist_ok=True)
+    for _index, _expression in enumerate(_evaluate):
+        _stem = os.path.join(folder, str(_index))
+        try:
+            _value = _expression()
+        except Exception as _error:
+            _record = {"kind": "error", "error": f"{type(_error).__name__}: {_error}"[:300]}
+        else:
+            _record = _course_plain(_value, _stem)
+        with open(_stem + ".json", "w", encoding="utf-8") as _file:
+            json.dump(_record, _file)
+
+
+def _course_plain(value, stem):
+    import numpy as np
+    scalars = (bool, int, float, str, type(None))
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, scalars):
+        return {"kind": "value", "value": value}
+    if isinstance(value, (set, frozenset, list, tuple)):
+        items = [item.item() if isinstance(item, np.generic) else item for item in value]
+        if all(isinstance(item, scalars) for item in items):
+            return {"kind": "set" if isinstance(value, (set, frozenset)) else "list", "items": items}
+    if isinstance(value, np.ndarray) and value.dtype != object:
+        np.save(stem + ".npy", value, allow_pickle=False)
+        return {"kind": "array"}
+    if type(value).__name__ in ("Functional", "Model", "Sequential") and hasattr(value, "save"):
+        value.save(stem + ".keras")
+        return {"kind": "model"}
+    return {"kind": "unsupported", "type": type(value).__name__}
+'''
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer read back from the sandbox: its value, or why there is none."""
+
+    value: object = None
+    problem: tuple[str, str] | None = None  # (Chinese, English), when the answer cannot be graded
+
+
+def export_cell_source(exercise: int, expressions: list[str]) -> str:
+    """The cell inserted after an exercise cell: save each answer expression's value."""
+    calls = ", ".join(f"lambda: ({expression})" for expression in expressions)
+    return f"_course_export_answers({exercise}, [{calls}])"
+
+
+def read_answers(folder: Path, exercise: int, count: int) -> list[Answer] | None:
+    """The ``count`` answers of one exercise, or None when its export never ran."""
+    folder = Path(folder) / str(exercise)
+    if not _is_plain_folder(folder):
+        return None
+    return [read_answer(folder, index) for index in range(count)]
+
+
+def read_answer(folder: Path, index: int) -> Answer:
+    """One answer, read without trusting anything in the file."""
+    try:
+        record = json.loads(_read_plain_file(folder / f"{index}.json").decode("utf-8"))
+        kind = record["kind"]
+        if kind == "value" and isinstance(record["value"], SCALARS):
+            return Answer(record["value"])
+        if kind in ("set", "list") and all(isinstance(item, SCALARS) for item in record["items"]):
+            return Answer(set(record["items"]) if kind == "set" else list(record["items"]))
+        if kind == "array":
+            return Answer(_read_array(folder / f"{index}.npy"))
+        if kind == "model":
+            return Answer(_read_model(folder / f"{index}.keras"))
+        if kind == "error":
+            return Answer(problem=(f"答案无法计算：{str(record['error'])[:200]}",
+                                   f"the answer could not be computed: {str(record['error'])[:200]}"))
+        if kind == "unsupported":
+            name = str(record["type"])[:60]
+            return Answer(problem=(f"答案的类型 {name} 无法评分", f"an answer of type {name} cannot be graded"))
+    except FileNotFoundError:
+        return Answer(problem=("没有保存下答案：笔记本在这个练习之前改坏了课程的保存代码",
+                               "no answer was saved: the notebook broke the course's saving code before it"))
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as error:
+        return Answer(problem=(f"答案文件无法安全读取（{type(error).__name__}）",
+                               f"the answer file could not be read safely ({type(error).__name__})"))
+    return Answer(problem=("答案文件不是本课程写出的格式", "the answer file is not in the course's format"))
+
+
+def _read_array(path: Path):
+    import io
+
+    import numpy as np
+
+    return np.load(io.BytesIO(_read_plain_file(path)), allow_pickle=False)
+
+
+def _read_model(path: Path):
+    _read_plain_file(path)  # refuses links and oversized files
+    with zipfile.ZipFile(path) as archive:
+        if sum(entry.file_size for entry in archive.infolist()) > MAX_MODEL_UNPACKED_BYTES:
+            raise ValueError("the model unpacks to more than 256 MiB")
+    import keras
+
+    return keras.saving.load_model(path, compile=False, safe_mode=True)
+
+
+def _read_plain_file(path: Path) -> bytes:
+    """The bytes of a regular file that is not a link and not too large."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+            raise ValueError(f"{path.name} is not a regular file under {MAX_FILE_BYTES // 2**20} MiB")
+        with os.fdopen(descriptor, "rb", closefd=False) as stream:
+            return stream.read(MAX_FILE_BYTES + 1)
+    finally:
+        os.close(descriptor)
+
+
+def _is_plain_folder(folder: Path) -> bool:
+    """True for a real folder: every part below the answers folder is checked, links refused."""
+    try:
+        return stat.S_ISDIR(os.lstat(folder).st_mode) and not os.path.islink(folder.parent)
+    except OSError:
+        return False

@@ -1,0 +1,357 @@
+"""Grading a class that tries to cheat: sandboxed runs, verdicts computed outside them.
+
+One class of notebook-01 submissions covers every attack the grading issue lists;
+the honest students in the same class must still be graded normally.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import psutil
+import pytest
+
+import course_utils
+from course_tools import answers, sandbox
+from course_tools.grading import Grader, course_exercises, edition_language, grade_folder, grading_context
+from course_tools.paths import ASSETS, NOTEBOOK_DIR
+from course_tools.runner import course_notebooks
+from course_tools.student import student_notebook
+from tests.conftest import require_full_mnist
+
+NOTEBOOKS = course_notebooks()
+LIMITS = sandbox.Limits(memory_bytes=2 * sandbox.GIB, processes=256, seconds=90)
+MARKER = "7777"  # the processes a submission leaves behind run `sleep 7777...`
+
+
+def tags(cell):
+    return set(cell.metadata.get("tags", []))
+
+
+def test_the_grader_reads_each_exercise_from_the_course_notebook():
+    checks = {path.name[:2]: [e.checks for e in course_exercises(path)] for path in NOTEBOOKS}
+    assert checks == {"01": [2], "02": [1, 2], "03": [2], "04": [2]}
+    [exercise] = course_exercises(NOTEBOOK_DIR / "01_data.ipynb")
+    assert exercise.answers == ("most_ink", "psnr_at_0_2")
+    assert all(call.startswith("check_") and "_answer" in call for call in exercise.calls)
+
+
+# --- answers cross the sandbox wall as plain data only ------------------------------
+
+def export(folder: Path, exercise: int, values: list) -> list[answers.Answer]:
+    """Save ``values`` as the code inside the sandbox does, and read them back as the grader does."""
+    namespace: dict = {}
+    exec(answers.EXPORT_FUNCTION, namespace)
+    os.environ["COURSE_ANSWERS"] = str(folder)
+    try:
+        namespace["_course_export_answers"](exercise, [lambda value=value: value for value in values])
+    finally:
+        del os.environ["COURSE_ANSWERS"]
+    return answers.read_answers(folder, exercise, len(values))
+
+
+def test_plain_answers_survive_the_round_trip(tmp_path):
+    import keras
+
+    model = course_utils.build_conv_autoencoder((16, 8, 8))
+    read = export(tmp_path, 0, [3, np.float32(16.5), {2, 4}, None, np.arange(6).reshape(2, 3), model])
+    assert [a.problem for a in read] == [None] * 6
+    assert read[0].value == 3 and read[1].value == 16.5 and read[2].value == {2, 4} and read[3].value is None
+    np.testing.assert_array_equal(read[4].value, np.arange(6).reshape(2, 3))
+    assert isinstance(read[5].value, keras.Model) and read[5].value.count_params() == model.count_params()
+
+
+def test_anything_else_is_refused_with_a_reason(tmp_path):
+    class Sneaky:
+        def __eq__(self, other):
+            return True  # would match any expected value, were it compared
+
+    read = export(tmp_path, 0, [Sneaky(), np.array([object()]), [Sneaky()]])
+    assert all(a.value is None and "cannot be graded" in a.problem[1] for a in read)
+    # files forged from inside the sandbox: a pickled array, a link out, a made-up verdict
+    folder = tmp_path / "1"
+    folder.mkdir()
+    np.save(folder / "0.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    (folder / "0.json").write_text(json.dumps({"kind": "array"}))
+    (folder / "1.json").symlink_to(ASSETS / "models" / "manifest.json")
+    (folder / "2.json").write_text(json.dumps({"kind": "verdict", "passed": True}))
+    forged = answers.read_answers(tmp_path, 1, 3)
+    assert all(a.value is None and a.problem for a in forged)
+    assert "could not be read safely" in forged[0].problem[1] and "could not be read safely" in forged[1].problem[1]
+
+
+def test_a_model_with_code_inside_is_not_loaded(tmp_path):
+    import keras
+
+    inputs = keras.Input((28, 28, 1))
+    model = keras.Model(inputs, keras.layers.Lambda(lambda x: x * 0 + 1)(inputs))
+    [read] = export(tmp_path, 0, [model])
+    assert read.value is None and "could not be read safely" in read.problem[1]
+
+
+def test_the_grader_judges_every_notebooks_answers_with_the_course_checks(tmp_path, monkeypatch):
+    """Right and wrong answers to every exercise, judged outside any kernel."""
+    monkeypatch.setenv("COURSE_DATA_SOURCE", "local")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(require_full_mnist()))
+    grader = Grader(parameters={"epochs": 1})
+    decoder = course_utils.build_conv_autoencoder((16, 8, 8))
+    wrong_decoder = course_utils.build_conv_autoencoder((16, 8, 4))
+    context = grading_context(NOTEBOOK_DIR / "03_denoising_autoencoder.ipynb")
+    x, seed = context["dataset"].x_test, course_utils.defaults.validation_noise_seed(context["seed"])
+    rng = np.random.default_rng(seed)  # the same draw as add_noise documents: one normal per pixel
+    noisy = np.clip(x + 0.3 * rng.standard_normal(x.shape, dtype=np.float32), 0, 1)
+    background = float(noisy[x == 0].mean())
+    right = {"02_conv_autoencoder.ipynb": [[decoder], [160 + 1160 + 292 + 148 + 296 + 1168 + 145, 256 / 784]],
+             "03_denoising_autoencoder.ipynb": [[background, 10 * np.log10(1 / 0.5**2)]],
+             "04_upsampling_vs_transposed.ipynb": [[{2, 4, 6}, {3, 6, 9}]]}
+    wrong = {"02_conv_autoencoder.ipynb": [[wrong_decoder], [3000, 0.16]],
+             "03_denoising_autoencoder.ipynb": [[0.0, 9.0]],
+             "04_upsampling_vs_transposed.ipynb": [[{2, 3}, {3}]]}
+    for name in right:
+        for given, expected in ((right, True), (wrong, False)):
+            for exercise, values in zip(course_exercises(NOTEBOOK_DIR / name), given[name]):
+                folder = tmp_path / f"{name}-{expected}"
+                export(folder, exercise.cell, values)
+                results = grader._judge(name, exercise, folder, "en")
+                assert [passed for passed, _ in results] == [expected] * len(values), (name, results)
+
+
+def test_wrong_answers_get_feedback_that_does_not_give_the_answer_away(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA_SOURCE", "local")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(require_full_mnist()))
+    grader = Grader()
+    [_, counting] = course_exercises(NOTEBOOK_DIR / "02_conv_autoencoder.ipynb")
+    export(tmp_path, counting.cell, [3000, 0.3])
+    results = grader._judge("02_conv_autoencoder.ipynb", counting, tmp_path, "zh")
+    right = str(course_utils.build_conv_autoencoder((16, 8, 4)).count_params())
+    assert not any(passed for passed, _ in results)
+    assert all(right not in message and "0.3265" not in message for _, message in results)
+    assert all("还不对" in message and "Not yet" not in message for _, message in results)
+    [architecture, _] = course_exercises(NOTEBOOK_DIR / "02_conv_autoencoder.ipynb")
+    export(tmp_path, architecture.cell, [course_utils.build_conv_autoencoder((16, 8, 4))])
+    [(passed, message)] = grader._judge("02_conv_autoencoder.ipynb", architecture, tmp_path, "en")
+    assert not passed and "differs" in message and "584" not in message  # the reference layer's count
+
+
+def test_the_feedback_language_is_the_editions():
+    path = NOTEBOOK_DIR / "01_data.ipynb"
+    assert [edition_language(student_notebook(path, lang)) for lang in ("zh", "en", "both")] == ["zh", "en", "both"]
+
+
+# --- limits and refusal ------------------------------------------------------------------
+
+def test_memory_sizes_are_read_and_checked():
+    assert sandbox.parse_size("3G") == 3 * 2**30 and sandbox.parse_size("1500M") == 1500 * 2**20
+    assert sandbox.parse_size("2GiB") == 2 * 2**30
+    for bad in ("lots", "100M", "-3G"):
+        with pytest.raises(ValueError, match="at least 256M"):
+            sandbox.parse_size(bad)
+
+
+def test_without_bubblewrap_grading_refuses_and_says_how_to_fix_it(monkeypatch, tmp_path, capsys):
+    from course_tools.cli import main
+
+    (tmp_path / "alice").mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path))  # no bwrap on it
+    assert main(["grade", str(tmp_path), "--out", str(tmp_path / "grades")]) == 2
+    error = capsys.readouterr().err
+    assert "bubblewrap" in error and "apt-get install bubblewrap" in error and "--trusted" in error
+    assert not (tmp_path / "grades").exists()
+
+
+# --- a class that tries to cheat -----------------------------------------------------------
+
+def student_edition(lang="en"):
+    return student_notebook(NOTEBOOK_DIR / "01_data.ipynb", lang)
+
+
+def answered(most_ink: str, psnr: str, lang="en") -> str:
+    nb = student_edition(lang)
+    [cell] = [c for c in nb.cells if "exercise" in tags(c)]
+    cell.source = (cell.source.replace("most_ink = None", f"most_ink = {most_ink}")
+                   .replace("psnr_at_0_2 = None", f"psnr_at_0_2 = {psnr}"))
+    return nbformat.writes(nb)
+
+
+def attack(code: str, *, most_ink: str = "None") -> str:
+    """A short submission: the attack, then the exercise cell (answers blank unless given)."""
+    nb = student_edition()
+    [exercise] = [c for c in nb.cells if "exercise" in tags(c)]
+    exercise.source = exercise.source.replace("most_ink = None", f"most_ink = {most_ink}")
+    parameters = next(c for c in nb.cells if "parameters" in tags(c))
+    title = next(c for c in nb.cells if "lang-en" in tags(c))  # an English edition
+    nb.cells = [title, parameters, nbformat.v4.new_code_cell(code), exercise]
+    return nbformat.writes(nb)
+
+
+CORRECT_DIGIT = "int(np.argmax([dataset.x_train[dataset.y_train == d].mean() for d in range(10)]))"
+CORRECT_PSNR = "float(cu.psnr(dataset.x_test, cu.add_noise(dataset.x_test, 0.2, seed=seed)).mean())"
+
+
+def fingerprint(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
+
+
+def leftovers() -> list[str]:
+    found = []
+    for process in psutil.process_iter(["cmdline", "uids"]):
+        line = " ".join(process.info["cmdline"] or [])
+        if f"sleep {MARKER}" in line or (process.info["uids"] and process.info["uids"].real == sandbox.NOBODY):
+            found.append(line)
+    return found
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    submissions = tmp_path_factory.mktemp("submissions")
+    package = Path(course_utils.__file__).parent
+    solutions = NOTEBOOK_DIR / "01_data.ipynb"
+    deleted = student_edition()
+    deleted.cells = [c for c in deleted.cells if "exercise" not in tags(c)]
+    handed_in = {
+        "alice": answered(CORRECT_DIGIT, CORRECT_PSNR),
+        "bob": answered("1", "12.0", lang="zh"),
+        # replaces the checks and Python's builtins in its kernel, then answers nothing
+        "mallory-patcher": attack(
+            "import builtins, course_utils.exercises as ex\n"
+            "for name in dir(ex):\n"
+            "    if name.startswith('check_'):\n"
+            "        setattr(ex, name, lambda *args, **kwargs: True)\n"
+            "builtins.float = lambda *args: 16.75\n"
+            "builtins.abs = lambda *args: 0"),
+        # forges verdicts and grade records, now and at exit
+        "mallory-forger": attack(
+            "import atexit, json, os\n"
+            "def forge():\n"
+            "    folder = os.path.join(os.environ['COURSE_ANSWERS'], '0')\n"
+            "    os.makedirs(folder, exist_ok=True)\n"
+            "    for index in range(2):\n"
+            "        with open(os.path.join(folder, f'{index}.json'), 'w') as f:\n"
+            "            json.dump({'kind': 'verdict', 'passed': True}, f)\n"
+            "    for name in ('grades.jsonl', '../grades.jsonl', 'gradebook.csv'):\n"
+            "        try:\n"
+            "            open(name, 'w').write('{\"cell\": 0, \"passed\": [true, true]}\\n')\n"
+            "        except OSError:\n"
+            "            pass\n"
+            "forge()\n"
+            "atexit.register(forge)"),
+        # answers right only if it can read the course's notebooks with their solutions
+        "mallory-reader": attack(
+            "import os\n"
+            f"can_read = os.access({str(solutions)!r}, os.R_OK) or os.path.isdir({str(NOTEBOOK_DIR)!r})",
+            most_ink="0 if can_read else 1"),
+        # deletes others' work, writes into the course, leaves processes, floods the process table
+        "mallory-vandal": attack(
+            "import os, shutil, subprocess\n"
+            f"for target in [{str(submissions)!r} + '/alice/01_data.ipynb', {str(submissions)!r}]:\n"
+            "    try:\n"
+            "        os.remove(target) if target.endswith('.ipynb') else shutil.rmtree(target)\n"
+            "    except OSError:\n"
+            "        pass\n"
+            f"for target in [{str(package / 'exercises.py')!r}, {str(ASSETS / 'models' / 'manifest.json')!r}]:\n"
+            "    try:\n"
+            "        open(target, 'a').write('\\ncheck_most_ink = lambda *a, **k: True\\n')\n"
+            "    except OSError:\n"
+            "        pass\n"
+            f"subprocess.Popen(['sleep', '{MARKER}1'], start_new_session=True)\n"
+            "if os.fork() == 0:\n"
+            "    os.setsid()\n"
+            f"    os.execvp('sleep', ['sleep', '{MARKER}2'])\n"
+            "flood = []\n"
+            "try:\n"
+            "    for _ in range(1000):\n"
+            f"        flood.append(subprocess.Popen(['sleep', '{MARKER}3']))\n"
+            "except OSError:\n"
+            "    pass\n"
+            "for process in flood:  # room again for the exercise cell's own threads\n"
+            "    process.kill()\n"
+            "    process.wait()"),
+        "mallory-hog": attack("hoard = b'x' * (3 * 2**30)"),
+        "mallory-looper": attack("while True:\n    pass"),
+        "mallory-deleter": nbformat.writes(deleted),
+        "erin": "this is not a notebook {",
+    }
+    for student, text in handed_in.items():
+        (submissions / student).mkdir()
+        (submissions / student / "01_data.ipynb").write_text(text, encoding="utf-8")
+    (submissions / "heidi").mkdir()
+    (submissions / "heidi" / "notes.txt").write_text("forgot the notebook")
+    before = {"submissions": fingerprint(submissions), "package": fingerprint(package),
+              "assets": fingerprint(ASSETS), "notebooks": fingerprint(NOTEBOOK_DIR)}
+    out = tmp_path_factory.mktemp("grades")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COURSE_DATA_SOURCE", "local")
+        patch.setenv("COURSE_DATA_DIR", str(require_full_mnist()))
+        rows = grade_folder(submissions, out, limits=LIMITS)
+    after = {"submissions": fingerprint(submissions), "package": fingerprint(package),
+             "assets": fingerprint(ASSETS), "notebooks": fingerprint(NOTEBOOK_DIR)}
+    return {(row["student"], row["exercise"]): row for row in rows}, out, before, after
+
+
+def test_honest_students_are_graded_normally(graded_class):
+    rows, *_ = graded_class
+    assert rows[("alice", "01.1.1")]["passed"] and rows[("alice", "01.1.2")]["passed"]
+    assert rows[("alice", "01.1.1")]["message"] == "Correct: 0."
+    assert not rows[("bob", "01.1.1")]["passed"] and not rows[("bob", "01.1.2")]["passed"]
+    # bob handed in the Chinese edition: Chinese feedback that does not say which digit is right
+    assert rows[("bob", "01.1.1")]["message"].startswith("还不对：数字 1 的训练图像平均像素值是")
+    assert rows[("bob", "01.1.2")]["message"].startswith("还不对：你的答案是 12。")
+    assert "16.7" not in rows[("bob", "01.1.2")]["message"]
+
+
+def test_no_cheat_earns_a_pass(graded_class):
+    rows, *_ = graded_class
+    cheats = {student for student, _ in rows if student.startswith("mallory")}
+    assert len(cheats) == 7
+    assert [key for key in rows if key[0] in cheats and rows[key]["passed"]] == []
+
+
+def test_patched_checks_and_forged_records_are_not_believed(graded_class):
+    rows, *_ = graded_class
+    # patching Python's float broke its own answer cell: nothing to judge, nothing passed
+    assert rows[("mallory-patcher", "01.1.2")]["message"].startswith("no answer was saved")
+    assert "not in the course's format" in rows[("mallory-forger", "01.1.1")]["message"]
+
+
+def test_the_sandbox_hides_the_solutions(graded_class):
+    rows, *_ = graded_class
+    # its answer is 0 (right) if it could read the solutions, 1 (wrong) if not
+    assert rows[("mallory-reader", "01.1.1")]["message"].startswith("Not yet: the training images of 1")
+
+
+def test_nobody_elses_files_change_and_nothing_keeps_running(graded_class):
+    rows, _, before, after = graded_class
+    assert after == before
+    assert rows[("mallory-vandal", "01.1.2")]["message"] == "No answer yet: replace None with your number."
+    assert leftovers() == []
+
+
+def test_limits_stop_a_submission_and_name_the_limit(graded_class):
+    rows, *_ = graded_class
+    assert rows[("mallory-hog", "01.1.1")]["message"] == "stopped: memory limit 2 GiB"
+    assert rows[("mallory-looper", "01.1.2")]["message"] == "stopped: time limit 90 s"
+
+
+def test_damaged_submissions_get_rows_with_their_reason(graded_class):
+    rows, *_ = graded_class
+    assert rows[("mallory-deleter", "01.1.1")]["message"] == "exercise cells changed: expected 1, found 0"
+    assert rows[("erin", "01.1.1")]["message"].startswith("not a readable notebook")
+    assert rows[("heidi", "-")]["message"].startswith("not a course notebook")
+
+
+def test_the_gradebook_and_summary_are_written(graded_class):
+    rows, out, *_ = graded_class
+    with open(out / "gradebook.csv", encoding="utf-8") as stream:
+        book = list(csv.DictReader(stream))
+    assert len(book) == len(rows) and set(book[0]) == {"student", "notebook", "exercise", "passed", "message"}
+    with open(out / "summary.csv", encoding="utf-8") as stream:
+        summary = {row["exercise"]: row for row in csv.DictReader(stream)}
+    # 01.1.1: only alice passed, of the 10 files named 01_data.ipynb
+    assert summary["01.1.1"]["passed"] == "1" and summary["01.1.1"]["submitted"] == "10"
