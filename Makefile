@@ -30,7 +30,7 @@ run: setup
 test: test-setup web
 	rm -rf build/nbval && mkdir -p build/nbval
 	for notebook in $(NOTEBOOKS); do \
-		$(BIN)/papermill --prepare-only --log-level ERROR -p epochs 1 \
+		$(BIN)/papermill --prepare-only --log-level ERROR -p epochs 1 -p seeds 1 \
 			$$notebook build/nbval/$$(basename $$notebook) || exit 1; \
 	done
 	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(BIN)/python -m pytest tests build/nbval \
@@ -113,6 +113,7 @@ assets: setup
 benchmark: setup
 	$(BIN)/python benchmarks/train_speed.py --experiments
 	$(BIN)/python benchmarks/time_to_quality.py
+	$(BIN)/python benchmarks/grading_overhead.py
 
 clean:
 	rm -rf build .pytest_cache node_modules
