@@ -33,7 +33,7 @@ test: test-setup web
 		$(BIN)/papermill --prepare-only --log-level ERROR -p epochs 1 -p seeds 1 \
 			$$notebook build/nbval/$$(basename $$notebook) || exit 1; \
 	done
-	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(BIN)/python -m pytest tests build/nbval \
+	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(BIN)/python -m pytest tests build/nbval --durations=15 \
 		--nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 # Regenerate the committed notebooks' outputs in place, with default parameters and full MNIST.
