@@ -107,7 +107,7 @@ lab: setup
 		--ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/01_data.ipynb
 
 assets: setup
-	$(BIN)/python assets/make_figures.py
+	$(BIN)/python -m course_tools.diagrams
 
 # Column (c) needs PyTorch: .venv/bin/pip install torch==2.13.0 (CPU build; see README).
 benchmark: setup

@@ -21,8 +21,7 @@ import keras
 from course_utils import add_noise, build_conv_autoencoder, evaluate, load_dataset
 from course_utils import baselines
 from course_utils.defaults import validation_noise_seed
-from course_utils.noise import noisy_batches
-from course_utils.training import compile_autoencoder, validation_inputs
+from course_utils.training import compile_autoencoder, train_autoencoder, validation_inputs
 
 MODELS = {"conv": ((16, 8, 8), 0.0), "denoise": ((32, 32, 16), 0.5)}
 
@@ -49,12 +48,11 @@ class TimeBudget(keras.callbacks.Callback):
 def train_for(model_name: str, dataset, *, seconds: float, batch_size: int,
               learning_rate: float, seed: int) -> dict:
     filters, noise_factor = MODELS[model_name]
-    keras.utils.set_random_seed(seed)
     model = compile_autoencoder(build_conv_autoencoder(filters, seed=seed), learning_rate=learning_rate)
     budget = TimeBudget(seconds)
-    batches = noisy_batches(dataset.x_train, noise_factor, batch_size=batch_size, seed=seed)
     start = time.perf_counter()
-    model.fit(batches, epochs=10_000, shuffle=False, verbose=0, callbacks=[budget])
+    train_autoencoder(model, dataset, epochs=10_000, batch_size=batch_size, noise_factor=noise_factor,
+                      seed=seed, validate=False, verbose=False, callbacks=[budget])  # the course's own loop
     trained = time.perf_counter() - start
     inputs = validation_inputs(dataset, noise_factor, seed=seed)
     scores = evaluate(model, inputs, dataset.x_test)

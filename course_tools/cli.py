@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from course_utils.language import LANGUAGES
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
@@ -57,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     slides = commands.add_parser("slides", help="execute the notebooks in one language and render "
                                  "them as offline reveal.js slides in build/slides/<lang>/")
     _notebook_options(slides)
-    slides.add_argument("--lang", choices=["zh", "en", "both"], default="both",
+    slides.add_argument("--lang", choices=LANGUAGES, default="both",
                         help="deck language; both renders one deck per language (default)")
     slides.add_argument("--out", default="build/slides", help="output folder (default: build/slides)")
     slides.set_defaults(handler=_make_slides)
@@ -65,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     student = commands.add_parser("student", help="write the student edition: every notebook "
                                   "without its solutions (build/student/)")
     student.add_argument("names", nargs="*", help="notebook name prefixes, e.g. 02 (default: all)")
-    student.add_argument("--lang", choices=["zh", "en", "both"], default="both",
+    student.add_argument("--lang", choices=LANGUAGES, default="both",
                          help="one language, or both (default)")
     student.add_argument("--out", default="build/student", help="output folder (default: build/student)")
     student.set_defaults(handler=_write_student_edition)

@@ -39,6 +39,7 @@ from course_tools.paths import ASSETS
 from course_tools.runner import course_notebooks
 from course_utils.data import course_data_dir
 from course_utils.language import choose
+from course_utils.startup import TF_CPP_LOG_LEVEL
 
 GRADING_PARAMETERS = {"epochs": 1}
 CONTEXT_TAG = "grading-context"
@@ -103,7 +104,7 @@ def grade_folder(submissions: str | Path, out_dir: str | Path = "build/grades", 
     if not students:
         raise ValueError(f"{submissions} holds no student folders (submissions/<student>/*.ipynb).")
     if not trusted:
-        sandbox.check_sandbox()
+        sandbox.require_sandbox()
     os.environ.setdefault("COURSE_DATA_SOURCE", "local")
     print(("trusted: no sandbox; " if trusted else "sandbox: bubblewrap; ") + sandbox.limits_in_force(limits),
           file=sys.stderr, flush=True)
@@ -193,7 +194,7 @@ class Grader:
         data = Path(os.environ.get("COURSE_DATA_DIR") or course_data_dir("mnist"))
         env = {"COURSE_ANSWERS": f"{inside}/answers", "COURSE_MODELS_DIR": str(models),
                "COURSE_DATA_SOURCE": os.environ["COURSE_DATA_SOURCE"], "COURSE_DATA_DIR": str(data),
-               "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONDONTWRITEBYTECODE": "1"}
+               "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": TF_CPP_LOG_LEVEL, "PYTHONDONTWRITEBYTECODE": "1"}
         readable = [Path(sys.prefix), Path(sys.base_prefix), Path(course_utils.__file__).parent, models]
         readable += [data] if data.is_dir() else []
         return sandbox.run_sandboxed(argv, home=home, readable=readable, env=env, limits=self.limits,

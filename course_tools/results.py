@@ -55,23 +55,28 @@ def summary_table(metrics: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+def report_table(title: str, columns: list[str], rows: list[list], digits: list[int]) -> dict:
+    """A table for the report card: a notebook records it in its metrics under ``"report"``.
+
+    ``rows`` are [label, number, ...]; ``digits`` gives the decimals of each number column.
+    """
+    return {"title": title, "columns": list(columns), "rows": [list(row) for row in rows],
+            "digits": list(digits)}
+
+
 def report_card_table(metrics: dict[str, dict]) -> str:
-    """The denoising report card (notebook 03) and the checkerboard scores (notebook 04)."""
+    """Every table the notebooks recorded under ``"report"``, in notebook order."""
     lines = []
-    card = metrics.get("03_denoising_autoencoder", {}).get("report_card")
-    if card:
-        lines.append(f"\nreport card, noise {metrics['03_denoising_autoencoder']['noise_factor']} "
-                     f"({len(card)} methods, best first):")
-        lines.append(f"  {'method':<28}{'PSNR dB':>9}{'SSIM':>8}")
-        for name, values in sorted(card.items(), key=lambda item: -item[1]["psnr"]):
-            lines.append(f"  {name:<28}{values['psnr']:>9.2f}{values['ssim']:>8.3f}")
-    decoders = metrics.get("04_upsampling_vs_transposed", {}).get("decoders")
-    if decoders:
-        lines.append("\ncheckerboard score per decoder (1: no grid; higher: grid frequencies stand out):")
-        lines.append(f"  {'decoder':<34}{'images':>8}{'logits':>8}{'PSNR dB':>9}")
-        for name, values in decoders.items():
-            lines.append(f"  {name:<34}{_number(values.get('checkerboard'), 8, 2)}"
-                         f"{_number(values.get('checkerboard_logits'), 8, 2)}{_number(values.get('psnr'), 9, 2)}")
+    for values in metrics.values():
+        report = values.get("report")
+        if not report:
+            continue
+        name_width = max(len(str(row[0])) for row in [report["columns"], *report["rows"]]) + 2
+        lines.append(f"\n{report['title']}:")
+        lines.append(f"  {report['columns'][0]:<{name_width}}" + "".join(f"{c:>10}" for c in report["columns"][1:]))
+        for label, *numbers in report["rows"]:
+            lines.append(f"  {label:<{name_width}}"
+                         + "".join(_number(value, 10, digits) for value, digits in zip(numbers, report["digits"])))
     return "\n".join(lines)
 
 

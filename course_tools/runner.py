@@ -14,8 +14,10 @@ from pathlib import Path
 
 from course_tools.paths import NOTEBOOK_DIR
 from course_tools.results import read_json, report_card_table, summary_table, write_json
+from course_utils.startup import TF_CPP_LOG_LEVEL
 
-QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "2"}
+QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": TF_CPP_LOG_LEVEL}
+PROGRESS_ENGINE = "course-progress"
 RETURN, END = ("\r", "") if sys.stdout.isatty() else ("", "\n")
 
 
@@ -63,48 +65,44 @@ def execute_notebook(path: Path, out_path: str | Path, *, parameters: dict,
     Path(out_path).parent.mkdir(parents=True, exist_ok=True)
     for name, value in QUIET_TENSORFLOW.items():
         os.environ.setdefault(name, value)
-    with CellProgress(f"{label} {Path(path).name}"):
+    label = f"{label} {Path(path).name}"
+    start = time.perf_counter()
+    outcome = "failed"
+    try:
         papermill.execute_notebook(str(path), str(out_path), parameters=parameters,
                                    cwd=str(cwd or Path(path).parent), kernel_name="python3",
-                                   progress_bar=False, log_output=False)
+                                   progress_bar=False, log_output=False,
+                                   engine_name=_progress_engine(), progress_label=label)
+        outcome = "done"
+    finally:
+        print(f"{RETURN}{label}: {outcome} in {time.perf_counter() - start:.0f} s" + " " * 10, flush=True)
 
 
-class CellProgress:
-    """Prints one line per executed cell: which cell, how far, elapsed time.
+def _progress_engine() -> str:
+    """papermill's own nbclient engine, registered under a name of ours, printing one line per cell.
 
-    papermill reports each cell to its engine's ``cell_start``; this wraps it for
-    the duration of one notebook.
+    papermill's public engine API hands each engine the notebook's execution
+    manager; wrapping that one manager's ``cell_start`` patches nothing global.
     """
+    from papermill.engines import NBClientEngine, papermill_engines
 
-    def __init__(self, label: str):
-        self.label = label
+    class ProgressEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, progress_label="[run]", **kwargs):
+            start, original = time.perf_counter(), nb_man.cell_start
 
-    def __enter__(self):
-        from papermill.engines import NotebookExecutionManager
+            def cell_start(cell, cell_index=None, **options):
+                if cell.cell_type == "code":
+                    # one line rewritten in place on a terminal, one line per cell in a log
+                    print(f"{RETURN}{progress_label}: cell {cell_index + 1}/{len(nb_man.nb.cells)}, "
+                          f"{time.perf_counter() - start:5.0f} s", end=END, flush=True)
+                return original(cell, cell_index, **options)
 
-        self.original = NotebookExecutionManager.cell_start
-        self.start = time.perf_counter()
-        label, start, original = self.label, self.start, self.original
+            nb_man.cell_start = cell_start
+            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
 
-        def cell_start(manager, cell, cell_index=None, **kwargs):
-            total = len(manager.nb.cells)
-            if cell.cell_type == "code":
-                # one line rewritten in place on a terminal, one line per cell in a log
-                print(f"{RETURN}{label}: cell {cell_index + 1}/{total}, "
-                      f"{time.perf_counter() - start:5.0f} s", end=END, flush=True)
-            return original(manager, cell, cell_index, **kwargs)
-
-        NotebookExecutionManager.cell_start = cell_start
-        return self
-
-    def __exit__(self, *exc):
-        from papermill.engines import NotebookExecutionManager
-
-        NotebookExecutionManager.cell_start = self.original
-        outcome = "failed" if exc[0] else "done"
-        print(f"{RETURN}{self.label}: {outcome} in {time.perf_counter() - self.start:.0f} s" + " " * 10,
-              flush=True)
-        return False
+    papermill_engines.register(PROGRESS_ENGINE, ProgressEngine)
+    return PROGRESS_ENGINE
 
 
 def regenerate_notebooks(paths: list[Path]) -> None:

@@ -74,7 +74,7 @@ def parse_size(text: str) -> int:
     return size
 
 
-def check_sandbox() -> None:
+def require_sandbox() -> None:
     """Raise SandboxUnavailable, saying why and how to fix it, when no sandbox can start."""
     if shutil.which("bwrap") is None:
         raise SandboxUnavailable(
@@ -270,5 +270,5 @@ class _Cgroups:
 
 
 if __name__ == "__main__":
-    check_sandbox()
+    require_sandbox()
     print(limits_in_force(Limits()), file=sys.stderr)

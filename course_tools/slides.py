@@ -72,7 +72,7 @@ def slides_exporter(lang: str):
     from nbconvert import SlidesExporter
     from traitlets.config import Config
 
-    check_deck_language(lang)
+    require_deck_language(lang)
     config = Config()
     config.TagRemovePreprocessor.enabled = True
     config.TagRemovePreprocessor.remove_cell_tags = {
@@ -103,7 +103,7 @@ def render_deck(
     """
     import nbformat
 
-    check_deck_language(lang)
+    require_deck_language(lang)
     nb = nbformat.read(str(notebook), as_version=4)
     nb.metadata["title"] = deck_title(nb, lang)
     attach_markdown_images(nb, images_dir)
@@ -149,7 +149,7 @@ def make_slides(
     train_limit, ...); by default each notebook keeps its own.
     """
     for lang in langs:
-        check_deck_language(lang)
+        require_deck_language(lang)
     out_dir = Path(out_dir)
     copy_web_assets(out_dir)
     decks = []
@@ -162,6 +162,6 @@ def make_slides(
     return decks
 
 
-def check_deck_language(lang: str) -> None:
+def require_deck_language(lang: str) -> None:
     if lang not in DECK_LANGUAGES:
         raise ValueError(f"A deck is in one language, {' or '.join(DECK_LANGUAGES)}; got {lang!r}.")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from course_tools.paths import ASSETS
-from course_utils.language import check_lang
+from course_utils.language import as_lang
 from course_tools.results import write_text_atomically
 
 # The course notebooks point to the collapsed solutions; the student edition has none.
@@ -27,7 +27,7 @@ def student_notebook(path: str | Path, lang: str = "both"):
     from nbconvert.preprocessors import TagRemovePreprocessor
     from traitlets.config import Config
 
-    check_lang(lang)
+    as_lang(lang)
     nb = nbformat.read(str(path), as_version=4)
     config = Config()
     config.TagRemovePreprocessor.enabled = True
@@ -62,8 +62,7 @@ def write_student_edition(notebooks: list[Path], out_dir: str | Path = "build/st
     for path in notebooks:
         target = out_dir / "notebooks" / path.name
         written.append(write_text_atomically(target, nbformat.writes(student_notebook(path, lang))))
-    # The diagrams the notebooks link and the shipped models, without the scripts that make them.
-    shutil.copytree(ASSETS, out_dir / "assets", dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.py"))
+    shutil.copytree(ASSETS, out_dir / "assets", dirs_exist_ok=True)  # the diagrams and shipped models
     return written
 
 

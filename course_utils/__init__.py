@@ -5,7 +5,7 @@ The modules follow the data flow of the course::
     startup    importing TensorFlow without its start-up log (notebook setup)
     defaults   the course's settings and conventions, in one place
     language   zh / en / both: choosing and printing text
-    checks     validating images and whole numbers at the public boundary
+    validation validating images and whole numbers at the public boundary
     data       where images come from, verified
     noise      corrupting images for the denoising task
     models     the encoder/decoder builders, exactly as taught
@@ -51,7 +51,7 @@ _EXPORTS = {
     "plot_image_rows": "plotting",
     "plot_loss_curves": "plotting",
 }
-_MODULES = ("startup", "defaults", "language", "checks", "data", "noise", "models", "training",
+_MODULES = ("startup", "defaults", "language", "validation", "data", "noise", "models", "training",
             "pretrained", "metrics", "baselines", "plotting", "exercises")
 
 __all__ = sorted(_EXPORTS)

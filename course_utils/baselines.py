@@ -13,7 +13,7 @@ from scipy import ndimage
 from skimage.restoration import denoise_nl_means
 
 from course_utils import defaults
-from course_utils.checks import check_images
+from course_utils.validation import as_images
 from course_utils.language import choose
 from course_utils.metrics import image_scores, psnr
 from course_utils.noise import add_noise
@@ -39,7 +39,7 @@ def median_filter(images: np.ndarray, size: int = 3) -> np.ndarray:
     ValueError
         If ``images`` are not floats of shape (N, 28, 28, 1).
     """
-    return ndimage.median_filter(check_images(images), size=(1, size, size, 1))
+    return ndimage.median_filter(as_images(images), size=(1, size, size, 1))
 
 
 def gaussian_blur(images: np.ndarray, sigma: float = 1.0) -> np.ndarray:
@@ -63,7 +63,7 @@ def gaussian_blur(images: np.ndarray, sigma: float = 1.0) -> np.ndarray:
     ValueError
         If ``images`` are not floats of shape (N, 28, 28, 1).
     """
-    return ndimage.gaussian_filter(check_images(images), sigma=(0, sigma, sigma, 0))
+    return ndimage.gaussian_filter(as_images(images), sigma=(0, sigma, sigma, 0))
 
 
 def nl_means(images: np.ndarray, h: float = 0.3) -> np.ndarray:
@@ -90,7 +90,7 @@ def nl_means(images: np.ndarray, h: float = 0.3) -> np.ndarray:
     ValueError
         If ``images`` are not floats of shape (N, 28, 28, 1).
     """
-    images = check_images(images)
+    images = as_images(images)
     out = [denoise_nl_means(image[..., 0], h=h, patch_size=3, patch_distance=5, fast_mode=True)
            for image in images]
     return np.clip(np.stack(out)[..., np.newaxis], 0, 1).astype(np.float32)
@@ -133,7 +133,7 @@ def tune_on_training(
         If ``clean_train`` are not floats of shape (N, 28, 28, 1) or
         ``noise_factor`` is negative.
     """
-    clean = check_images(clean_train)[:n]
+    clean = as_images(clean_train)[:n]
     noisy = add_noise(clean, noise_factor, seed=seed)
     chosen = {}
     for name, (method, setting, values) in CLASSICAL_DENOISERS.items():

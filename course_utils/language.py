@@ -13,7 +13,7 @@ LANGUAGES = ("zh", "en", "both")
 Label = str | tuple[str, str]  # plain text, or (Chinese, English)
 
 
-def check_lang(lang: str) -> str:
+def as_lang(lang: str) -> str:
     """Return ``lang`` if it is "zh", "en" or "both"; otherwise raise ValueError.
 
     Parameters
@@ -33,7 +33,7 @@ def check_lang(lang: str) -> str:
 
     Examples
     --------
-    >>> check_lang("zh")
+    >>> as_lang("zh")
     'zh'
     """
     if lang not in LANGUAGES:
@@ -66,7 +66,7 @@ def choose(label: Label, lang: str, *, joiner: str = " / ") -> str:
     >>> choose(("原图", "original"), "both")
     '原图 / original'
     """
-    check_lang(lang)
+    as_lang(lang)
     if isinstance(label, str):
         return label
     chinese, english = label

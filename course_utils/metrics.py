@@ -9,7 +9,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from course_utils.checks import check_image_pair, check_images
+from course_utils.validation import as_image_pair, as_images
 from course_utils.models import sigmoid
 
 MAX_VALUE = 1.0  # images live in [0, 1]
@@ -52,7 +52,7 @@ def psnr(images_true: np.ndarray, images_test: np.ndarray) -> np.ndarray:
     """
     import tensorflow as tf
 
-    images_true, images_test = check_image_pair(images_true, images_test)
+    images_true, images_test = as_image_pair(images_true, images_test)
     return tf.image.psnr(images_true, images_test, max_val=MAX_VALUE).numpy()
 
 
@@ -96,7 +96,7 @@ def ssim(images_true: np.ndarray, images_test: np.ndarray) -> np.ndarray:
     """
     import tensorflow as tf
 
-    images_true, images_test = check_image_pair(images_true, images_test)
+    images_true, images_test = as_image_pair(images_true, images_test)
     return tf.image.ssim(images_true, images_test, max_val=MAX_VALUE).numpy()
 
 
@@ -126,7 +126,7 @@ def mean_mse(images_true: np.ndarray, images_test: np.ndarray) -> float:
     >>> mean_mse(clean, clean + 0.5)
     0.25
     """
-    images_true, images_test = check_image_pair(images_true, images_test)
+    images_true, images_test = as_image_pair(images_true, images_test)
     return float(np.mean((images_true.astype(np.float64) - images_test) ** 2))
 
 
@@ -154,7 +154,7 @@ def mean_bce(images_true: np.ndarray, logits: np.ndarray) -> float:
     ValueError
         If the two batches differ in shape or are not 4-D (N, H, W, C).
     """
-    images_true, logits = check_image_pair(images_true, logits)
+    images_true, logits = as_image_pair(images_true, logits)
     loss = keras.losses.binary_crossentropy(images_true, logits, from_logits=True)
     return float(np.mean(keras.ops.convert_to_numpy(loss)))
 
@@ -201,8 +201,8 @@ def evaluate(
     >>> sorted(scores)  # doctest: +SKIP
     ['bce', 'mse', 'psnr', 'ssim']
     """
-    inputs = check_images(inputs, name="inputs")
-    targets = check_images(targets, name="targets")
+    inputs = as_images(inputs, name="inputs")
+    targets = as_images(targets, name="targets")
     logits = model.predict(inputs, batch_size=batch_size, verbose=0)
     return {"bce": mean_bce(targets, logits), **image_scores(targets, sigmoid(logits))}
 
@@ -313,7 +313,7 @@ def nearest_neighbour_digits(images: np.ndarray, reference_images: np.ndarray,
         If the images are not 4-D floats of one shape, or ``k`` is not between
         1 and M.
     """
-    images, reference_images = check_images(images), check_images(reference_images)
+    images, reference_images = as_images(images), as_images(reference_images)
     if not 0 < k <= len(reference_images):
         raise ValueError(f"k must be between 1 and the {len(reference_images)} reference images; got {k}.")
     flat, reference = images.reshape(len(images), -1), reference_images.reshape(len(reference_images), -1)

@@ -20,7 +20,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from course_utils.checks import IMAGE_SHAPE, check_images, check_whole_number
+from course_utils.validation import IMAGE_SHAPE, as_images, as_whole_number
 
 UPSAMPLING_MODES = ("nearest", "bilinear", "transpose")
 DECODER_SIZES = (7, 14, 28)
@@ -77,7 +77,7 @@ def build_conv_autoencoder(
         )
     initializers = _seeded_initializers(seed)
     encoder = build_encoder(filters, initializers)
-    check_whole_number("transpose_kernel", transpose_kernel)
+    as_whole_number("transpose_kernel", transpose_kernel)
     decoder = build_decoder(filters, upsampling, initializers, encoder.output_shape[1:],
                             transpose_kernel=transpose_kernel)
     images = keras.Input(IMAGE_SHAPE, name="images")
@@ -211,7 +211,7 @@ def reconstruct(model: keras.Model, images: np.ndarray, *, batch_size: int = 256
     ValueError
         If ``images`` are not floats of shape (N, 28, 28, 1).
     """
-    images = check_images(images)
+    images = as_images(images)
     return sigmoid(model.predict(images, batch_size=batch_size, verbose=0))
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from course_utils.language import bilingual
 
 
-def check_noise_factor(noise_factor: float) -> float:
+def as_noise_factor(noise_factor: float) -> float:
     """Return ``noise_factor`` as a float, or raise if it is negative or not finite.
 
     Parameters
@@ -31,7 +31,7 @@ def check_noise_factor(noise_factor: float) -> float:
 
     Examples
     --------
-    >>> check_noise_factor(0.5)
+    >>> as_noise_factor(0.5)
     0.5
     """
     try:
@@ -82,7 +82,7 @@ def add_noise(
     >>> bool(noisy.min() >= 0 and noisy.max() <= 1)
     True
     """
-    noise_factor = check_noise_factor(noise_factor)
+    noise_factor = as_noise_factor(noise_factor)
     images = np.asarray(images, dtype=np.float32)
     rng = np.random.default_rng(seed)
     noisy = images + noise_factor * rng.standard_normal(images.shape, dtype=np.float32)
@@ -135,7 +135,7 @@ def noisy_batches(
     """
     import tensorflow as tf
 
-    noise_factor = check_noise_factor(noise_factor)
+    noise_factor = as_noise_factor(noise_factor)
     # On a 2-core laptop, tf.data's autotuned threads compete with training for
     # the cores; one private thread measured faster and steadier (benchmarks/).
     options = tf.data.Options()

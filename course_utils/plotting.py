@@ -17,7 +17,7 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from course_utils.language import Label, check_lang, choose
+from course_utils.language import Label, as_lang, choose
 
 CJK_FONTS = (
     "Noto Sans CJK SC",
@@ -67,7 +67,7 @@ def effective_language(lang: str) -> str:
     ValueError
         If ``lang`` is not "zh", "en" or "both".
     """
-    check_lang(lang)
+    as_lang(lang)
     if lang != "en" and find_cjk_font() is None:
         print(
             "[plot] No Chinese font found, so figure labels are in English. "
@@ -314,7 +314,7 @@ def plot_report_card(card: dict[str, dict], *, lang: str = "both") -> Figure:
         for ax, key, label in zip(figure.subplots(1, 2), ("psnr", "ssim"),
                                   (("峰值信噪比 PSNR (dB)", "PSNR (dB)"), ("结构相似性 SSIM", "SSIM"))):
             values = [card[name][key] for name in names]
-            bars = ax.bar(range(len(names)), values, color=plt_colours(len(names)))
+            bars = ax.bar(range(len(names)), values, color=distinct_colours(len(names)))
             ax.bar_label(bars, fmt="%.2f", fontsize=8)
             ax.set_xticks(range(len(names)), shown, rotation=25, ha="right")
             ax.set_ylabel(localize(label, lang))
@@ -351,7 +351,7 @@ def plot_noise_sweep(factors, sweep: dict[str, list[float]], *, trained_at: floa
     with matplotlib.rc_context(_font_settings()):
         figure = Figure(figsize=(6.8, 4.2), layout="constrained")
         ax = figure.subplots()
-        for (name, values), colour in zip(sweep.items(), plt_colours(len(sweep))):
+        for (name, values), colour in zip(sweep.items(), distinct_colours(len(sweep))):
             ax.plot(factors, values, marker="o", label=method_name(name, effective_language(lang)),
                     color=colour)
         if trained_at is not None:
@@ -364,7 +364,7 @@ def plot_noise_sweep(factors, sweep: dict[str, list[float]], *, trained_at: floa
     return figure
 
 
-def plt_colours(n: int) -> list:
+def distinct_colours(n: int) -> list:
     """The first ``n`` colours of matplotlib's "tab10" palette, one per method.
 
     Parameters

@@ -13,13 +13,17 @@ import contextlib
 import os
 import sys
 
+# TensorFlow's C++ log: 2 keeps errors only. The course's notebooks, tools and
+# grading sandbox all use this one level (unless you set TF_CPP_MIN_LOG_LEVEL yourself).
+TF_CPP_LOG_LEVEL = "2"
+
 
 def import_tensorflow_quietly():
     """Import TensorFlow with its start-up log silenced; return the module.
 
     Errors still surface: a failed import raises as usual, and only the C++
-    log lines written while loading are dropped. Later C++ warnings are kept,
-    above INFO (``TF_CPP_MIN_LOG_LEVEL=1`` unless you set it yourself); the
+    log lines written while loading are dropped. Later C++ messages keep
+    errors only (``TF_CPP_MIN_LOG_LEVEL=2`` unless you set it yourself); the
     Python logger keeps errors only, dropping performance hints such as
     "triggered tf.function retracing", which a notebook that builds several
     models triggers and a student cannot act on.
@@ -29,7 +33,7 @@ def import_tensorflow_quietly():
     module
         ``tensorflow``.
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", TF_CPP_LOG_LEVEL)
     if "tensorflow" in sys.modules:
         sys.modules["tensorflow"].get_logger().setLevel("ERROR")
         return sys.modules["tensorflow"]

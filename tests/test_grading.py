@@ -10,6 +10,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 import nbformat
@@ -26,7 +27,7 @@ from course_tools.student import student_notebook
 from tests.conftest import require_full_mnist
 
 NOTEBOOKS = course_notebooks()
-LIMITS = sandbox.Limits(memory_bytes=2 * sandbox.GIB, processes=256, seconds=90)
+LIMITS = sandbox.Limits(memory_bytes=2 * sandbox.GIB, processes=256, seconds=60)
 MARKER = "7777"  # the processes a submission leaves behind run `sleep 7777...`
 
 
@@ -35,8 +36,14 @@ def tags(cell):
 
 
 def test_the_grader_reads_each_exercise_from_the_course_notebook():
-    checks = {path.name[:2]: [e.checks for e in course_exercises(path)] for path in NOTEBOOKS}
-    assert checks == {"01": [2], "02": [1, 2], "03": [2], "04": [2]}
+    for path in NOTEBOOKS:
+        cells = nbformat.read(path, as_version=4).cells
+        solutions = [c for c in cells if "solution" in tags(c)]
+        exercises = course_exercises(path)
+        assert len(exercises) == len([c for c in cells if "exercise" in tags(c)]) == len(solutions) >= 1
+        # each check the grader found is one the solution asserts
+        asserted = [len(re.findall(r"^assert check_", c.source, flags=re.M)) for c in solutions]
+        assert [e.checks for e in exercises] == asserted, path.name
     [exercise] = course_exercises(NOTEBOOK_DIR / "01_data.ipynb")
     assert exercise.answers == ("most_ink", "psnr_at_0_2")
     assert all(call.startswith("check_") and "_answer" in call for call in exercise.calls)
@@ -179,13 +186,14 @@ def answered(most_ink: str, psnr: str, lang="en") -> str:
     return nbformat.writes(nb)
 
 
-def attack(code: str, *, most_ink: str = "None") -> str:
+def attack(code: str, *, most_ink: str = "None", psnr: str = "None", lang: str = "en") -> str:
     """A short submission: the attack, then the exercise cell (answers blank unless given)."""
-    nb = student_edition()
+    nb = student_edition(lang)
     [exercise] = [c for c in nb.cells if "exercise" in tags(c)]
-    exercise.source = exercise.source.replace("most_ink = None", f"most_ink = {most_ink}")
+    exercise.source = (exercise.source.replace("most_ink = None", f"most_ink = {most_ink}")
+                       .replace("psnr_at_0_2 = None", f"psnr_at_0_2 = {psnr}"))
     parameters = next(c for c in nb.cells if "parameters" in tags(c))
-    title = next(c for c in nb.cells if "lang-en" in tags(c))  # an English edition
+    title = next(c for c in nb.cells if f"lang-{lang}" in tags(c))  # the edition's language
     nb.cells = [title, parameters, nbformat.v4.new_code_cell(code), exercise]
     return nbformat.writes(nb)
 
@@ -217,7 +225,7 @@ def graded_class(tmp_path_factory):
     deleted.cells = [c for c in deleted.cells if "exercise" not in tags(c)]
     handed_in = {
         "alice": answered(CORRECT_DIGIT, CORRECT_PSNR),
-        "bob": answered("1", "12.0", lang="zh"),
+        "bob": attack("pass", most_ink="1", psnr="12.0", lang="zh"),  # wrong, in the Chinese edition
         # replaces the checks and Python's builtins in its kernel, then answers nothing
         "mallory-patcher": attack(
             "import builtins, course_utils.exercises as ex\n"
@@ -336,7 +344,7 @@ def test_nobody_elses_files_change_and_nothing_keeps_running(graded_class):
 def test_limits_stop_a_submission_and_name_the_limit(graded_class):
     rows, *_ = graded_class
     assert rows[("mallory-hog", "01.1.1")]["message"] == "stopped: memory limit 2 GiB"
-    assert rows[("mallory-looper", "01.1.2")]["message"] == "stopped: time limit 90 s"
+    assert rows[("mallory-looper", "01.1.2")]["message"] == "stopped: time limit 60 s"
 
 
 def test_damaged_submissions_get_rows_with_their_reason(graded_class):

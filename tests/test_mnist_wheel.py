@@ -166,7 +166,7 @@ def test_test_limit_is_a_stratified_seeded_subset_of_the_official_test_images(fu
     official = {image.tobytes() for image in full_mnist.x_test}
     assert all(image.tobytes() in official for image in a.x_test)
     assert np.abs(np.bincount(a.y_test) - np.bincount(full_mnist.y_test) / 10).max() <= 1
-    assert "1,000-image test subset" in a.description
+    assert "4,000 of its 60,000 training and 1,000 of its 10,000 test images" in a.description
 
 
 @pytest.mark.parametrize("limit", [0, 10_001, 2.5])

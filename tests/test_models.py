@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from course_utils.models import build_conv_autoencoder, check_images, reconstruct
+from course_utils.models import build_conv_autoencoder, as_images, reconstruct
 
 NEAREST_16_8_8 = [
     ("conv1", (28, 28, 16)), ("pool1", (14, 14, 16)),
@@ -96,14 +96,14 @@ def test_bad_upsampling():
 
 def test_missing_channel_axis_gets_a_hint():
     with pytest.raises(ValueError, match=r"without a channel axis.*images\[\.\.\., None\]"):
-        check_images(np.zeros((2, 28, 28), np.float32))
+        as_images(np.zeros((2, 28, 28), np.float32))
 
 
 def test_wrong_size_and_dtype():
     with pytest.raises(ValueError, match=r"shape \(2, 32, 32, 1\); expected \(N, 28, 28, 1\)"):
-        check_images(np.zeros((2, 32, 32, 1), np.float32))
+        as_images(np.zeros((2, 32, 32, 1), np.float32))
     with pytest.raises(ValueError, match="dtype uint8; expected floats"):
-        check_images(np.zeros((2, 28, 28, 1), np.uint8))
+        as_images(np.zeros((2, 28, 28, 1), np.uint8))
 
 
 def test_bilinear_resize_keeps_the_parameter_count():

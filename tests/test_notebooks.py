@@ -25,8 +25,9 @@ def tags(cell):
     return set(cell.metadata.get("tags", []))
 
 
-def test_the_course_notebooks_are_there():
-    assert [p.name[:3] for p in NOTEBOOKS] == ["01_", "02_", "03_", "04_"]
+def test_the_course_notebooks_are_numbered_in_order():
+    assert len(NOTEBOOKS) >= 4
+    assert [int(p.name[:2]) for p in NOTEBOOKS] == list(range(1, len(NOTEBOOKS) + 1))
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -86,10 +87,10 @@ def test_headless_run_records_sane_metrics(executed_course):
     assert json.loads((folder / "zh" / "metrics.json").read_text()) == {
         name: values for name, values in metrics.items() if name[:2] in ("01", "03")}
     assert (folder / "en" / "executed" / "02_conv_autoencoder.ipynb").exists()
-    assert (metrics["01_data"]["train_images"], metrics["01_data"]["test_images"]) == (60_000, 10_000)
+    assert (metrics["01_data"]["train_images"], metrics["01_data"]["test_images"]) == (60_000, 300)
     conv, denoise = metrics["02_conv_autoencoder"], metrics["03_denoising_autoencoder"]
     assert conv["epochs"] == 3 and conv["steps"] == 3 * 125 and conv["batch_size"] == 32
-    assert (conv["train_images"], conv["test_images"]) == (4_000, 1_000), "the quick run's limits"
+    assert (conv["train_images"], conv["test_images"]) == (4_000, 300), "the quick run's limits"
     assert conv["final_val_loss"] < 0.3, "the loss fell from ln 2 ≈ 0.69"
     assert conv["psnr"] > 12.0 and conv["fully_trained"]["psnr"] > conv["psnr"]
     assert 8.5 < denoise["noisy_psnr"] < 10.5, "noise factor 0.5 gives about 9.4 dB"
@@ -107,24 +108,34 @@ def test_headless_run_records_sane_metrics(executed_course):
     assert decoders["transpose 3×3"]["psnr"] > 12, "the transposed decoder learned, it did not collapse"
 
 
-def test_the_report_card_lists_the_best_method_first():
-    from course_tools.results import report_card_table
+def test_the_report_card_shows_what_each_notebook_recorded(executed_course):
+    from course_tools.results import report_card_table, report_table
 
-    card = {"noisy input": {"psnr": 9.4, "ssim": 0.2}, "autoencoder": {"psnr": 18.0, "ssim": 0.8}}
-    text = report_card_table({"03_denoising_autoencoder": {"noise_factor": 0.5, "report_card": card}})
-    assert text.index("autoencoder") < text.index("noisy input"), "best first"
-    assert "18.00" in text and "0.800" in text
+    _, metrics = executed_course
+    text = report_card_table(metrics)
+    card = metrics["03_denoising_autoencoder"]["report_card"]
+    best = max(card, key=lambda name: card[name]["psnr"])
+    worst = min(card, key=lambda name: card[name]["psnr"])
+    assert text.index(best) < text.index(worst), "best first"
+    assert "checkerboard score per decoder" in text and "transpose 3×3" in text
+    # any notebook, such as a new 05, adds its own table by recording a "report"
+    extra = {"05_new": {"report": report_table("a new table", ["name", "value"], [["row", 1.23456]], [3])}}
+    lines = report_card_table({**metrics, **extra}).splitlines()
+    assert lines[-3] == "a new table:" and lines[-1].split() == ["row", "1.235"]
 
 
 def test_notebook_defaults_come_from_the_course_defaults():
     from course_utils import defaults
 
     expected = {"02": defaults.EPOCHS["conv"], "03": defaults.EPOCHS["denoise"], "04": defaults.EPOCHS["checkerboard"]}
-    for path in NOTEBOOKS[1:]:
+    for path in NOTEBOOKS:
         [cell] = [c for c in read(path).cells if "parameters" in tags(c)]
         values = dict(re.findall(r"^(\w+) = ([^#\n]+?)\s*(?:#|$)", cell.source, flags=re.M))
+        if "epochs" not in values:
+            continue  # a notebook that trains nothing
         assert int(values["batch_size"]) == defaults.BATCH_SIZE, path.name
-        assert int(values["epochs"]) == expected[path.name[:2]], path.name
+        if path.name[:2] in expected:
+            assert int(values["epochs"]) == expected[path.name[:2]], path.name
         assert int(values["seed"]) == defaults.SEED and int(values["train_limit"]) == defaults.TRAIN_LIMIT
         assert int(values["test_limit"]) == defaults.TEST_LIMIT
 

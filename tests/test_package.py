@@ -20,7 +20,7 @@ def python(code: str, *, cwd=ROOT, env=None) -> str:
 
 def test_importing_course_utils_loads_no_tensorflow():
     out = python("import sys, course_utils as cu\n"
-                 "from course_utils import data, defaults, language, noise, plotting, checks\n"
+                 "from course_utils import data, defaults, language, noise, plotting, validation\n"
                  "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
                  "cu.build_conv_autoencoder\n"
                  "print('tensorflow' in sys.modules)")

@@ -12,7 +12,7 @@ from course_utils.language import bilingual
 IMAGE_SHAPE = (28, 28, 1)
 
 
-def check_images(images, *, name: str = "images") -> np.ndarray:
+def as_images(images, *, name: str = "images") -> np.ndarray:
     """Return ``images`` as float32 if they are floats of shape (N, 28, 28, 1), else raise.
 
     Parameters
@@ -35,9 +35,9 @@ def check_images(images, *, name: str = "images") -> np.ndarray:
 
     Examples
     --------
-    >>> check_images(np.zeros((2, 28, 28, 1))).dtype
+    >>> as_images(np.zeros((2, 28, 28, 1))).dtype
     dtype('float32')
-    >>> check_images(np.zeros((2, 28, 28)))  # doctest: +ELLIPSIS
+    >>> as_images(np.zeros((2, 28, 28)))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     ValueError: images have shape (2, 28, 28) without a channel axis; ...
@@ -58,7 +58,7 @@ def check_images(images, *, name: str = "images") -> np.ndarray:
     return images.astype(np.float32, copy=False)
 
 
-def check_image_pair(images_true, images_test) -> tuple[np.ndarray, np.ndarray]:
+def as_image_pair(images_true, images_test) -> tuple[np.ndarray, np.ndarray]:
     """Return both batches as float32 if they have the same (N, H, W, C) shape, else raise.
 
     Any image size is allowed, so metrics also work on crops and other datasets.
@@ -95,7 +95,7 @@ def check_image_pair(images_true, images_test) -> tuple[np.ndarray, np.ndarray]:
     return images_true, images_test
 
 
-def check_whole_number(name: str, value, *, minimum: int = 1) -> int:
+def as_whole_number(name: str, value, *, minimum: int = 1) -> int:
     """Return ``value`` as an int if it is a whole number >= ``minimum``, else raise.
 
     Booleans and floats are refused: ``epochs=True`` or ``epochs=2.5`` is a mistake.
@@ -120,7 +120,7 @@ def check_whole_number(name: str, value, *, minimum: int = 1) -> int:
 
     Examples
     --------
-    >>> check_whole_number("epochs", 3)
+    >>> as_whole_number("epochs", 3)
     3
     """
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:

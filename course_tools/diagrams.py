@@ -1,14 +1,11 @@
-"""Regenerate the course's illustrations in assets/ from code.
+"""Regenerate the course's illustrations in assets/ from code (``make assets``).
 
-    .venv/bin/python assets/make_figures.py
+    .venv/bin/python -m course_tools.diagrams
 """
 
-from pathlib import Path
-
+from course_tools.paths import ASSETS
 from course_utils import add_noise, build_conv_autoencoder, load_dataset
 from course_utils.plotting import plot_architecture, plot_image_rows
-
-ASSETS = Path(__file__).resolve().parent
 
 
 def main() -> None:
