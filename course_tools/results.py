@@ -6,8 +6,10 @@ collects them as ``{notebook name: {"seconds": ..., **what it recorded}}``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -35,13 +37,28 @@ def _plain(value):
     raise TypeError(f"{type(value).__name__} cannot be written to metrics.json")
 
 
-def write_text_atomically(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file: a reader never sees half a file."""
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A hidden path beside ``path`` to write to; it replaces ``path`` only if the block succeeds.
+
+    A reader never sees half a file, and a failed write leaves nothing behind. The
+    partial keeps the suffix (``.x.partial.keras``), for writers that check it.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    return partial.replace(path)
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    try:
+        yield partial
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def write_text_atomically(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` through :func:`atomic_path`."""
+    with atomic_path(path) as partial:
+        partial.write_text(text, encoding="utf-8")
+    return Path(path)
 
 
 def summary_table(metrics: dict[str, dict]) -> str:

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from course_tools.paths import NOTEBOOK_DIR
-from course_tools.results import read_json, report_card_table, summary_table, write_json
+from course_tools.results import atomic_path, read_json, report_card_table, summary_table, write_json
 from course_utils.startup import TF_CPP_LOG_LEVEL
 
 QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": TF_CPP_LOG_LEVEL}
@@ -114,13 +114,9 @@ def regenerate_notebooks(paths: list[Path]) -> None:
     """
     os.environ.setdefault("COURSE_DATA_SOURCE", "local")
     for number, path in enumerate(paths, start=1):
-        partial = path.with_name(f".{path.stem}.partial.ipynb")
-        try:
+        with atomic_path(path) as partial:
             execute_notebook(path, partial, parameters={}, label=f"[notebooks {number}/{len(paths)}]")
             _drop_papermill_metadata(partial)
-            partial.replace(path)
-        finally:
-            partial.unlink(missing_ok=True)
 
 
 def _drop_papermill_metadata(path: Path) -> None:

@@ -142,6 +142,10 @@ def test_a_student_runs_notebook_01_in_jupyterlab(lab, browser):
     outcome = page.wait_for_function(ALL_CELLS_RAN, timeout=120_000, polling=500).json_value()
     assert outcome == "done"
 
+    # no prompt about fetching Jupyter news: the lab settings turn the feed off
+    toasts = page.locator(".Toastify__toast").all_inner_texts()
+    assert not [text for text in toasts if re.search(r"news|新闻|资讯", text, re.I)], toasts
+
     widths = page.eval_on_selector_all(".jp-OutputArea-output img", "imgs => imgs.map(i => i.naturalWidth)")
     assert len(widths) >= 3 and min(widths) > 0, widths
     page.keyboard.press("Control+s")
