@@ -17,7 +17,7 @@ WHEELHOUSE ?=
 PIP_SOURCE := $(if $(WHEELHOUSE),--no-index --find-links $(WHEELHOUSE)/wheels)
 NPM_SOURCE := $(if $(WHEELHOUSE),--offline --cache $(WHEELHOUSE)/npm-cache)
 
-.PHONY: run test setup test-setup data web wheelhouse slides notebooks models student grade assets lab benchmark clean
+.PHONY: run test setup test-setup data web wheelhouse slides notebooks models student grade assets lab lab-source benchmark clean
 
 # Execute every notebook headless with its own quick defaults: build/executed/,
 # build/metrics.json, a summary and the report card.
@@ -96,15 +96,26 @@ $(TEST_STAMP): scripts/install_system_packages.sh
 	PYTHON=$(PYTHON) scripts/install_system_packages.sh test
 	touch $(TEST_STAMP)
 
-# JupyterLab for students, on this machine only (127.0.0.1), rooted at the project so
-# the notebooks' ../assets diagrams show. Kernel: "Python (course autoencoders)".
-# make lab LAB_LANG=zh shows JupyterLab's menus in Simplified Chinese.
+# JupyterLab for students, on this machine only (127.0.0.1): make lab LAB_LANG=zh opens the
+# Chinese course edition (solutions folded, outputs of a Chinese run) in the Chinese interface;
+# LAB_LANG=en the English one. The edition is copied once into LAB_WORK/<lang> (outside build/,
+# so make clean keeps it); a notebook you changed is never overwritten. The first run executes
+# the notebooks once per language (a progress line per notebook); later runs reuse that.
+# Kernel: "Python (course autoencoders)". No news feed, no update check.
 LAB_LANG ?= en
+LAB_WORK ?= $(HOME)/course-autoencoders-work
+LAB_OPTIONS = --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) \
+	--LabApp.user_settings_dir=build/lab-settings/$(LAB_LANG) --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 lab: setup
 	$(COURSE) lab-settings --lang $(LAB_LANG) --out build/lab-settings/$(LAB_LANG) >/dev/null
-	$(BIN)/jupyter lab --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) \
-		--LabApp.user_settings_dir=build/lab-settings/$(LAB_LANG) \
-		--ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/01_data.ipynb
+	COURSE_DATA_SOURCE=$(DATA_SOURCE) COURSE_WORK_DIR=$(LAB_WORK) $(COURSE) lab-edition --lang $(LAB_LANG)
+	$(BIN)/jupyter lab $(LAB_OPTIONS) --ServerApp.root_dir=$(LAB_WORK)/$(LAB_LANG) \
+		--LabApp.default_url=/lab/tree/notebooks/01_data.ipynb
+
+# For authors: the bilingual source notebooks in notebooks/, as they are edited and committed.
+lab-source: setup
+	$(COURSE) lab-settings --lang $(LAB_LANG) --out build/lab-settings/$(LAB_LANG) >/dev/null
+	$(BIN)/jupyter lab $(LAB_OPTIONS) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/01_data.ipynb
 
 assets: setup
 	$(BIN)/python -m course_tools.diagrams

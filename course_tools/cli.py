@@ -93,6 +93,11 @@ def _parser() -> argparse.ArgumentParser:
     lab.add_argument("--out", required=True, help="the settings folder to write")
     lab.set_defaults(handler=_lab_settings)
 
+    edition = commands.add_parser("lab-edition", help="copy the one-language course edition into the "
+                                  "student's work folder (executing what is not cached yet)")
+    edition.add_argument("--lang", choices=["zh", "en"], required=True)
+    edition.set_defaults(handler=_lab_edition)
+
     wheelhouse = commands.add_parser("wheelhouse", help="download the pinned wheels and npm packages "
                                      "into one folder for an offline classroom (build/wheelhouse/)")
     wheelhouse.add_argument("--out", default="build/wheelhouse", help="output folder")
@@ -160,7 +165,7 @@ def _make_slides(args) -> int:
 
     def render():
         decks = make_slides(course_notebooks(args.names), langs, parameters=_given(args),
-                            out_dir=args.out, executed_dir=f"{args.out}-executed")
+                            out_dir=args.out)
         print("\n".join(["Slides (open in a browser; press S for speaker notes):",
                          *(f"  {deck}" for deck in decks)]))
 
@@ -191,6 +196,17 @@ def _grade(args) -> int:
     print(f"{len(students)} students, {passed} of {len(rows)} checks passed: "
           f"{args.out}/gradebook.csv, {args.out}/summary.csv")
     return 0
+
+
+def _lab_edition(args) -> int:
+    from course_tools.editions import prepare_work_folder
+
+    def prepare():
+        folder = prepare_work_folder(args.lang)
+        print(f"[lab] The {args.lang} course edition is in {folder} (your own copy: rebuilding never "
+              "overwrites a notebook you changed).")
+
+    return _reporting_failures(prepare)
 
 
 def _lab_settings(args) -> int:

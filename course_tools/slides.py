@@ -21,7 +21,7 @@ from pathlib import Path
 
 from course_tools.paths import NODE_MODULES, NOTEBOOK_DIR, ROOT
 from course_tools.results import write_text_atomically
-from course_tools.runner import execute_notebook
+from course_tools.editions import executed
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DECK_LANGUAGES = ("zh", "en")
@@ -141,12 +141,12 @@ def make_slides(
     *,
     parameters: dict | None = None,
     out_dir: str | Path = "build/slides",
-    executed_dir: str | Path = "build/slides-executed",
 ) -> list[Path]:
-    """Execute each notebook in each language and render it to ``<out_dir>/<lang>/``.
+    """Render each notebook's execution in each language to ``<out_dir>/<lang>/``.
 
-    ``parameters`` go to papermill as they do for ``make run`` (epochs,
-    train_limit, ...); by default each notebook keeps its own.
+    The executions are the cached ones the editions use (:func:`course_tools.editions.executed`);
+    ``parameters`` go to papermill as they do for ``make run`` (epochs, train_limit, ...);
+    by default each notebook keeps its own.
     """
     for lang in langs:
         require_deck_language(lang)
@@ -155,10 +155,9 @@ def make_slides(
     decks = []
     for lang in langs:
         for number, notebook in enumerate(notebooks, start=1):
-            executed = Path(executed_dir) / lang / notebook.name
-            execute_notebook(notebook, executed, label=f"[slides {lang} {number}/{len(notebooks)}]",
-                             parameters={**(parameters or {}), "lang": lang})
-            decks.append(render_deck(executed, lang, out_dir / lang / f"{notebook.stem}.slides.html"))
+            run = executed(notebook, lang, parameters=parameters,
+                           label=f"[slides {lang} {number}/{len(notebooks)}]")
+            decks.append(render_deck(run, lang, out_dir / lang / f"{notebook.stem}.slides.html"))
     return decks
 
 

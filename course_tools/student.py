@@ -3,7 +3,9 @@
 nbconvert's TagRemovePreprocessor drops the cells tagged ``solution`` and, for a
 one-language edition, the other language's markdown; the outputs of the
 ``exercise`` cells are cleared, so no verdict is given away. The automatic checks
-stay: they live in the exercise cells and in ``course_utils.exercises``.
+stay: they live in the exercise cells and in ``course_utils.exercises``. A
+one-language edition carries the outputs of that language's cached execution
+(:mod:`course_tools.editions`); the both-language edition those of the source.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 
 from course_tools.paths import ASSETS
 from course_utils.language import as_lang
+from course_tools.editions import executed, set_lang_parameter
 from course_tools.results import write_text_atomically
 
 # The course notebooks point to the collapsed solutions; the student edition has none.
@@ -41,7 +44,9 @@ def student_notebook(path: str | Path, lang: str = "both"):
         for sentence, replacement in SOLUTION_NOTES.items():
             cell.source = cell.source.replace(sentence, replacement)
     if lang != "both":
-        _set_lang_parameter(nb, lang)
+        for cell in nb.cells:
+            if "parameters" in cell.metadata.get("tags", []):
+                set_lang_parameter(cell, lang)
     return nb
 
 
@@ -59,17 +64,11 @@ def write_student_edition(notebooks: list[Path], out_dir: str | Path = "build/st
 
     out_dir = Path(out_dir)
     written = []
-    for path in notebooks:
-        target = out_dir / "notebooks" / path.name
-        written.append(write_text_atomically(target, nbformat.writes(student_notebook(path, lang))))
+    for number, path in enumerate(notebooks, start=1):
+        source = path if lang == "both" else executed(
+            path, lang, label=f"[student {lang} {number}/{len(notebooks)}]")
+        nb = student_notebook(source, lang)
+        nb.cells = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+        written.append(write_text_atomically(out_dir / "notebooks" / path.name, nbformat.writes(nb)))
     shutil.copytree(ASSETS, out_dir / "assets", dirs_exist_ok=True)  # the diagrams and shipped models
     return written
-
-
-def _set_lang_parameter(nb, lang: str) -> None:
-    """A one-language edition also prints and draws in that language."""
-    import re
-
-    for cell in nb.cells:
-        if "parameters" in cell.metadata.get("tags", []):
-            cell.source = re.sub(r'^lang = "\w+"', f'lang = "{lang}"', cell.source, flags=re.M)

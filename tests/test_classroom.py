@@ -6,6 +6,7 @@ import nbformat
 import pytest
 
 from course_tools.runner import course_notebooks
+from course_tools import student
 from course_tools.student import student_notebook, write_student_edition
 
 NOTEBOOKS = course_notebooks()
@@ -35,9 +36,13 @@ def test_the_student_edition_has_no_solutions_but_keeps_the_checks(path):
     assert "(collapsed)" not in edition and "折叠" not in edition
 
 
-def test_a_one_language_edition_speaks_only_that_language(tmp_path):
-    [written] = write_student_edition(course_notebooks(["02"]), tmp_path, lang="zh")
+def test_a_one_language_edition_speaks_only_that_language(tmp_path, monkeypatch, executed_course):
+    [run] = (executed_course[0] / "zh" / "executed").glob("01_*.ipynb")
+    monkeypatch.setattr(student, "executed", lambda path, lang, **options: run)  # the test run's own
+    [written] = write_student_edition(course_notebooks(["01"]), tmp_path, lang="zh")
     nb = nbformat.read(written, as_version=4)
+    printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert "[data] MNIST，来自" in printed and "[data] MNIST from" not in printed
     assert not [c for c in nb.cells if "lang-en" in tags(c)]
     assert [c for c in nb.cells if "lang-zh" in tags(c)]
     assert 'lang = "zh"' in next(c.source for c in nb.cells if "parameters" in tags(c))

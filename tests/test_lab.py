@@ -1,5 +1,6 @@
-"""JupyterLab for students: a real server on 127.0.0.1 with a token, notebook 01
-opened and run in headless Chromium, then a clean shutdown with nothing left behind."""
+"""JupyterLab for students: a real server on 127.0.0.1 with a token, the Chinese course
+edition of notebook 01 (as `make lab LAB_LANG=zh` delivers it) opened and run in headless
+Chromium, then a clean shutdown with nothing left behind."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import psutil
 import pytest
 
 from conftest import PageProblems
+from course_tools.editions import course_edition, deliver
 from course_tools.lab import write_lab_settings
 from course_tools.paths import ROOT
 
@@ -96,10 +98,12 @@ class LabServer:
 
 
 @pytest.fixture
-def lab(tmp_path):
-    root = tmp_path / "course"  # a copy, so running and saving leaves the committed notebook alone
-    for folder in ("notebooks", "assets"):
-        shutil.copytree(ROOT / folder, root / folder)
+def lab(tmp_path, executed_course):
+    root = tmp_path / "course"  # a work folder, as `make lab LAB_LANG=zh` fills it
+    shutil.copytree(ROOT / "assets", root / "assets")
+    [chinese_run] = (executed_course[0] / "zh" / "executed").glob("01_*.ipynb")
+    deliver(course_edition(chinese_run, "zh"), root / NOTEBOOK)
+    shutil.copy(ROOT / "notebooks" / "02_conv_autoencoder.ipynb", root / "notebooks")  # its diagrams
     server = LabServer(root, tmp_path / "state")
     try:
         server.wait_until_ready()
@@ -134,6 +138,13 @@ def test_a_student_runs_notebook_01_in_jupyterlab(lab, browser):
     # the Chinese language pack is active: the menu bar reads 文件 (File), 编辑 (Edit), 运行 (Run)
     menus = page.locator(".lm-MenuBar-item").all_inner_texts()
     assert {"文件", "编辑", "运行"} <= {label.strip() for label in menus}, menus
+    # the Chinese edition: Chinese paragraphs only, and the outputs of a Chinese run
+    paragraphs = page.locator(".jp-MarkdownCell .jp-RenderedMarkdown").all_inner_texts()
+    assert paragraphs and all(re.search(r"[\u4e00-\u9fff]", text) for text in paragraphs)
+    assert not [text for text in paragraphs if re.search(r"[A-Za-z]+(?: [A-Za-z]+){3,}", text)
+                and not re.search(r"[\u4e00-\u9fff]", text)]
+    printed = page.locator(".jp-OutputArea-output pre").all_inner_texts()
+    assert any("[data] MNIST，来自" in text for text in printed), printed[:3]
     # the status bar reads "Python 3 (ipykernel) | Idle" once the kernel is connected
     page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| (Idle|空闲)")).wait_for(timeout=60_000)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -141,6 +152,10 @@ def test_a_student_runs_notebook_01_in_jupyterlab(lab, browser):
     run_all_cells(page)
     outcome = page.wait_for_function(ALL_CELLS_RAN, timeout=120_000, polling=500).json_value()
     assert outcome == "done"
+    # run again by the student: the edition's parameters cell keeps lang = "zh"
+    printed = page.locator(".jp-OutputArea-output pre").all_inner_texts()
+    assert any("[data] MNIST，来自" in text for text in printed) and not any(
+        "[data] MNIST from" in text for text in printed), printed[:3]
 
     # no prompt about fetching Jupyter news: the lab settings turn the feed off
     toasts = page.locator(".Toastify__toast").all_inner_texts()

@@ -1,0 +1,151 @@
+"""One-language editions of the course, built from one cached execution per language.
+
+The notebooks in ``notebooks/`` are the bilingual source that authors edit. A
+student reads one language: the course edition (solutions folded) or the
+student edition (no solutions), each with the printed lines and figures of a
+run in that language. :func:`executed` runs a notebook once per language and
+caches the result in ``build/executions/<lang>/``, keyed on everything that
+decides it: the notebook file, its parameters, the data source and the code
+of ``course_utils`` with the shipped models' manifest. The same inputs are
+never run twice; ``make lab``, ``make student`` and ``make slides`` share it.
+
+:func:`deliver` copies an edition into a student's work folder outside
+``build/`` and never overwrites a notebook the student changed: a newer
+version is offered beside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+from course_tools.paths import ASSETS, BUILD, ROOT
+from course_tools.results import atomic_path
+from course_tools.runner import course_notebooks, execute_notebook
+
+EXECUTIONS = BUILD / "executions"
+EDITION_LANGUAGES = ("zh", "en")
+DELIVERED = ".delivered.json"  # in a work folder: the course's text of each notebook it copied there
+
+
+def executed(path: Path, lang: str, *, parameters: dict | None = None, label: str = "[execute]") -> Path:
+    """``path`` executed with ``lang`` (and ``parameters``), from the cache or run now."""
+    require_edition_language(lang)
+    parameters = {**(parameters or {}), "lang": lang}
+    target = EXECUTIONS / lang / f"{path.stem}.{execution_key(path, parameters)}.ipynb"
+    if target.is_file():
+        print(f"{label} {path.name}: cached ({target.relative_to(ROOT) if target.is_relative_to(ROOT) else target})",
+              flush=True)
+        return target
+    with atomic_path(target) as partial:
+        execute_notebook(path, partial, parameters=parameters, label=label)
+    for older in target.parent.glob(f"{path.stem}.*.ipynb"):
+        if older != target:
+            older.unlink()
+    return target
+
+
+def execution_key(path: Path, parameters: dict) -> str:
+    """A digest of what decides an execution's outputs."""
+    digest = hashlib.sha256(Path(path).read_bytes())
+    digest.update(json.dumps(parameters, sort_keys=True).encode())
+    digest.update(os.environ.get("COURSE_DATA_SOURCE", "local").encode())
+    digest.update(package_fingerprint().encode())
+    return digest.hexdigest()[:16]
+
+
+def package_fingerprint() -> str:
+    """The code students' notebooks run: course_utils and the shipped models' manifest."""
+    import course_utils
+
+    digest = hashlib.sha256()
+    package = Path(course_utils.__file__).parent
+    for file in sorted(package.glob("*.py")) + [ASSETS / "models" / "manifest.json"]:
+        digest.update(file.name.encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()
+
+
+def course_edition(executed_path: Path, lang: str):
+    """An executed notebook as a ``lang`` reader gets it: one language, solutions folded."""
+    import nbformat
+
+    require_edition_language(lang)
+    nb = nbformat.read(executed_path, as_version=4)
+    other = f"lang-{'en' if lang == 'zh' else 'zh'}"
+    nb.cells = [c for c in nb.cells if not {other, "injected-parameters"} & set(c.metadata.get("tags", []))]
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        if "parameters" in cell.metadata.get("tags", []):
+            set_lang_parameter(cell, lang)
+        if "solution" in cell.metadata.get("tags", []):
+            cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
+    nb.metadata.pop("papermill", None)
+    return nb
+
+
+def set_lang_parameter(cell, lang: str) -> None:
+    """A one-language edition also prints and draws in that language when re-run."""
+    import re
+
+    cell.source = re.sub(r'^lang = "\w+"', f'lang = "{lang}"', cell.source, flags=re.M)
+
+
+def deliver(nb, target: Path) -> Path:
+    """Copy an edition notebook into a work folder without ever losing a student's changes.
+
+    A notebook the student has not changed is replaced by the new version; one
+    they changed stays, and the new version is written beside it as
+    ``<name>.new.ipynb``. Returns the path the new version went to.
+    """
+    import nbformat
+
+    text = nbformat.writes(nb)
+    record_path = target.parent / DELIVERED
+    record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.is_file() else {}
+    new_hash = hashlib.sha256(text.encode()).hexdigest()
+    written = target
+    if target.exists():
+        current = hashlib.sha256(target.read_bytes()).hexdigest()
+        if current == new_hash:
+            return target
+        if current != record.get(target.name):  # the student's work: never overwritten
+            written = target.with_name(f"{target.stem}.new.ipynb")
+            with atomic_path(written) as partial:
+                partial.write_text(text, encoding="utf-8")
+            print(f"[lab] {target.name} has your changes and stays as it is; the course's new version "
+                  f"is beside it: {written.name}", flush=True)
+            return written
+    with atomic_path(target) as partial:
+        partial.write_text(text, encoding="utf-8")
+    record[target.name] = new_hash
+    with atomic_path(record_path) as partial:
+        partial.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
+    return written
+
+
+def work_folder(lang: str) -> Path:
+    """Where a student's own copy of the ``lang`` edition lives: outside build/, so `make clean` keeps it."""
+    base = os.environ.get("COURSE_WORK_DIR") or Path.home() / "course-autoencoders-work"
+    return Path(base) / lang
+
+
+def prepare_work_folder(lang: str, notebooks: list[Path] | None = None, *, folder: Path | None = None) -> Path:
+    """The ``lang`` course edition in the student's work folder, executing what is not cached."""
+    folder = Path(folder or work_folder(lang))
+    paths = notebooks or course_notebooks()
+    for number, path in enumerate(paths, start=1):
+        run = executed(path, lang, label=f"[lab {lang} {number}/{len(paths)}]")
+        deliver(course_edition(run, lang), folder / "notebooks" / path.name)
+    for diagram in ASSETS.glob("*.png"):  # the notebooks link ../assets/*.png
+        (folder / "assets").mkdir(parents=True, exist_ok=True)
+        shutil.copy2(diagram, folder / "assets" / diagram.name)
+    return folder
+
+
+def require_edition_language(lang: str) -> None:
+    if lang not in EDITION_LANGUAGES:
+        raise ValueError(f"An edition is in one language, {' or '.join(EDITION_LANGUAGES)}; got {lang!r}.")

@@ -1,0 +1,128 @@
+"""One-language editions: one cached execution per language, editions that speak only that
+language, and a work folder where a student's changes are never overwritten."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+
+from conftest import EXECUTION_LANGUAGES
+from course_tools import editions
+from course_tools.student import write_student_edition
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+ENGLISH_PROSE = re.compile(r"[A-Za-z]+(?: [A-Za-z]+){2,}")  # three English words in a row
+
+
+def markdown(zh: str, en: str) -> list:
+    cells = [nbformat.v4.new_markdown_cell(zh), nbformat.v4.new_markdown_cell(en)]
+    cells[0].metadata["tags"], cells[1].metadata["tags"] = ["lang-zh"], ["lang-en"]
+    return cells
+
+
+def cell(source: str, *tags: str):
+    new = nbformat.v4.new_code_cell(source)
+    new.metadata["tags"] = list(tags)
+    return new
+
+
+@pytest.fixture
+def small_course(tmp_path, monkeypatch):
+    """A two-language notebook that prints in its language, and an empty execution cache."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        *markdown("# 一个小笔记本", "# A small notebook"),
+        cell('lang = "both"', "parameters"),
+        cell("from course_utils.language import say\n"
+             'say(("两个数的和是 4。", "The sum of the two numbers is 4."), lang)'),
+        cell("answer = 2 + 2", "solution"),
+    ]
+    path = tmp_path / "notebooks" / "01_small.ipynb"
+    path.parent.mkdir()
+    nbformat.write(nb, path)
+    monkeypatch.setattr(editions, "EXECUTIONS", tmp_path / "executions")
+    return path
+
+
+def outputs(nb) -> str:
+    return "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+
+
+def test_each_language_runs_once_and_is_reused(small_course, monkeypatch):
+    first = editions.executed(small_course, "zh")
+    assert "两个数的和是 4。" in outputs(nbformat.read(first, as_version=4))
+
+    def no_second_run(*args, **kwargs):
+        raise AssertionError("the same inputs ran twice")
+
+    monkeypatch.setattr(editions, "execute_notebook", no_second_run)
+    assert editions.executed(small_course, "zh") == first
+    # what decides the result is in the key: the notebook, its parameters, the package code
+    key = editions.execution_key(small_course, {"lang": "zh"})
+    assert editions.execution_key(small_course, {"lang": "en"}) != key
+    monkeypatch.setattr(editions, "package_fingerprint", lambda: "other code")
+    assert editions.execution_key(small_course, {"lang": "zh"}) != key
+
+
+def test_an_edition_speaks_only_its_language(small_course):
+    zh = editions.course_edition(editions.executed(small_course, "zh"), "zh")
+    en = editions.course_edition(editions.executed(small_course, "en"), "en")
+    assert [c.source for c in zh.cells if c.cell_type == "markdown"] == ["# 一个小笔记本"]
+    assert outputs(zh).strip() == "两个数的和是 4。" and not ENGLISH_PROSE.search(outputs(zh))
+    assert outputs(en).strip() == "The sum of the two numbers is 4." and not CJK.search(outputs(en))
+    assert 'lang = "zh"' in zh.cells[1].source
+    [solution] = [c for c in zh.cells if "solution" in c.metadata.get("tags", [])]
+    assert solution.metadata["jupyter"]["source_hidden"], "solutions are folded"
+
+
+def test_a_one_language_student_edition_carries_that_languages_outputs(small_course, tmp_path):
+    [written] = write_student_edition([small_course], tmp_path / "student", lang="zh")
+    nb = nbformat.read(written, as_version=4)
+    assert outputs(nb).strip() == "两个数的和是 4。"
+    assert not [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
+    assert not [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+
+
+def test_a_students_changes_are_never_overwritten(tmp_path):
+    target = tmp_path / "work" / "notebooks" / "01_small.ipynb"
+    target.parent.mkdir(parents=True)
+    version_1 = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("version 1")])
+    version_2 = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("version 2")])
+    assert editions.deliver(version_1, target) == target
+    # untouched by the student: a newer course version replaces it
+    assert editions.deliver(version_2, target) == target and "version 2" in target.read_text()
+    # changed by the student: it stays, and the newer version waits beside it
+    target.write_text(target.read_text().replace("version 2", "my own notes"))
+    version_3 = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("version 3")])
+    offered = editions.deliver(version_3, target)
+    assert offered.name == "01_small.new.ipynb" and "version 3" in offered.read_text()
+    assert "my own notes" in target.read_text()
+    assert editions.deliver(version_3, target) == offered, "asking again changes nothing"
+    assert "my own notes" in target.read_text()
+
+
+def test_the_work_folder_is_outside_build(monkeypatch, tmp_path):
+    monkeypatch.delenv("COURSE_WORK_DIR", raising=False)
+    assert "build" not in editions.work_folder("zh").parts
+    monkeypatch.setenv("COURSE_WORK_DIR", str(tmp_path))
+    assert editions.work_folder("en") == tmp_path / "en"
+    with pytest.raises(ValueError, match="one language"):
+        editions.require_edition_language("both")
+
+
+@pytest.mark.parametrize("number, lang", EXECUTION_LANGUAGES.items())
+def test_the_course_editions_speak_one_language(executed_course, number, lang):
+    """The executions the test run already made: 01 and 03 in Chinese, 02 and 04 in English."""
+    folder, _ = executed_course
+    [run] = (folder / lang / "executed").glob(f"{number}_*.ipynb")
+    nb = editions.course_edition(run, lang)
+    text = outputs(nb)
+    assert text
+    if lang == "zh":
+        code_free = re.sub(r"\S*[/_=.\\]\S*|\b[A-Z][A-Za-z0-9]*[A-Z0-9]\w*\b", " ", text)  # paths, names
+        assert ENGLISH_PROSE.findall(code_free) == []
+    else:
+        assert not CJK.search(text)
