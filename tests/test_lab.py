@@ -139,6 +139,9 @@ def test_a_student_runs_notebook_01_in_jupyterlab(lab, browser):
     menus = page.locator(".lm-MenuBar-item").all_inner_texts()
     assert {"文件", "编辑", "运行"} <= {label.strip() for label in menus}, menus
     # the Chinese edition: Chinese paragraphs only, and the outputs of a Chinese run
+    page.wait_for_function("() => { const cells = document.querySelectorAll('.jp-MarkdownCell');"
+                           " return cells.length > 0 && [...cells].every("
+                           "c => c.querySelector('.jp-RenderedMarkdown')); }", timeout=60_000)
     paragraphs = page.locator(".jp-MarkdownCell .jp-RenderedMarkdown").all_inner_texts()
     assert paragraphs and all(re.search(r"[\u4e00-\u9fff]", text) for text in paragraphs)
     assert not [text for text in paragraphs if re.search(r"[A-Za-z]+(?: [A-Za-z]+){3,}", text)
