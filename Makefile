@@ -52,7 +52,7 @@ models: setup
 # The student edition, without solutions: build/student/ (make student LANG_EDITION=zh for one language).
 LANG_EDITION ?= both
 student: setup
-	$(COURSE) student --lang $(LANG_EDITION)
+	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(COURSE) student --lang $(LANG_EDITION)
 
 # Grade a class: make grade SUBMISSIONS=folder (one folder per student) → build/grades/*.csv
 # Each notebook runs in a bubblewrap sandbox with GRADE_MEMORY (default 3G); GRADE_TRUSTED=1
