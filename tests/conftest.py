@@ -197,3 +197,20 @@ class PageProblems:
         page.on("requestfailed", lambda r: self.failed_requests.append(f"{r.url} ({r.failure})"))
         page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
         page.on("pageerror", lambda e: self.console_errors.append(str(e)))
+
+
+# Building small notebooks in tests: a zh/en markdown pair, and a tagged code cell.
+def markdown(zh: str, en: str) -> list:
+    import nbformat
+
+    cells = [nbformat.v4.new_markdown_cell(zh), nbformat.v4.new_markdown_cell(en)]
+    cells[0].metadata["tags"], cells[1].metadata["tags"] = ["lang-zh"], ["lang-en"]
+    return cells
+
+
+def cell(source: str, *tags: str):
+    import nbformat
+
+    new = nbformat.v4.new_code_cell(source)
+    new.metadata["tags"] = list(tags)
+    return new

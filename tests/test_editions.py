@@ -8,24 +8,12 @@ import re
 import nbformat
 import pytest
 
-from conftest import EXECUTION_LANGUAGES
+from conftest import EXECUTION_LANGUAGES, cell, markdown
 from course_tools import editions
 from course_tools.student import write_student_edition
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH_PROSE = re.compile(r"[A-Za-z]+(?: [A-Za-z]+){2,}")  # three English words in a row
-
-
-def markdown(zh: str, en: str) -> list:
-    cells = [nbformat.v4.new_markdown_cell(zh), nbformat.v4.new_markdown_cell(en)]
-    cells[0].metadata["tags"], cells[1].metadata["tags"] = ["lang-zh"], ["lang-en"]
-    return cells
-
-
-def cell(source: str, *tags: str):
-    new = nbformat.v4.new_code_cell(source)
-    new.metadata["tags"] = list(tags)
-    return new
 
 
 @pytest.fixture

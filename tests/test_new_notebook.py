@@ -7,23 +7,12 @@ import shutil
 
 import nbformat
 
+from conftest import cell, markdown
 from course_tools import runner
 from course_tools.grading import Grader, course_exercises
 from course_tools.paths import NOTEBOOK_DIR
 from course_tools.results import report_card_table
 from course_tools.student import student_notebook
-
-
-def markdown(zh: str, en: str) -> list:
-    cells = [nbformat.v4.new_markdown_cell(zh), nbformat.v4.new_markdown_cell(en)]
-    cells[0].metadata["tags"], cells[1].metadata["tags"] = ["lang-zh"], ["lang-en"]
-    return cells
-
-
-def cell(source: str, *tags: str):
-    new = nbformat.v4.new_code_cell(source)
-    new.metadata["tags"] = list(tags)
-    return new
 
 
 def a_fifth_notebook():
