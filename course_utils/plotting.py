@@ -269,7 +269,8 @@ def plot_architecture(model, *, lang: str = "both") -> Figure:
             colour = "#f58518" if part == "encoder" and en.startswith("pool3") else colours[part]
             ax.add_patch(matplotlib.patches.Rectangle((i - width / 2, -height / 2), width, height,
                                                       color=colour, alpha=0.85))
-            ax.text(i, 1.15, localize((zh, en), "en"), ha="center", fontsize=10, rotation=30)
+            name = en if zh == en else localize((zh, en), lang)  # layer names are code: one language
+            ax.text(i, 1.15, name, ha="center", fontsize=10, rotation=30)
             ax.text(i, -1.3, f"{side}×{side}×{depth}", ha="center", fontsize=9)
         encoder_end = 1 + len(model.get_layer("encoder").layers[1:])
         ax.text((encoder_end) / 2, 1.75, localize(("编码器", "encoder"), lang), ha="center",

@@ -103,3 +103,42 @@ def test_use_cjk_font_makes_plain_figures_render_chinese(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         render(figure)
+
+
+def figure_texts(figure) -> list[str]:
+    """Every string drawn on a figure: titles, axis labels, tick labels, legends, annotations."""
+    from matplotlib.text import Text
+
+    render(figure)  # tick labels exist once drawn
+    return [t.get_text() for t in figure.findobj(Text) if t.get_text().strip()]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_course_figure_speaks_one_language(lang):
+    """The figures the notebooks draw with course_utils carry only ``lang``'s labels."""
+    import re
+
+    from course_utils import build_conv_autoencoder
+    from course_utils.plotting import plot_architecture, plot_noise_sweep, plot_report_card
+
+    card = {"noisy input": {"psnr": 9.4, "ssim": 0.41}, "non-local means": {"psnr": 12.3, "ssim": 0.5},
+            "autoencoder (fully trained)": {"psnr": 19.6, "ssim": 0.85}}
+    sweep = {name: [20.0, 9.4] for name in card}
+    model = build_conv_autoencoder((16, 8, 8))
+    layer_names = {layer.name for part in model.layers for layer in getattr(part, "layers", [part])}
+    figures = [plot_image_rows(ROWS, LABELS, lang=lang, title=("标题", "a title")),
+               plot_loss_curves({"loss": [0.3, 0.2], "val_loss": [0.31, 0.22]}, lang=lang),
+               plot_report_card(card, lang=lang),
+               plot_noise_sweep([0.1, 0.5], sweep, trained_at=0.5, lang=lang),
+               plot_architecture(model, lang=lang)]
+    # the model's layer names (conv1, pool1, logits, ...) are code, the same in both languages
+    texts = [text for figure in figures for text in figure_texts(figure) if text not in layer_names]
+    assert len(texts) > 20
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    if lang == "en":
+        assert [t for t in texts if cjk.search(t)] == []
+    else:
+        words = re.compile(r"\b[a-z]{3,}\b")  # English words; units, layer names and numbers aside
+        # a glossary term may keep its English in brackets, as in 轮（epoch）
+        assert [t for t in texts if words.search(re.sub(r"（[^）]*）|\(dB\)|\b[A-Z]\w*|\d", " ", t))] == []
+        assert any(cjk.search(t) for t in texts)
