@@ -27,6 +27,7 @@ from course_tools.paths import ROOT
 
 NOTEBOOK = "notebooks/01_data.ipynb"
 SCREENSHOTS = ROOT / "build" / "lab" / "screenshots"
+TEXTS = "nodes => nodes.map(node => node.textContent)"  # innerText is empty off screen
 # Render every cell, not only those on screen, so the page shows the whole notebook.
 NOTEBOOK_SETTINGS = {"windowingMode": "none"}
 
@@ -139,14 +140,16 @@ def test_a_student_runs_notebook_01_in_jupyterlab(lab, browser):
     menus = page.locator(".lm-MenuBar-item").all_inner_texts()
     assert {"文件", "编辑", "运行"} <= {label.strip() for label in menus}, menus
     # the Chinese edition: Chinese paragraphs only, and the outputs of a Chinese run
+    # every markdown cell rendered (textContent: off-screen cells have no innerText)
     page.wait_for_function("() => { const cells = document.querySelectorAll('.jp-MarkdownCell');"
-                           " return cells.length > 0 && [...cells].every("
-                           "c => c.querySelector('.jp-RenderedMarkdown')); }", timeout=60_000)
-    paragraphs = page.locator(".jp-MarkdownCell .jp-RenderedMarkdown").all_inner_texts()
+                           " return cells.length > 0 && [...cells].every(c => {"
+                           " const r = c.querySelector('.jp-RenderedMarkdown');"
+                           " return r && r.textContent.trim() !== ''; }); }", timeout=60_000)
+    paragraphs = page.eval_on_selector_all(".jp-MarkdownCell .jp-RenderedMarkdown", TEXTS)
     assert paragraphs and all(re.search(r"[\u4e00-\u9fff]", text) for text in paragraphs)
     assert not [text for text in paragraphs if re.search(r"[A-Za-z]+(?: [A-Za-z]+){3,}", text)
                 and not re.search(r"[\u4e00-\u9fff]", text)]
-    printed = page.locator(".jp-OutputArea-output pre").all_inner_texts()
+    printed = page.eval_on_selector_all(".jp-OutputArea-output pre", TEXTS)
     assert any("[data] MNIST，来自" in text for text in printed), printed[:3]
     # the status bar reads "Python 3 (ipykernel) | Idle" once the kernel is connected
     page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| (Idle|空闲)")).wait_for(timeout=60_000)
@@ -156,7 +159,7 @@ def test_a_student_runs_notebook_01_in_jupyterlab(lab, browser):
     outcome = page.wait_for_function(ALL_CELLS_RAN, timeout=120_000, polling=500).json_value()
     assert outcome == "done"
     # run again by the student: the edition's parameters cell keeps lang = "zh"
-    printed = page.locator(".jp-OutputArea-output pre").all_inner_texts()
+    printed = page.eval_on_selector_all(".jp-OutputArea-output pre", TEXTS)
     assert any("[data] MNIST，来自" in text for text in printed) and not any(
         "[data] MNIST from" in text for text in printed), printed[:3]
 
