@@ -262,11 +262,6 @@ def method_name(key: str, lang: str) -> str:
     -------
     str
 
-    Raises
-    ------
-    ValueError
-        If ``lang`` is not "zh", "en" or "both".
-
     Examples
     --------
     >>> method_name("gaussian blur", "en")

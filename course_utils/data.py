@@ -630,11 +630,6 @@ def embedded_notice(lang: str) -> str:
     -------
     str
         The notice :func:`load_dataset` prints when it falls back on the subset.
-
-    Raises
-    ------
-    ValueError
-        If ``lang`` is not "zh", "en" or "both".
     """
     zh, en = DATASETS["mnist"].how_to_get
     return choose((

@@ -60,11 +60,6 @@ def check_architecture(candidate: keras.Model, reference: keras.Model, *, lang: 
     bool
         True when both have the same layers; otherwise the first layer that
         differs is printed, the student's side only.
-
-    Raises
-    ------
-    ValueError
-        If ``lang`` is not "zh", "en" or "both".
     """
     yours, expected = describe_layers(candidate), describe_layers(reference)
     for number, (mine, theirs) in enumerate(zip(yours, expected), start=1):
@@ -118,11 +113,6 @@ def check_value(answer, expected: float, *, tolerance: float = 0.0, lang: str = 
     bool
         True for a correct answer. Feedback is printed either way.
 
-    Raises
-    ------
-    ValueError
-        If ``lang`` is not "zh", "en" or "both".
-
     Examples
     --------
     >>> check_value(0.5, 0.5, lang="en")
@@ -162,7 +152,7 @@ def check_parameter_count(guess, filters, *, lang: str = "both") -> bool:
     Raises
     ------
     ValueError
-        If ``filters`` is not three positive ints or ``lang`` is unknown.
+        If ``filters`` is not three positive ints.
     """
     from course_utils.models import build_conv_autoencoder
 
@@ -189,11 +179,6 @@ def check_choice(answer, correct: set, *, lang: str = "both") -> bool:
     bool
         True for a correct answer; otherwise the feedback says how many
         choices are missing and how many are extra.
-
-    Raises
-    ------
-    ValueError
-        If ``lang`` is not "zh", "en" or "both".
 
     Examples
     --------
@@ -236,11 +221,6 @@ def check_digit_count(answer, dataset, digit: int, *, lang: str = "both") -> boo
     -------
     bool
         True when the count is exact.
-
-    Raises
-    ------
-    ValueError
-        If ``lang`` is not "zh", "en" or "both".
     """
     import numpy as np
 
@@ -266,11 +246,6 @@ def check_most_ink(answer, dataset, *, lang: str = "both") -> bool:
     bool
         True when ``answer`` is that digit. A wrong answer's feedback gives the
         mean of the digit chosen, never the right digit.
-
-    Raises
-    ------
-    ValueError
-        If ``lang`` is not "zh", "en" or "both".
     """
     import numpy as np
 
@@ -313,7 +288,7 @@ def check_noisy_psnr(answer, dataset, noise_factor: float, *, seed: int, lang: s
     Raises
     ------
     ValueError
-        If ``noise_factor`` is negative or ``lang`` is unknown.
+        If ``noise_factor`` is negative.
     """
     from course_utils.metrics import psnr
     from course_utils.noise import add_noise
@@ -352,7 +327,7 @@ def check_clipped_background_mean(answer, dataset, noise_factor: float, *, seed:
     Raises
     ------
     ValueError
-        If ``noise_factor`` is negative or ``lang`` is unknown.
+        If ``noise_factor`` is negative.
     """
     from course_utils.noise import add_noise
 
@@ -372,14 +347,8 @@ def check_unclipped_psnr(answer, dataset, noise_factor: float, *, seed: int,
     ----------
     answer : float or None
         The student's mean PSNR, in dB.
-    dataset : Dataset
-        From :func:`course_utils.load_dataset`; its test images are used.
-    noise_factor : float
-        Standard deviation of the noise.
-    seed : int
-        Seed of the noise (the notebook's validation-noise seed).
-    lang : {"zh", "en", "both"}
-        Language of the printed feedback.
+    dataset, noise_factor, seed, lang
+        As in :func:`check_clipped_background_mean`; all the test images are used.
 
     Returns
     -------
@@ -390,7 +359,7 @@ def check_unclipped_psnr(answer, dataset, noise_factor: float, *, seed: int,
     Raises
     ------
     ValueError
-        If ``noise_factor`` is negative or ``lang`` is unknown.
+        If ``noise_factor`` is negative.
     """
     from course_utils.metrics import psnr
     from course_utils.noise import add_noise
@@ -423,7 +392,7 @@ def check_code_share(answer, filters, *, lang: str = "both") -> bool:
     Raises
     ------
     ValueError
-        If ``filters`` is not three positive ints or ``lang`` is unknown.
+        If ``filters`` is not three positive ints.
     """
     from course_utils.models import build_conv_autoencoder
 
@@ -459,7 +428,7 @@ def check_best_method(answer: str, sweep: dict[str, list[float]], factors, facto
     Raises
     ------
     ValueError
-        If ``factor`` is not in ``factors`` or ``lang`` is unknown.
+        If ``factor`` is not in ``factors``.
     """
     column = list(factors).index(factor)
     best = max(sweep, key=lambda name: sweep[name][column])
@@ -487,11 +456,6 @@ def check_even_overlap(answer, stride: int, kernels, *, lang: str = "both") -> b
     -------
     bool
         True when ``answer`` holds exactly the evenly covering kernel sizes.
-
-    Raises
-    ------
-    ValueError
-        If ``lang`` is not "zh", "en" or "both".
     """
     from course_utils.models import transposed_overlap
 

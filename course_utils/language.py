@@ -3,6 +3,9 @@
 Every text a student reads comes as a (Chinese, English) pair; ``lang`` picks
 one or shows both. Figures fall back to English without a Chinese font
 (:func:`course_utils.plotting.localize`); printed text never needs one.
+
+Every ``lang`` parameter in course_utils is checked by :func:`as_lang`: anything
+but "zh", "en" or "both" raises ValueError, so docstrings do not repeat it.
 """
 
 from __future__ import annotations
@@ -56,11 +59,6 @@ def choose(label: Label, lang: str, *, joiner: str = " / ") -> str:
     -------
     str
 
-    Raises
-    ------
-    ValueError
-        If ``lang`` is not "zh", "en" or "both".
-
     Examples
     --------
     >>> choose(("原图", "original"), "both")
@@ -81,11 +79,6 @@ def say(message: Label, lang: str) -> None:
     message : str or (str, str)
         Plain text, or a (Chinese, English) pair.
     lang : {"zh", "en", "both"}
-
-    Raises
-    ------
-    ValueError
-        If ``lang`` is not "zh", "en" or "both".
 
     Examples
     --------
@@ -134,11 +127,6 @@ def format_table(header, rows, *, formats=(), lang: str = "both") -> str:
     -------
     str
         The lines of the table, joined by newlines.
-
-    Raises
-    ------
-    ValueError
-        If ``lang`` is not "zh", "en" or "both".
 
     Examples
     --------

@@ -13,6 +13,7 @@ from course_utils.validation import as_image_pair, as_images
 from course_utils.models import sigmoid
 
 MAX_VALUE = 1.0  # images live in [0, 1]
+SSIM_WINDOW = 11  # tf.image.ssim's default Gaussian window side
 
 
 def psnr(images_true: np.ndarray, images_test: np.ndarray) -> np.ndarray:
@@ -74,7 +75,8 @@ def ssim(images_true: np.ndarray, images_test: np.ndarray) -> np.ndarray:
     Raises
     ------
     ValueError
-        If the two batches differ in shape or are not 4-D (N, H, W, C).
+        If the two batches differ in shape or are not 4-D (N, H, W, C), or if
+        the images are smaller than the 11×11 window.
 
     Notes
     -----
@@ -97,6 +99,11 @@ def ssim(images_true: np.ndarray, images_test: np.ndarray) -> np.ndarray:
     import tensorflow as tf
 
     images_true, images_test = as_image_pair(images_true, images_test)
+    height, width = images_true.shape[1:3]
+    if min(height, width) < SSIM_WINDOW:
+        raise ValueError(f"SSIM's {SSIM_WINDOW}×{SSIM_WINDOW} window needs images of at least "
+                         f"{SSIM_WINDOW}×{SSIM_WINDOW} pixels; got {height}×{width}. "
+                         "Compare the 28×28 images themselves, not crops.")
     return tf.image.ssim(images_true, images_test, max_val=MAX_VALUE).numpy()
 
 

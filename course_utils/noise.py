@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from course_utils.language import bilingual
+from course_utils.validation import as_whole_number
 
 
 def as_noise_factor(noise_factor: float) -> float:
@@ -124,7 +125,8 @@ def noisy_batches(
     Raises
     ------
     ValueError
-        If ``noise_factor`` is negative or not a finite number.
+        If ``noise_factor`` is negative or not a finite number, or
+        ``batch_size`` is not a positive whole number.
 
     Examples
     --------
@@ -136,6 +138,7 @@ def noisy_batches(
     import tensorflow as tf
 
     noise_factor = as_noise_factor(noise_factor)
+    batch_size = as_whole_number("batch_size", batch_size)
     # On a 2-core laptop, tf.data's autotuned threads compete with training for
     # the cores; one private thread measured faster and steadier (benchmarks/).
     options = tf.data.Options()

@@ -61,11 +61,6 @@ def effective_language(lang: str) -> str:
     str
         The language figures can show. The notice is printed once per
         session: the answer is cached.
-
-    Raises
-    ------
-    ValueError
-        If ``lang`` is not "zh", "en" or "both".
     """
     as_lang(lang)
     if lang != "en" and find_cjk_font() is None:
@@ -94,11 +89,6 @@ def localize(label: Label, lang: str, *, joiner: str = " / ") -> str:
     Returns
     -------
     str
-
-    Raises
-    ------
-    ValueError
-        If ``lang`` is not "zh", "en" or "both".
 
     Examples
     --------
@@ -158,7 +148,7 @@ def plot_image_rows(
     ------
     ValueError
         If ``rows`` and ``labels`` differ in length, ``rows`` is empty,
-        ``n`` < 1, or ``lang`` is unknown.
+        ``n`` < 1.
 
     Examples
     --------
@@ -205,11 +195,12 @@ def plot_loss_curves(
     Returns
     -------
     matplotlib.figure.Figure
+        Loss against epoch, one line per split.
 
     Raises
     ------
     ValueError
-        If ``history`` has no "loss" entry, or ``lang`` is unknown.
+        If ``history`` has no "loss" entry.
     """
     losses = getattr(history, "history", history)
     if "loss" not in losses:
@@ -249,11 +240,12 @@ def plot_architecture(model, *, lang: str = "both") -> Figure:
     Returns
     -------
     matplotlib.figure.Figure
+        The layers as blocks, left to right.
 
     Raises
     ------
     ValueError
-        If ``lang`` is unknown, or (from Keras) ``model`` has no "encoder" or
+        If (from Keras) ``model`` has no "encoder" or
         "decoder" layer.
     """
     stages = [("输入", "input", tuple(model.input.shape[1:]), "input")]
@@ -300,11 +292,6 @@ def plot_report_card(card: dict[str, dict], *, lang: str = "both") -> Figure:
     -------
     matplotlib.figure.Figure
         Two bar charts side by side: PSNR (dB) and SSIM, one bar per method.
-
-    Raises
-    ------
-    ValueError
-        If ``lang`` is not "zh", "en" or "both".
     """
     from course_utils.baselines import method_name
 
@@ -341,11 +328,7 @@ def plot_noise_sweep(factors, sweep: dict[str, list[float]], *, trained_at: floa
     Returns
     -------
     matplotlib.figure.Figure
-
-    Raises
-    ------
-    ValueError
-        If ``lang`` is not "zh", "en" or "both".
+        Mean PSNR against noise factor, one line per method.
     """
     from course_utils.baselines import method_name
 

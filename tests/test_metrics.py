@@ -48,6 +48,12 @@ def test_ssim_matches_scikit_image(pair):
     np.testing.assert_allclose(ssim(clean, noisy), expected, atol=0.02)
 
 
+def test_ssim_names_the_window_for_small_images():
+    crop = np.zeros((1, 8, 8, 1), dtype=np.float32)
+    with pytest.raises(ValueError, match="11×11 window.*got 8×8"):
+        ssim(crop, crop)
+
+
 def test_bce_against_formula():
     targets = np.array([0.0, 1.0, 0.25, 0.8], np.float32).reshape(1, 2, 2, 1)
     logits = np.array([-2.0, 3.0, 0.0, 1.0], np.float32).reshape(1, 2, 2, 1)

@@ -46,6 +46,12 @@ def test_bad_factor(images, factor):
         add_noise(images, factor)
 
 
+@pytest.mark.parametrize("batch_size", [0, 2.5, True])
+def test_bad_batch_size(images, batch_size):
+    with pytest.raises(ValueError, match="batch_size must be a whole number"):
+        noisy_batches(images, 0.5, batch_size=batch_size, seed=0)
+
+
 def epoch_inputs(dataset):
     return np.concatenate([noisy.numpy() for noisy, _ in dataset])
 
