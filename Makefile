@@ -17,7 +17,7 @@ WHEELHOUSE ?=
 PIP_SOURCE := $(if $(WHEELHOUSE),--no-index --find-links $(WHEELHOUSE)/wheels)
 NPM_SOURCE := $(if $(WHEELHOUSE),--offline --cache $(WHEELHOUSE)/npm-cache)
 
-.PHONY: run test setup test-setup data web wheelhouse slides notebooks models student grade assets lab lab-source benchmark clean
+.PHONY: run test setup test-setup data web wheelhouse slides notebooks models student grade assets lab lab-source demo benchmark clean
 
 # Execute every notebook headless with its own quick defaults: build/executed/,
 # build/metrics.json, a summary and the report card.
@@ -116,6 +116,11 @@ lab: setup
 lab-source: setup
 	$(COURSE) lab-settings --lang $(LAB_LANG) --out build/lab-settings/$(LAB_LANG) >/dev/null
 	$(BIN)/jupyter lab $(LAB_OPTIONS) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/01_data.ipynb
+
+# The live demo: the shipped models in the browser, offline, from file:// (no server):
+# build/demo/zh/index.html and build/demo/en/index.html, TensorFlow.js from npm.
+demo: setup web
+	$(COURSE) demo --source $(DATA_SOURCE)
 
 assets: setup
 	$(BIN)/python -m course_tools.diagrams

@@ -112,6 +112,13 @@ def _parser() -> argparse.ArgumentParser:
                         "(default: each model's, 60,000 to 80,000)")
     models.add_argument("--out", help="output folder (default: assets/models)")
     models.set_defaults(handler=_train_models)
+
+    demo = commands.add_parser("demo", help="the shipped models in the browser, offline: "
+                               "build/demo/{zh,en}/index.html")
+    demo.add_argument("--source", default="local",
+                      help="where the gallery's test images come from (default: local, full MNIST)")
+    demo.add_argument("--out", default="build/demo", help="output folder (default: build/demo)")
+    demo.set_defaults(handler=_build_demo)
     return parser
 
 
@@ -213,6 +220,15 @@ def _lab_settings(args) -> int:
     from course_tools.lab import write_lab_settings
 
     print(write_lab_settings(args.out, args.lang))
+    return 0
+
+
+def _build_demo(args) -> int:
+    from course_tools.demo import build_demo
+
+    for lang, page in build_demo(args.out, source=args.source).items():
+        size = sum(f.stat().st_size for f in page.parent.iterdir()) / 1e6
+        print(f"[demo] {lang}: {page} ({size:.1f} MB, opens from file://, no server)")
     return 0
 
 

@@ -1,0 +1,158 @@
+"""The live demo: the shipped models in the browser, offline (make demo → build/demo/<lang>/).
+
+The weights are read from the hash-checked ``.keras`` files (``load_pretrained``) and
+written, with a gallery of test images, the principal directions of the test set's
+codes and the manifest's facts, into ``course-data.js``. The page runs the layers with
+TensorFlow.js ops (``demo.js``), so it needs no server: Chromium refuses ``fetch`` of
+``file://`` files, so every byte the page needs is in a ``<script>``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from course_tools.paths import NODE_MODULES, ROOT
+
+TEMPLATES = ROOT / "course_tools" / "templates" / "demo"
+TFJS = NODE_MODULES / "@tensorflow" / "tfjs" / "dist" / "tf.es2017.min.js"
+WASM_DIST = NODE_MODULES / "@tensorflow" / "tfjs-backend-wasm" / "dist"
+WASM_BACKEND = WASM_DIST / "tf-backend-wasm.es2017.min.js"
+# Threads need a cross-origin-isolated page, which file:// never is, so the threaded
+# binary is left out (demo.js turns threads off).
+WASM_BINARIES = ("tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm")
+MODELS = ("conv_16_8_8", "denoise_32_32_16", "transpose3_16_8_8", "transpose4_16_8_8")
+CODE_MODEL = "conv_16_8_8"
+GALLERY_PER_DIGIT = 3
+PRINCIPAL_COMPONENTS = 4
+LANGS = ("zh", "en")
+
+
+def build_demo(out: Path, *, source: str = "local", seed: int = 0) -> dict[str, Path]:
+    """Write build/demo/zh/ and build/demo/en/; return each language's index.html."""
+    from course_utils import load_dataset, load_pretrained, unseen_by_pretrained
+
+    for needed in (TFJS, WASM_BACKEND):
+        if not needed.is_file():
+            raise FileNotFoundError(f"{needed} is missing: run `make web` (npm ci) first.")
+    dataset = load_dataset(source=source, seed=seed, lang="en")
+    if not all(unseen_by_pretrained(name, dataset) for name in MODELS):
+        raise ValueError(f"The demo's gallery must be test images the shipped models never saw, but "
+                         f"{dataset.description} Run `make data` for full MNIST, then `make demo`.")
+    models = {name: load_pretrained(name) for name in MODELS}
+    data = {
+        "models": {name: export_model(model) for name, model in models.items()},
+        "gallery": gallery(dataset),
+        "codes": code_directions(models[CODE_MODEL], dataset.x_test),
+        "facts": model_facts(),
+        "test_images": len(dataset.x_test),
+    }
+    script = "window.COURSE_DEMO_DATA = " + json.dumps(data, separators=(",", ":")) + ";\n"
+    binaries = "window.TFJS_WASM_BINARIES = " + json.dumps(wasm_data_urls()) + ";\n"
+    pages = {}
+    for lang in LANGS:
+        folder = Path(out) / lang
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        (folder / "course-data.js").write_text(script, encoding="utf-8")
+        (folder / "wasm-binaries.js").write_text(binaries, encoding="ascii")
+        shutil.copyfile(TFJS, folder / "tf.min.js")
+        shutil.copyfile(WASM_BACKEND, folder / "tf-backend-wasm.min.js")
+        for name in ("demo.js", "demo.css"):
+            shutil.copyfile(TEMPLATES / name, folder / name)
+        pages[lang] = folder / "index.html"
+        pages[lang].write_text(render_page(lang), encoding="utf-8")
+    return pages
+
+
+def as_base64(array: np.ndarray, dtype=np.float32) -> str:
+    """Little-endian bytes of ``array`` as base64: exact, and a third of JSON's size."""
+    return base64.b64encode(np.ascontiguousarray(array, dtype=np.dtype(dtype).newbyteorder("<")).tobytes()).decode()
+
+
+def wasm_data_urls() -> dict[str, str]:
+    """The WebAssembly binaries as data: URLs, which a file:// page may load (a file: URL it may not)."""
+    return {name: "data:application/wasm;base64," + base64.b64encode((WASM_DIST / name).read_bytes()).decode()
+            for name in WASM_BINARIES}
+
+
+def export_model(model) -> dict[str, list[dict]]:
+    """The encoder's and decoder's layers as the JSON that demo.js runs."""
+    return {part: [export_layer(layer) for layer in model.get_layer(part).layers[1:]]
+            for part in ("encoder", "decoder")}
+
+
+def export_layer(layer) -> dict:
+    """One Keras layer as a dict; an unknown kind is an error, never skipped."""
+    kind = type(layer).__name__
+    if kind in ("Conv2D", "Conv2DTranspose"):
+        kernel, bias = layer.get_weights()
+        return {"type": "conv" if kind == "Conv2D" else "deconv", "name": layer.name,
+                "kernel": as_base64(kernel), "shape": list(kernel.shape), "bias": as_base64(bias),
+                "strides": list(layer.strides), "padding": layer.padding,
+                "activation": layer.activation.__name__}
+    if kind == "MaxPooling2D":
+        return {"type": "pool", "name": layer.name, "size": list(layer.pool_size),
+                "padding": layer.padding}
+    if kind == "Resizing" and layer.interpolation == "nearest":
+        return {"type": "resize", "name": layer.name, "size": [layer.height, layer.width]}
+    if kind == "Cropping2D":
+        (top, bottom), (left, right) = layer.cropping
+        return {"type": "crop", "name": layer.name, "crop": [top, bottom, left, right]}
+    raise ValueError(f"The demo cannot run layer {layer.name!r} ({kind}); add it to "
+                     "course_tools/demo.py and course_tools/templates/demo/demo.js.")
+
+
+def gallery(dataset) -> dict:
+    """The first GALLERY_PER_DIGIT test images of each digit, as bytes 0–255."""
+    picks = [int(i) for digit in range(10)
+             for i in np.flatnonzero(dataset.y_test == digit)[:GALLERY_PER_DIGIT]]
+    pixels = np.rint(dataset.x_test[picks, ..., 0] * 255).astype(np.uint8)
+    return {"pixels": as_base64(pixels, np.uint8), "labels": [int(dataset.y_test[i]) for i in picks],
+            "indices": picks}
+
+
+def code_directions(model, images: np.ndarray) -> dict:
+    """The test set's codes: their mean and first principal directions, with the spread along each."""
+    encoder = model.get_layer("encoder")
+    codes = encoder.predict(images, batch_size=500, verbose=0).reshape(len(images), -1)
+    mean = codes.mean(axis=0)
+    _, singular, directions = np.linalg.svd(codes - mean, full_matrices=False)
+    spread = singular[:PRINCIPAL_COMPONENTS] / np.sqrt(len(codes) - 1)
+    explained = singular ** 2 / np.sum(singular ** 2)
+    return {"mean": as_base64(mean), "directions": as_base64(directions[:PRINCIPAL_COMPONENTS]),
+            "spread": [round(float(s), 4) for s in spread],
+            "explained": [round(float(e), 4) for e in explained[:PRINCIPAL_COMPONENTS]],
+            "count": len(codes)}
+
+
+def model_facts() -> dict:
+    """What the page says about each model, read from the manifest."""
+    from course_utils.pretrained import read_manifest
+
+    manifest = read_manifest()
+    return {name: {"architecture": manifest[name]["architecture"],
+                   "noise_factor": manifest[name]["noise_factor"],
+                   "steps": manifest[name]["training"]["steps"],
+                   "epochs": manifest[name]["training"]["epochs"],
+                   "minutes": round(manifest[name]["training"]["seconds"] / 60),
+                   "train_images": manifest[name]["data"]["train_images"],
+                   "test": manifest[name]["test"]}
+            for name in MODELS}
+
+
+def render_page(lang: str) -> str:
+    """index.html in one language: every label filled in at build time."""
+    import jinja2
+
+    labels = json.loads((TEMPLATES / "labels.json").read_text(encoding="utf-8"))
+    text = {key: pair[0] if lang == "zh" else pair[1] for key, pair in labels.items()}
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    return environment.get_template("index.html.j2").render(
+        lang=lang, html_lang="zh-CN" if lang == "zh" else "en", text=text,
+        text_json=json.dumps(text, ensure_ascii=False).replace("<", "\\u003c"))
