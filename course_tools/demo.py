@@ -32,14 +32,18 @@ PRINCIPAL_COMPONENTS = 4
 LANGS = ("zh", "en")
 
 
-def build_demo(out: Path, *, source: str = "local", seed: int = 0) -> dict[str, Path]:
-    """Write build/demo/zh/ and build/demo/en/; return each language's index.html."""
+def build_demo(out: Path, *, source: str = "local", dataset=None) -> dict[str, Path]:
+    """Write build/demo/zh/ and build/demo/en/; return each language's index.html.
+
+    The gallery and the code directions come from ``dataset``'s test images (by default
+    loaded from ``source``), which must be images the shipped models never trained on.
+    """
     from course_utils import load_dataset, load_pretrained, unseen_by_pretrained
 
     for needed in (TFJS, WASM_BACKEND):
         if not needed.is_file():
             raise FileNotFoundError(f"{needed} is missing: run `make web` (npm ci) first.")
-    dataset = load_dataset(source=source, seed=seed, lang="en")
+    dataset = dataset or load_dataset(source=source, lang="en")
     if not all(unseen_by_pretrained(name, dataset) for name in MODELS):
         raise ValueError(f"The demo's gallery must be test images the shipped models never saw, but "
                          f"{dataset.description} Run `make data` for full MNIST, then `make demo`.")

@@ -9,7 +9,8 @@ TagRemovePreprocessor drops the other language's cells (tags ``lang-zh`` /
 reveal.js, MathJax, require.js and jQuery come from the npm packages pinned in
 package.json (``npm ci``); they are copied to ``build/slides/assets/`` next to
 the decks. Figures are embedded in the HTML, so the ``build/slides/`` folder
-works from a USB stick with no network.
+works from a USB stick with no network. A cell tagged ``live-demo`` carries the
+live demo (``make demo``), copied to ``build/slides/<lang>/demo/``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import re
 import shutil
 from pathlib import Path
 
-from course_tools.paths import NODE_MODULES, NOTEBOOK_DIR, ROOT
+from course_tools.paths import BUILD, NODE_MODULES, NOTEBOOK_DIR, ROOT
 from course_tools.results import write_text_atomically
 from course_tools.editions import executed
 
@@ -38,6 +39,8 @@ WEB_ASSETS = {
     "requirejs": ["require.js"],
     "jquery": ["dist/jquery.min.js"],
 }
+LIVE_DEMO_TAG = "live-demo"  # a markdown cell whose slide carries the demo (make demo)
+DEMO_FOLDER = "demo"  # next to the decks of each language
 MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+\.png)\)")
 ASSET_URLS = {  # as the decks in build/slides/<lang>/ see them
     "reveal_url_prefix": "../assets/reveal.js",
@@ -107,6 +110,7 @@ def render_deck(
     nb = nbformat.read(str(notebook), as_version=4)
     nb.metadata["title"] = deck_title(nb, lang)
     attach_markdown_images(nb, images_dir)
+    embed_live_demo(nb)
     html, _ = slides_exporter(lang).from_notebook_node(nb)
     return write_text_atomically(out_path, html)
 
@@ -126,6 +130,39 @@ def attach_markdown_images(nb, images_dir: Path) -> None:
             cell.source = cell.source.replace(f"]({link})", f"](attachment:{path.name})")
 
 
+def has_live_demo(notebook: str | Path) -> bool:
+    import nbformat
+
+    cells = nbformat.read(str(notebook), as_version=4).cells
+    return any(LIVE_DEMO_TAG in cell.metadata.get("tags", []) for cell in cells)
+
+
+def embed_live_demo(nb) -> None:
+    """After each cell tagged live-demo, a slide of its own holding the demo (copied as demo/)."""
+    import nbformat
+
+    for index in reversed(range(len(nb.cells))):
+        tags = nb.cells[index].metadata.get("tags", [])
+        if LIVE_DEMO_TAG in tags:
+            frame = nbformat.v4.new_markdown_cell(
+                f'<iframe class="course-demo" src="{DEMO_FOLDER}/index.html" '
+                'style="width: 100%; height: 640px; border: 1px solid #ccc;"></iframe>')
+            frame.metadata.update(tags=list(tags), slideshow={"slide_type": "slide"})
+            nb.cells.insert(index + 1, frame)
+
+
+def copy_live_demo(deck_dir: Path, lang: str, demo_dir: Path) -> None:
+    """Copy make demo's ``<demo_dir>/<lang>/`` to ``<deck_dir>/demo/`` (building it if missing)."""
+    from course_tools.demo import build_demo
+
+    if not (demo_dir / lang / "index.html").is_file():
+        build_demo(demo_dir)
+    target = deck_dir / DEMO_FOLDER
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(demo_dir / lang, target)
+
+
 def deck_title(nb, lang: str) -> str:
     """The first heading of the notebook's ``lang-<lang>`` cells."""
     for cell in nb.cells:
@@ -141,12 +178,14 @@ def make_slides(
     *,
     parameters: dict | None = None,
     out_dir: str | Path = "build/slides",
+    demo_dir: str | Path = BUILD / "demo",
 ) -> list[Path]:
     """Render each notebook's execution in each language to ``<out_dir>/<lang>/``.
 
     The executions are the cached ones the editions use (:func:`course_tools.editions.executed`);
     ``parameters`` go to papermill as they do for ``make run`` (epochs, train_limit, ...);
-    by default each notebook keeps its own.
+    by default each notebook keeps its own. A notebook with a cell tagged ``live-demo``
+    gets the live demo of ``demo_dir`` (make demo) on that cell's slide.
     """
     for lang in langs:
         require_deck_language(lang)
@@ -158,6 +197,8 @@ def make_slides(
             run = executed(notebook, lang, parameters=parameters,
                            label=f"[slides {lang} {number}/{len(notebooks)}]")
             decks.append(render_deck(run, lang, out_dir / lang / f"{notebook.stem}.slides.html"))
+        if any(has_live_demo(notebook) for notebook in notebooks):
+            copy_live_demo(out_dir / lang, lang, Path(demo_dir))
     return decks
 
 

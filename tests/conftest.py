@@ -149,6 +149,16 @@ def full_mnist():
 
 
 @pytest.fixture(scope="session")
+def built_demo(tmp_path_factory, full_mnist) -> Path:
+    """make demo's output, built once: <folder>/zh/index.html and <folder>/en/index.html."""
+    from course_tools.demo import build_demo
+
+    folder = tmp_path_factory.mktemp("demo")
+    build_demo(folder, dataset=full_mnist)
+    return folder
+
+
+@pytest.fixture(scope="session")
 def embedded():
     """The embedded 4,000 / 1,000 MNIST subset, loaded once."""
     return data.load_dataset(source="embedded")

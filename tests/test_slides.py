@@ -148,7 +148,7 @@ def test_a_missing_diagram_names_make_assets(tmp_path):
 # --- real decks in headless Chromium ------------------------------------------
 
 @pytest.fixture(scope="module")
-def executed_decks(executed_course, tmp_path_factory):
+def executed_decks(executed_course, built_demo, tmp_path_factory):
     """The notebooks as the tests executed them (conftest), rendered as decks in that language."""
     folder, _ = executed_course
     out = tmp_path_factory.mktemp("decks")
@@ -157,6 +157,8 @@ def executed_decks(executed_course, tmp_path_factory):
     for number, lang in EXECUTION_LANGUAGES.items():
         [executed] = (folder / lang / "executed").glob(f"{number}_*.ipynb")
         decks[(lang, number)] = slides.render_deck(executed, lang, out / lang / f"{executed.stem}.slides.html")
+        if slides.has_live_demo(executed):
+            slides.copy_live_demo(out / lang, lang, built_demo)
     return decks
 
 
@@ -225,4 +227,26 @@ def test_walking_through_a_deck_in_chromium(executed_decks, browser, lang, numbe
         page.wait_for_selector(".MathJax_CHTML", state="attached")
     assert problems.failed_requests == []
     assert problems.console_errors == []
+    page.close()
+
+
+def test_the_live_demo_runs_on_its_slide(executed_decks, browser):
+    [(lang, number)] = [key for key, deck in executed_decks.items()
+                        if 'class="course-demo"' in deck.read_text(encoding="utf-8")]
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    problems = PageProblems()
+    problems.watch(page)
+    page.goto(executed_decks[(lang, number)].as_uri() + "?transition=none")
+    page.wait_for_selector(".reveal.ready")
+    for _ in range(300):  # as a presenter would, to the demo's slide
+        if page.locator("section.present iframe.course-demo").count():
+            break
+        page.keyboard.press("Space")
+    frame = next(f for f in page.frames if f.url.endswith("/demo/index.html"))
+    assert frame.evaluate("courseDemo.ready.then(() => courseDemo.backend)") == "wasm"
+    frame.evaluate("courseDemo.idle()")
+    assert frame.evaluate("document.documentElement.lang") == ("zh-CN" if lang == "zh" else "en")
+    box = page.locator("iframe.course-demo").bounding_box()
+    assert box["width"] > 600 and box["height"] > 300
+    assert problems.failed_requests == [] and problems.console_errors == []
     page.close()

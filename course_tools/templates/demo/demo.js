@@ -97,7 +97,7 @@
     if (values.some((v) => v < 0 || v > 1)) throw new RangeError(TEXT.bad_pixels);
     return values;
   };
-  const throughModel = (name) => (pixels) =>
+  const throughModel = (name) => async (pixels) =>
     run(models[name].all, imageInput(pixels), [1, SIDE, SIDE, 1], { sigmoid: true });
 
   const api = {
@@ -113,8 +113,8 @@
     denoise: throughModel("denoise_32_32_16"),
     reconstruct: throughModel("conv_16_8_8"),
     reconstructWith: (name, pixels) => throughModel(name)(pixels),
-    encode: (pixels) => run(models.conv_16_8_8.encoder, imageInput(pixels), [1, SIDE, SIDE, 1]),
-    decode: (code) => run(models.conv_16_8_8.decoder, checked(code, CODE_SIZE, TEXT.bad_code),
+    encode: async (pixels) => run(models.conv_16_8_8.encoder, imageInput(pixels), [1, SIDE, SIDE, 1]),
+    decode: async (code) => run(models.conv_16_8_8.decoder, checked(code, CODE_SIZE, TEXT.bad_code),
                           [1, ...CODE_SHAPE], { sigmoid: true }),
     idle: async () => {
       await state.loading;
@@ -422,7 +422,7 @@
     DATA.codes.spread.forEach((_, k) => {
       const label = document.createElement("label");
       const share = (100 * DATA.codes.explained[k]).toFixed(1);
-      label.textContent = `${TEXT.component} ${k + 1} (${share}% ${TEXT.explained})`;
+      label.textContent = TEXT.component_share.replace("{k}", k + 1).replace("{share}", share);
       const slider = Object.assign(document.createElement("input"),
                                    { type: "range", min: -3, max: 3, step: 0.05, value: 0 });
       slider.addEventListener("input", () => codeTask.request(true));
