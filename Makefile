@@ -17,7 +17,7 @@ WHEELHOUSE ?=
 PIP_SOURCE := $(if $(WHEELHOUSE),--no-index --find-links $(WHEELHOUSE)/wheels)
 NPM_SOURCE := $(if $(WHEELHOUSE),--offline --cache $(WHEELHOUSE)/npm-cache)
 
-.PHONY: run test setup test-setup data web wheelhouse slides notebooks models student grade assets lab lab-source demo benchmark clean
+.PHONY: run test setup test-setup data web wheelhouse slides notebooks models student grade assets lab lab-source demo book benchmark clean
 
 # Execute every notebook headless with its own quick defaults: build/executed/,
 # build/metrics.json, a summary and the report card.
@@ -121,6 +121,11 @@ lab-source: setup
 # build/demo/zh/index.html and build/demo/en/index.html, TensorFlow.js from npm.
 demo: setup web
 	$(COURSE) demo --source $(DATA_SOURCE)
+
+# The course as a book, offline: build/book/{zh,en}/index.html (Sphinx + myst-nb, the same
+# per-language executions as the slides) and build/book/course-{zh,en}.pdf (printed by Chromium).
+book: test-setup web
+	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(COURSE) book
 
 assets: setup
 	$(BIN)/python -m course_tools.diagrams

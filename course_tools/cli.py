@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
+from pathlib import Path
 
 from course_utils.language import LANGUAGES
 
@@ -119,6 +121,12 @@ def _parser() -> argparse.ArgumentParser:
                       help="where the gallery's test images come from (default: local, full MNIST)")
     demo.add_argument("--out", default="build/demo", help="output folder (default: build/demo)")
     demo.set_defaults(handler=_build_demo)
+
+    book = commands.add_parser("book", help="the course as a book, HTML and PDF per language: "
+                               "build/book/{zh,en}/ and build/book/course-{zh,en}.pdf")
+    book.add_argument("--lang", choices=["zh", "en", "both"], default="both")
+    book.add_argument("--out", default="build/book", help="output folder (default: build/book)")
+    book.set_defaults(handler=_build_book)
     return parser
 
 
@@ -230,6 +238,30 @@ def _build_demo(args) -> int:
         size = sum(f.stat().st_size for f in page.parent.iterdir()) / 1e6
         print(f"[demo] {lang}: {page} ({size:.1f} MB, opens from file://, no server)")
     return 0
+
+
+def _build_book(args) -> int:
+    from course_tools.book import BOOK_LANGUAGES, build_book
+    from course_tools.demo import build_demo
+    from course_tools.editions import executed
+    from course_tools.paths import BUILD
+    from course_tools.runner import course_notebooks
+
+    langs = BOOK_LANGUAGES if args.lang == "both" else (args.lang,)
+    demo_dir = BUILD / "demo"
+
+    def render():
+        notebooks = course_notebooks()
+        chapters = {lang: [executed(notebook, lang, label=f"[book {lang} {number}/{len(notebooks)}]")
+                           for number, notebook in enumerate(notebooks, start=1)] for lang in langs}
+        if not all((demo_dir / lang / "index.html").is_file() for lang in langs):
+            build_demo(demo_dir)
+        started = time.perf_counter()
+        for lang, built in build_book(chapters, Path(args.out), demo_dir=demo_dir).items():
+            print(f"[book] {lang}: {built['html']} and {built['pdf']}")
+        print(f"[book] rendered in {time.perf_counter() - started:.0f} s, after the executions")
+
+    return _reporting_failures(render)
 
 
 def _build_wheelhouse(args) -> int:

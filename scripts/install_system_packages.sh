@@ -15,6 +15,7 @@ if [ "$purpose" = test ]; then
     [ -d /usr/share/datasets/fashion-mnist ] || wanted+=("dataset-fashion-mnist")
     command -v npm >/dev/null || wanted+=("npm")            # installs the slides' reveal.js once
     command -v chromium >/dev/null || wanted+=("chromium")  # the browser tests of slides and JupyterLab
+    command -v pdffonts >/dev/null || wanted+=("poppler-utils")  # the book's PDF tests (pdffonts, pdftotext)
 fi
 
 [ ${#wanted[@]} -eq 0 ] && exit 0

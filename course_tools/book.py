@@ -1,0 +1,245 @@
+"""The course as a book: HTML and PDF in each language, offline (make book → build/book/).
+
+Each chapter is a notebook's cached execution in that language (the one the slides and the
+editions use, :func:`course_tools.editions.executed`), cut to one language with its solutions
+folded. Sphinx with myst-nb renders it (``nb_execution_mode = "off"``: nothing runs again)
+in sphinx-book-theme, with MathJax from npm. The PDF is Chromium's print of Sphinx's
+single-page build, after MathJax has typeset it; Chinese uses the system's Noto CJK.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+from course_tools.editions import course_edition
+from course_tools.paths import BUILD, NODE_MODULES, NOTEBOOK_DIR
+from course_tools.slides import DEMO_FOLDER, LIVE_DEMO_TAG, MARKDOWN_IMAGE, WEB_ASSETS
+
+BOOK_LANGUAGES = ("zh", "en")
+TITLES = {"zh": "卷积自编码器", "en": "Convolutional autoencoders"}
+SUBTITLES = {
+    "zh": "从 TensorFlow 1 课程移植到 TensorFlow 2 / Keras 3 的卷积自编码器与降噪自编码器课程讲义。"
+          "每一章都是一个笔记本，包含它用中文运行时的输出。",
+    "en": "The course on convolutional and denoising autoencoders, ported from a TensorFlow 1 lesson "
+          "to TensorFlow 2 / Keras 3. Each chapter is one notebook, with the outputs of its English run.",
+}
+NOTEBOOK_LINK = re.compile(r"\[([^\]]+)\]\((\d\d_\w+)\.ipynb(?:#[^)]*)?\)")
+NBVAL_MARKER = re.compile(r"^# NBVAL_\w+\n", re.M)
+MATHJAX = "mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"  # relative to _static/
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"]
+
+
+def build_book(chapters: dict[str, list[Path]], out: Path = BUILD / "book", *,
+               demo_dir: Path | None = None, pdf: bool = True) -> dict[str, dict[str, Path]]:
+    """Render each language's executed notebooks as ``<out>/<lang>/`` (HTML) and ``<out>/course-<lang>.pdf``.
+
+    ``chapters`` maps a language to its executed notebooks, in order; ``demo_dir`` (make demo's
+    folder) puts the live demo into the chapter with a cell tagged live-demo.
+    """
+    built = {}
+    for lang, notebooks in chapters.items():
+        source = write_sources(notebooks, lang, Path(out).parent / "book-src" / lang, demo_dir=demo_dir)
+        html = Path(out) / lang
+        sphinx(source, html, "html")
+        built[lang] = {"html": html / "index.html"}
+        if pdf:
+            single = Path(out).parent / "book-single" / lang
+            sphinx(source, single, "singlehtml")
+            built[lang]["pdf"] = print_pdf(single / "index.html", Path(out) / f"course-{lang}.pdf")
+    return built
+
+
+def write_sources(notebooks: list[Path], lang: str, folder: Path, *, demo_dir: Path | None) -> Path:
+    """Sphinx's source folder: conf.py, index.md and one chapter notebook per course notebook."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    static = folder / "_static"
+    static.mkdir(parents=True)
+    copy_mathjax(static / "mathjax")
+    (static / "course-book.css").write_text(BOOK_CSS, encoding="utf-8")
+    (static / "chinese-stemmer.js").write_text(CHINESE_STEMMER, encoding="utf-8")
+    (folder / "course-terms.txt").write_text("".join(f"{term} 100000\n" for term in COURSE_TERMS),
+                                             encoding="utf-8")
+    templates = folder / "_templates"
+    templates.mkdir()
+    (templates / "theme-switcher.html").write_text("", encoding="utf-8")  # one light theme
+    names = [chapter_name(notebook) for notebook in notebooks]
+    for notebook, name in zip(notebooks, names):
+        chapter = book_chapter(notebook, lang, folder / "images", with_demo=demo_dir is not None)
+        unlink_absent_chapters(chapter, names)
+        nbformat.write(chapter, folder / f"{name}.ipynb")
+    if demo_dir is not None:
+        shutil.copytree(Path(demo_dir) / lang, static / DEMO_FOLDER)
+    (folder / "index.md").write_text(index_page(lang, names), encoding="utf-8")
+    (folder / "conf.py").write_text(sphinx_conf(lang), encoding="utf-8")
+    return folder
+
+
+def chapter_name(notebook: Path) -> str:
+    """``01_data`` for ``01_data.ipynb`` or a cached execution of it (``01_data.<key>.ipynb``)."""
+    return Path(notebook).name.split(".")[0]
+
+
+def book_chapter(executed_path: Path, lang: str, images: Path, *, with_demo: bool):
+    """One language, solutions folded (myst-nb's hide-cell), diagrams copied, the demo where tagged."""
+    nb = course_edition(executed_path, lang)
+    copy_markdown_images(nb, images)
+    for index in reversed(range(len(nb.cells))):
+        cell = nb.cells[index]
+        tags = cell.metadata.get("tags", [])
+        if "solution" in tags:
+            cell.metadata["tags"] = [*tags, "hide-cell"]
+        if cell.cell_type == "code":  # nbval's markers are the tests' business, not the reader's
+            cell.source = NBVAL_MARKER.sub("", cell.source)
+        if LIVE_DEMO_TAG in tags and with_demo:
+            nb.cells.insert(index + 1, nbformat.v4.new_markdown_cell(
+                f'<iframe class="course-demo" src="_static/{DEMO_FOLDER}/index.html"></iframe>'))
+    return nb
+
+
+def copy_markdown_images(nb, images: Path) -> None:
+    """Copy each ``![alt](../assets/…png)`` diagram into ``images`` and link it there."""
+    images.mkdir(exist_ok=True)
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for link in set(MARKDOWN_IMAGE.findall(cell.source)):
+            path = (NOTEBOOK_DIR / link).resolve()
+            if not path.is_file():
+                raise FileNotFoundError(f"{path} is linked from a markdown cell but missing; "
+                                        "run `make assets` to draw the diagrams.")
+            shutil.copyfile(path, images / path.name)
+            cell.source = cell.source.replace(f"]({link})", f"]({images.name}/{path.name})")
+
+
+def unlink_absent_chapters(nb, names: list[str]) -> None:
+    """A book of some of the notebooks keeps the text of links to the others, not the links."""
+    def keep_present(link):
+        return link.group(0) if link.group(2) in names else link.group(1)
+
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = NOTEBOOK_LINK.sub(keep_present, cell.source)
+
+
+def index_page(lang: str, chapters: list[str]) -> str:
+    toc = "\n".join(chapters)
+    return f"# {TITLES[lang]}\n\n{SUBTITLES[lang]}\n\n```{{toctree}}\n:maxdepth: 2\n\n{toc}\n```\n"
+
+
+def sphinx_conf(lang: str) -> str:
+    settings = {
+        "project": TITLES[lang],
+        "author": "course-autoencoders",
+        "language": "zh_CN" if lang == "zh" else "en",
+        "extensions": ["myst_nb"],
+        "nb_execution_mode": "off",
+        "myst_enable_extensions": ["dollarmath", "amsmath"],
+        "html_theme": "sphinx_book_theme",
+        "html_title": TITLES[lang],
+        "html_static_path": ["_static"],
+        "html_css_files": ["course-book.css"],
+        "html_js_files": ["chinese-stemmer.js"] if lang == "zh" else [],
+        "html_search_options": {"dict": "course-terms.txt"} if lang == "zh" else {},
+        "html_show_search_summary": False,  # summaries fetch() each page, which file:// forbids
+        "templates_path": ["_templates"],
+        "html_context": {"default_mode": "light"},
+        "html_theme_options": {"show_toc_level": 2, "use_download_button": False,
+                               "use_fullscreen_button": False, "toc_title": UI[lang]["toc_title"]},
+        "nb_code_prompt_show": UI[lang]["show_code"],
+        "nb_code_prompt_hide": UI[lang]["hide_code"],
+        "html_show_sourcelink": False,
+        "html_copy_source": False,
+        "mathjax_path": MATHJAX,
+        # MyST marks notebook sections mathjax_ignore and its formulas "math" (MathJax 2's settings)
+        "mathjax2_config": {"messageStyle": "none", "CommonHTML": {"linebreaks": {"automatic": True}},
+                            "tex2jax": {"processClass": "math|output_area", "processEscapes": True,
+                                        "ignoreClass": "tex2jax_ignore|mathjax_ignore|document"}},
+        "exclude_patterns": ["_build"],
+        "suppress_warnings": ["mystnb.unknown_mime_type"],
+    }
+    return "".join(f"{key} = {value!r}\n" for key, value in settings.items())
+
+
+def copy_mathjax(target: Path) -> None:
+    source = NODE_MODULES / "mathjax"
+    if not source.is_dir():
+        raise FileNotFoundError(f"{source} is missing: run `make web` (npm ci) first.")
+    for part in WEB_ASSETS["mathjax"]:
+        path = source / part
+        if path.is_dir():
+            shutil.copytree(path, target / part, dirs_exist_ok=True)
+        else:
+            (target / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target / part)
+
+
+def sphinx(source: Path, out: Path, builder: str) -> None:
+    """sphinx-build in its own process, warnings as errors: a broken chapter stops the book."""
+    source, out = source.resolve(), out.resolve()
+    if out.exists():
+        shutil.rmtree(out)
+    doctrees = out.parent / f".doctrees-{builder}-{out.name}"
+    result = subprocess.run([sys.executable, "-m", "sphinx", "-b", builder, "-q", "-W", "--keep-going",
+                             "-d", str(doctrees), str(source), str(out)],
+                            capture_output=True, text=True, cwd=source)  # cwd: the search dictionary
+    if result.returncode != 0:
+        raise RuntimeError(f"sphinx-build -b {builder} failed for {source}:\n{result.stderr[-3000:]}")
+
+
+def print_pdf(page: Path, pdf_path: Path) -> Path:
+    """Print the single-page book with Chromium once MathJax has typeset every formula."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        raise FileNotFoundError("Chromium prints the PDF: `sudo apt-get install chromium`.")
+    partial = pdf_path.with_name(pdf_path.name + ".partial")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        tab = browser.new_page()
+        tab.goto(page.as_uri())
+        if tab.evaluate("typeof MathJax !== 'undefined'"):  # Sphinx loads it only where there is math
+            tab.wait_for_function("MathJax.isReady === true")
+            tab.evaluate("new Promise(done => MathJax.Hub.Queue(done))")
+        tab.pdf(path=str(partial), format="A4", print_background=True, outline=True, tagged=True,
+                margin={"top": "18mm", "bottom": "18mm", "left": "16mm", "right": "16mm"})
+        browser.close()
+    partial.replace(pdf_path)
+    return pdf_path
+
+
+UI = {  # what the theme and myst-nb would otherwise show in English
+    "zh": {"toc_title": "本页目录", "show_code": "显示折叠的单元格", "hide_code": "折叠单元格"},
+    "en": {"toc_title": "Contents", "show_code": "Show code cell {type}", "hide_code": "Hide code cell {type}"},
+}
+
+# Whole words for jieba, so that searching 棋盘伪影 finds 棋盘伪影 (it also finds 伪影).
+COURSE_TERMS = ("自编码器", "卷积自编码器", "降噪自编码器", "编码器", "解码器", "潜在表示", "瓶颈层",
+                "转置卷积", "棋盘伪影", "最近邻插值", "上采样", "最大池化", "特征图", "卷积核",
+                "峰值信噪比", "结构相似性", "中值滤波", "高斯模糊", "非局部均值", "高斯噪声", "噪声因子",
+                "二元交叉熵", "主成分", "编码插值", "交互演示", "梯度更新步数")
+
+# Sphinx 9.0's Chinese search data ends with `window.Stemmer = ChineseStemmer`, a name it never
+# defines; Chinese words are cut by jieba when indexing, Latin ones stemmed as English.
+CHINESE_STEMMER = "function ChineseStemmer() { return new EnglishStemmer(); }\n"
+
+BOOK_CSS = """
+/* Chinese from the system's Noto CJK; no font file is bundled. */
+html[lang^="zh"] body { font-family: "Noto Sans CJK SC", "Noto Sans SC", var(--pst-font-family-base); }
+iframe.course-demo { width: 100%; height: 720px; border: 1px solid #ccc; }
+@media print {
+  details.hide { display: none !important; }  /* folded solutions stay folded on paper */
+  pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+  section > h1 { break-before: page; }
+  iframe.course-demo, .bd-header, .bd-sidebar-primary, .bd-sidebar-secondary, .prev-next-area,
+  .header-article, .bd-footer, .toggle-details { display: none !important; }
+}
+"""
