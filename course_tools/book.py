@@ -19,7 +19,7 @@ import nbformat
 
 from course_tools.editions import course_edition
 from course_tools.paths import BUILD, NODE_MODULES, NOTEBOOK_DIR
-from course_tools.slides import DEMO_FOLDER, LIVE_DEMO_TAG, MARKDOWN_IMAGE, WEB_ASSETS
+from course_tools.slides import DEMO_FOLDER, LIVE_DEMO_TAG, WEB_ASSETS, markdown_images
 
 BOOK_LANGUAGES = ("zh", "en")
 TITLES = {"zh": "卷积自编码器", "en": "Convolutional autoencoders"}
@@ -107,16 +107,9 @@ def book_chapter(executed_path: Path, lang: str, images: Path, *, with_demo: boo
 def copy_markdown_images(nb, images: Path) -> None:
     """Copy each ``![alt](../assets/…png)`` diagram into ``images`` and link it there."""
     images.mkdir(exist_ok=True)
-    for cell in nb.cells:
-        if cell.cell_type != "markdown":
-            continue
-        for link in set(MARKDOWN_IMAGE.findall(cell.source)):
-            path = (NOTEBOOK_DIR / link).resolve()
-            if not path.is_file():
-                raise FileNotFoundError(f"{path} is linked from a markdown cell but missing; "
-                                        "run `make assets` to draw the diagrams.")
-            shutil.copyfile(path, images / path.name)
-            cell.source = cell.source.replace(f"]({link})", f"]({images.name}/{path.name})")
+    for cell, link, path in markdown_images(nb, NOTEBOOK_DIR):
+        shutil.copyfile(path, images / path.name)
+        cell.source = cell.source.replace(f"]({link})", f"]({images.name}/{path.name})")
 
 
 def unlink_absent_chapters(nb, names: list[str]) -> None:

@@ -115,8 +115,8 @@ def render_deck(
     return write_text_atomically(out_path, html)
 
 
-def attach_markdown_images(nb, images_dir: Path) -> None:
-    """Turn ``![alt](file.png)`` links into cell attachments, which nbconvert embeds."""
+def markdown_images(nb, images_dir: Path):
+    """Each ``![alt](file.png)`` link of the markdown cells: (cell, link, the file it names)."""
     for cell in nb.cells:
         if cell.cell_type != "markdown":
             continue
@@ -125,9 +125,15 @@ def attach_markdown_images(nb, images_dir: Path) -> None:
             if not path.is_file():
                 raise FileNotFoundError(f"{path} is linked from a markdown cell but missing; "
                                         "run `make assets` to draw the diagrams.")
-            data = base64.b64encode(path.read_bytes()).decode("ascii")
-            cell.setdefault("attachments", {})[path.name] = {"image/png": data}
-            cell.source = cell.source.replace(f"]({link})", f"](attachment:{path.name})")
+            yield cell, link, path
+
+
+def attach_markdown_images(nb, images_dir: Path) -> None:
+    """Turn ``![alt](file.png)`` links into cell attachments, which nbconvert embeds."""
+    for cell, link, path in markdown_images(nb, images_dir):
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        cell.setdefault("attachments", {})[path.name] = {"image/png": data}
+        cell.source = cell.source.replace(f"]({link})", f"](attachment:{path.name})")
 
 
 def has_live_demo(notebook: str | Path) -> bool:
