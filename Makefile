@@ -17,7 +17,7 @@ WHEELHOUSE ?=
 PIP_SOURCE := $(if $(WHEELHOUSE),--no-index --find-links $(WHEELHOUSE)/wheels)
 NPM_SOURCE := $(if $(WHEELHOUSE),--offline --cache $(WHEELHOUSE)/npm-cache)
 
-.PHONY: run test setup test-setup data web wheelhouse slides notebooks models student grade assets lab lab-source demo book benchmark clean
+.PHONY: run test setup test-setup data web wheelhouse slides notebooks models student grade assets lab lab-source demo book hub collect benchmark clean
 
 # Execute every notebook headless with its own quick defaults: build/executed/,
 # build/metrics.json, a summary and the report card.
@@ -126,6 +126,23 @@ demo: setup web
 # per-language executions as the slides) and build/book/course-{zh,en}.pdf (printed by Chromium).
 book: test-setup web
 	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(COURSE) book
+
+# Serving a class on this machine (see README): make hub CLASS=class.csv (columns student,lang).
+# As root each student gets a system account; HUB_SHARED=1 runs everyone as you (isolates nothing).
+# HUB_IP=0.0.0.0 listens on the classroom network. make collect → COLLECT_OUT (default submissions/).
+CLASS ?= class.csv
+HUB_IP ?= 127.0.0.1
+HUB_PORT ?= 8000
+HUB_SHARED ?=
+COLLECT_OUT ?= submissions
+hub: setup web
+	$(COURSE) hub-accounts $(CLASS) $(if $(HUB_SHARED),,--system-users)
+	COURSE_HUB_DIR=build/hub COURSE_HUB_IP=$(HUB_IP) COURSE_HUB_PORT=$(HUB_PORT) \
+		$(if $(HUB_SHARED),COURSE_HUB_SHARED_ACCOUNT=1) PATH=$(CURDIR)/$(BIN):$$PATH \
+		$(BIN)/jupyterhub -f course_tools/templates/hub/jupyterhub_config.py
+
+collect: setup
+	$(COURSE) hub-collect --out $(COLLECT_OUT) $(if $(HUB_SHARED),--shared-account)
 
 assets: setup
 	$(BIN)/python -m course_tools.diagrams

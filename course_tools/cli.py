@@ -127,6 +127,27 @@ def _parser() -> argparse.ArgumentParser:
     book.add_argument("--lang", choices=["zh", "en", "both"], default="both")
     book.add_argument("--out", default="build/book", help="output folder (default: build/book)")
     book.set_defaults(handler=_build_book)
+
+    accounts = commands.add_parser("hub-accounts", help="make hub's first step: passwords for a class "
+                                   "list (student,lang), the editions, the shared data; --system-users as root")
+    accounts.add_argument("class_list", help="CSV file with the columns student and lang (zh or en)")
+    accounts.add_argument("--hub-dir", default="build/hub", help="the hub's folder (default: build/hub)")
+    accounts.add_argument("--system-users", action="store_true",
+                          help="create a system account per student (root): students cannot read each other's files")
+    accounts.set_defaults(handler=_hub_accounts)
+
+    edition = commands.add_parser("hub-edition", help="(run by the hub as the student) copy the edition home")
+    edition.add_argument("--lang", choices=["zh", "en"], required=True)
+    edition.add_argument("--home", required=True)
+    edition.add_argument("--hub-dir", required=True)
+    edition.set_defaults(handler=_hub_edition)
+
+    collect = commands.add_parser("hub-collect", help="copy each student's notebooks from the hub homes "
+                                  "into submissions/<student>/ for make grade")
+    collect.add_argument("--hub-dir", default="build/hub")
+    collect.add_argument("--out", default="submissions", help="submissions folder (default: submissions)")
+    collect.add_argument("--shared-account", action="store_true", help="the hub ran without system accounts")
+    collect.set_defaults(handler=_hub_collect)
     return parser
 
 
@@ -262,6 +283,44 @@ def _build_book(args) -> int:
         print(f"[book] rendered in {time.perf_counter() - started:.0f} s, after the executions")
 
     return _reporting_failures(render)
+
+
+def _hub_accounts(args) -> int:
+    from course_tools import hub
+    from course_tools.lab import write_lab_settings
+
+    hub_dir = Path(args.hub_dir)
+    students = hub.read_class_list(args.class_list)
+    passwords = hub.issue_passwords(students, hub_dir)
+    created = hub.create_system_accounts(students) if args.system_users else []
+    langs = {student.lang for student in students}
+    for lang in langs:
+        write_lab_settings(hub_dir / "lab-settings" / lang, lang)
+    hub.share_data(hub_dir)
+    hub.prepare_editions(langs, hub_dir)
+    print(f"[hub] {len(students)} students; their passwords, to hand out: {passwords} (readable by you only)")
+    if args.system_users:
+        print(f"[hub] system accounts: {len(created)} created, {len(students) - len(created)} already there")
+    else:
+        print("[hub] no system accounts: every student's server runs as this account, and a student can "
+              "read and change every other student's files. Use it only for a trial.")
+    return 0
+
+
+def _hub_edition(args) -> int:
+    from course_tools.hub import copy_edition
+
+    copy_edition(args.lang, Path(args.home), Path(args.hub_dir))
+    return 0
+
+
+def _hub_collect(args) -> int:
+    from course_tools.hub import collect
+
+    counts = collect(Path(args.hub_dir), Path(args.out), system_accounts=not args.shared_account)
+    print(f"[collect] {sum(counts.values())} notebooks of {len(counts)} students in {args.out}/; "
+          f"grade them with: make grade SUBMISSIONS={args.out}")
+    return 0
 
 
 def _build_wheelhouse(args) -> int:

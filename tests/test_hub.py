@@ -1,0 +1,232 @@
+"""make hub: JupyterHub with real processes on 127.0.0.1, three students, their servers and kernels.
+
+Needs root, to create the students' system accounts (CI runs as root); the accounts are
+removed afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+
+from conftest import require_full_mnist
+from course_tools import hub
+from course_tools.editions import course_edition, deliver
+from course_tools.lab import write_lab_settings
+from course_tools.paths import ASSETS, NOTEBOOK_DIR
+
+STUDENTS = [hub.Student("hubtest-ana", "zh"), hub.Student("hubtest-bo", "en"), hub.Student("hubtest-chen", "zh")]
+NOTEBOOK = "01_data.ipynb"
+ANSWER = "most_ink = None"  # notebook 01's first exercise; ana saves her answer through her server
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the hub test creates system accounts, "
+                                "which needs root (CI runs as root)")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def editions_from_the_committed_notebook(hub_dir: Path) -> None:
+    """The editions the hub hands out, made from notebook 01 as committed (a student's run redoes the outputs)."""
+    for lang in ("zh", "en"):
+        folder = hub_dir / "editions" / lang
+        deliver(course_edition(NOTEBOOK_DIR / NOTEBOOK, lang), folder / "notebooks" / NOTEBOOK)
+        shutil.copytree(ASSETS, folder / "assets", ignore=shutil.ignore_patterns("models"))
+
+
+@pytest.fixture(scope="module")
+def class_hub():
+    hub_dir = Path(tempfile.mkdtemp(prefix="course-hub-"))
+    hub_dir.chmod(0o755)
+    hub.issue_passwords(STUDENTS, hub_dir)
+    hub.create_system_accounts(STUDENTS)
+    for lang in ("zh", "en"):
+        write_lab_settings(hub_dir / "lab-settings" / lang, lang)
+    hub.share_data(hub_dir, require_full_mnist())
+    editions_from_the_committed_notebook(hub_dir)
+    ports = {name: free_port() for name in ("PORT", "API_PORT", "PROXY_PORT")}
+    token = secrets.token_hex(16)
+    environment = {**os.environ, "COURSE_HUB_DIR": str(hub_dir), "COURSE_HUB_ADMIN_TOKEN": token,
+                   "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+                   **{f"COURSE_HUB_{name}": str(port) for name, port in ports.items()}}
+    log = open(hub_dir / "hub.log", "wb")
+    process = subprocess.Popen([str(Path(sys.executable).parent / "jupyterhub"), "-f", str(hub.CONFIG)],
+                               cwd=hub_dir, env=environment, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    base = f"http://127.0.0.1:{ports['PORT']}"
+    wait_for(lambda: status(f"{base}/hub/api/") == 200, 60, process, hub_dir)
+    yield {"base": base, "token": token, "dir": hub_dir, "process": process}
+    stop(process)
+    log.close()
+    for student in STUDENTS:
+        subprocess.run(["userdel", "--remove", student.name], capture_output=True)
+    shutil.rmtree(hub_dir, ignore_errors=True)
+
+
+def status(url, **kwargs) -> int:
+    import requests
+
+    try:
+        return requests.get(url, timeout=5, allow_redirects=False, **kwargs).status_code
+    except requests.ConnectionError:
+        return 0
+
+
+def wait_for(condition, seconds, process, hub_dir):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if process.poll() is not None or time.monotonic() > deadline:
+            log = (hub_dir / "hub.log").read_text(errors="replace")[-3000:]
+            raise AssertionError(f"the hub did not come up:\n{log}")
+        time.sleep(0.5)
+
+
+def stop(process):
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+
+
+def api(class_hub, method, path, *, token=None, **kwargs):
+    import requests
+
+    headers = {"Authorization": f"token {token or class_hub['token']}"}
+    return requests.request(method, f"{class_hub['base']}{path}", headers=headers, timeout=120, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def servers(class_hub):
+    """Each student's server, started through the REST API, and a token of each student."""
+    started = time.monotonic()
+    for student in STUDENTS:
+        assert api(class_hub, "POST", f"/hub/api/users/{student.name}/server").status_code in (201, 202)
+    for student in STUDENTS:
+        wait_for(lambda: api(class_hub, "GET", f"/hub/api/users/{student.name}").json()["servers"]
+                 .get("", {}).get("ready"), 120, class_hub["process"], class_hub["dir"])
+    print(f"3 servers ready {time.monotonic() - started:.1f} s after the first request")
+    return {s.name: api(class_hub, "POST", f"/hub/api/users/{s.name}/tokens", json={"expires_in": 3600})
+            .json()["token"] for s in STUDENTS}
+
+
+def run_in_kernel(class_hub, name, token, sources) -> list[str]:
+    """Execute ``sources`` in a new kernel of ``name``'s server, through the hub's proxy."""
+    import websocket
+
+    kernel = api(class_hub, "POST", f"/user/{name}/api/kernels", token=token, json={"name": "python3"}).json()["id"]
+    url = f"{class_hub['base'].replace('http', 'ws')}/user/{name}/api/kernels/{kernel}/channels"
+    channel = websocket.create_connection(url, header=[f"Authorization: token {token}"], timeout=300)
+    outputs = []
+    for source in sources:
+        request = uuid.uuid4().hex
+        channel.send(json.dumps({
+            "header": {"msg_id": request, "msg_type": "execute_request", "username": name, "session": "test",
+                       "version": "5.3", "date": ""},
+            "parent_header": {}, "metadata": {}, "channel": "shell",
+            "content": {"code": source, "silent": False, "store_history": True, "user_expressions": {},
+                        "allow_stdin": False, "stop_on_error": True}}))
+        while True:
+            message = json.loads(channel.recv())
+            if message.get("parent_header", {}).get("msg_id") != request:
+                continue
+            if message["msg_type"] == "stream":
+                outputs.append(message["content"]["text"])
+            elif message["msg_type"] == "error":
+                outputs.append(f"ERROR {message['content']['ename']}: {message['content']['evalue']}")
+            elif message["msg_type"] == "status" and message["content"]["execution_state"] == "idle":
+                break
+    channel.close()
+    api(class_hub, "DELETE", f"/user/{name}/api/kernels/{kernel}", token=token)
+    return outputs
+
+
+def code_of(name):
+    notebook = nbformat.read(Path(pwd.getpwnam(name).pw_dir) / hub.COURSE_FOLDER / "notebooks" / NOTEBOOK, 4)
+    return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def test_a_student_logs_in_with_their_password_only(class_hub):
+    import requests
+
+    passwords = dict(line.split(",") for line in (class_hub["dir"] / hub.PASSWORDS).read_text().split()[1:])
+    assert (class_hub["dir"] / hub.PASSWORDS).stat().st_mode & 0o077 == 0
+    for password, expected in ((passwords["hubtest-ana"], 302), (passwords["hubtest-bo"], 403)):
+        session = requests.Session()
+        session.get(f"{class_hub['base']}/hub/login", timeout=10)
+        answer = session.post(f"{class_hub['base']}/hub/login", allow_redirects=False, timeout=10,
+                              data={"username": "hubtest-ana", "password": password,
+                                    "_xsrf": session.cookies.get("_xsrf")})
+        assert answer.status_code == expected
+
+
+def test_each_student_runs_notebook_01_in_their_own_kernel_and_language(class_hub, servers):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(len(STUDENTS)) as pool:
+        runs = dict(zip(STUDENTS, pool.map(lambda s: run_in_kernel(class_hub, s.name, servers[s.name],
+                                                                   code_of(s.name)), STUDENTS)))
+    for student, outputs in runs.items():
+        text = "".join(outputs)
+        assert "ERROR" not in text, text[-2000:]
+        assert ("还没有答案" if student.lang == "zh" else "No answer yet") in text  # feedback in their language
+        assert "60,000" in text  # full MNIST, from the hub's shared copy
+        home = Path(pwd.getpwnam(student.name).pw_dir)
+        assert all(p.stat().st_uid == pwd.getpwnam(student.name).pw_uid for p in home.rglob("*.ipynb"))
+
+
+def test_a_student_cannot_reach_another_students_server_or_files(class_hub, servers):
+    ana = servers["hubtest-ana"]
+    assert api(class_hub, "GET", "/user/hubtest-bo/api/contents", token=ana).status_code in (403, 404)
+    reading = run_in_kernel(class_hub, "hubtest-ana", ana, [
+        f"open('/home/hubtest-bo/{hub.COURSE_FOLDER}/notebooks/{NOTEBOOK}').read()"])
+    assert any("PermissionError" in line for line in reading), reading
+
+
+def test_collected_notebooks_are_graded(class_hub, servers, tmp_path, monkeypatch):
+    from course_tools.grading import grade_folder
+
+    monkeypatch.setenv("COURSE_DATA_DIR", str(require_full_mnist()))
+    path = f"/user/hubtest-ana/api/contents/notebooks/{NOTEBOOK}"
+    saved = api(class_hub, "GET", path, token=servers["hubtest-ana"]).json()
+    for cell in saved["content"]["cells"]:  # ana answers the first exercise and saves, as JupyterLab does
+        cell["source"] = cell["source"].replace(ANSWER, "most_ink = int(np.argmax([dataset.x_train["
+                                                "dataset.y_train == d].mean() for d in range(10)]))")
+    assert api(class_hub, "PUT", path, token=servers["hubtest-ana"],
+               json={"type": "notebook", "format": "json", "content": saved["content"]}).status_code == 200
+    counts = hub.collect(class_hub["dir"], tmp_path / "submissions")
+    assert counts == {s.name: 1 for s in STUDENTS}
+    shutil.rmtree(tmp_path / "submissions" / "hubtest-chen")  # two are enough to tell a pass from a fail    rows = grade_folder(tmp_path / "submissions", tmp_path / "grades", jobs=2)
+    first = {row["student"]: row for row in rows if row["exercise"] == "01.1.1"}
+    assert first["hubtest-ana"]["passed"] and not first["hubtest-bo"]["passed"]
+
+
+def test_stopping_the_hub_leaves_no_process(class_hub, servers):
+    stop(class_hub["process"])
+    time.sleep(2)
+    port = class_hub["base"].rsplit(":", 1)[1]
+    left = [p.info for p in psutil.process_iter(["pid", "username", "cmdline", "environ"])
+            if p.info["username"] in {s.name for s in STUDENTS}
+            or f"--port {port} " in " ".join(p.info["cmdline"] or [])  # the proxy
+            or (p.info["environ"] or {}).get("COURSE_HUB_DIR") == str(class_hub["dir"])]
+    assert left == []
