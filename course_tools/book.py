@@ -43,16 +43,16 @@ def build_book(chapters: dict[str, list[Path]], out: Path = BUILD / "book", *,
     ``chapters`` maps a language to its executed notebooks, in order; ``demo_dir`` (make demo's
     folder) puts the live demo into the chapter with a cell tagged live-demo.
     """
-    built = {}
+    built, out = {}, Path(out).resolve()  # absolute: Chromium opens the pages as file:// URLs
     for lang, notebooks in chapters.items():
-        source = write_sources(notebooks, lang, Path(out).parent / "book-src" / lang, demo_dir=demo_dir)
-        html = Path(out) / lang
+        source = write_sources(notebooks, lang, out.parent / "book-src" / lang, demo_dir=demo_dir)
+        html = out / lang
         sphinx(source, html, "html")
         built[lang] = {"html": html / "index.html"}
         if pdf:
-            single = Path(out).parent / "book-single" / lang
+            single = out.parent / "book-single" / lang
             sphinx(source, single, "singlehtml")
-            built[lang]["pdf"] = print_pdf(single / "index.html", Path(out) / f"course-{lang}.pdf")
+            built[lang]["pdf"] = print_pdf(single / "index.html", out / f"course-{lang}.pdf")
     return built
 
 
