@@ -179,7 +179,7 @@ def sphinx(source: Path, out: Path, builder: str) -> None:
     source, out = source.resolve(), out.resolve()
     if out.exists():
         shutil.rmtree(out)
-    doctrees = out.parent / f".doctrees-{builder}-{out.name}"
+    doctrees = source.parent / f".doctrees-{builder}-{source.name}"  # beside the sources, not in the book
     result = subprocess.run([sys.executable, "-m", "sphinx", "-b", builder, "-q", "-W", "--keep-going",
                              "-d", str(doctrees), str(source), str(out)],
                             capture_output=True, text=True, cwd=source)  # cwd: the search dictionary
