@@ -231,6 +231,7 @@ iframe.course-demo { width: 100%; height: 720px; border: 1px solid #ccc; }
 @media print {
   details.hide { display: none !important; }  /* folded solutions stay folded on paper */
   pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+  div.cell_input, div.cell_output { break-inside: avoid; }  /* no empty code box at a page's foot */
   section > h1 { break-before: page; }
   iframe.course-demo, .bd-header, .bd-sidebar-primary, .bd-sidebar-secondary, .prev-next-area,
   .header-article, .bd-footer, .toggle-details { display: none !important; }
