@@ -6,6 +6,7 @@ removed afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pwd
@@ -73,8 +74,9 @@ def class_hub():
                                start_new_session=True)
     base = f"http://127.0.0.1:{ports['PORT']}"
     wait_for(lambda: status(f"{base}/hub/api/") == 200, 60, process, hub_dir)
-    yield {"base": base, "token": token, "dir": hub_dir, "process": process}
+    yield {"base": base, "token": token, "dir": hub_dir, "process": process, "ports": ports}
     stop(process)
+    kill_leftovers(hub_dir, ports)
     log.close()
     for student in STUDENTS:
         subprocess.run(["userdel", "--remove", student.name], capture_output=True)
@@ -100,13 +102,33 @@ def wait_for(condition, seconds, process, hub_dir):
 
 
 def stop(process):
+    """As an instructor stops it: SIGTERM to JupyterHub, which stops the servers and the proxy itself."""
     if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
+        process.terminate()
         try:
-            process.wait(30)
+            process.wait(90)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(10)
+
+
+def processes_of(hub_dir: Path, ports: dict[str, int]) -> list[psutil.Process]:
+    """The hub's processes: the students', the proxy, and the services (the idle culler)."""
+    found = []
+    for process in psutil.process_iter(["username", "cmdline", "environ"]):
+        command, environ = " ".join(process.info["cmdline"] or []), process.info["environ"] or {}
+        if (process.info["username"] in {s.name for s in STUDENTS} or f"--port {ports['PORT']} " in command
+                or environ.get("COURSE_HUB_DIR") == str(hub_dir)
+                or f":{ports['API_PORT']}/" in environ.get("JUPYTERHUB_API_URL", "")):
+            found.append(process)
+    return found
+
+
+def kill_leftovers(hub_dir: Path, ports: dict[str, int]) -> None:
+    """After a failed test: nothing of the hub may outlive the test run."""
+    for process in processes_of(hub_dir, ports):
+        with contextlib.suppress(psutil.Error):
+            process.kill()
 
 
 def api(class_hub, method, path, *, token=None, **kwargs):
@@ -216,17 +238,18 @@ def test_collected_notebooks_are_graded(class_hub, servers, tmp_path, monkeypatc
                json={"type": "notebook", "format": "json", "content": saved["content"]}).status_code == 200
     counts = hub.collect(class_hub["dir"], tmp_path / "submissions")
     assert counts == {s.name: 1 for s in STUDENTS}
-    shutil.rmtree(tmp_path / "submissions" / "hubtest-chen")  # two are enough to tell a pass from a fail    rows = grade_folder(tmp_path / "submissions", tmp_path / "grades", jobs=2)
+    shutil.rmtree(tmp_path / "submissions" / "hubtest-chen")  # two are enough to tell a pass from a fail
+    rows = grade_folder(tmp_path / "submissions", tmp_path / "grades", jobs=2)
     first = {row["student"]: row for row in rows if row["exercise"] == "01.1.1"}
     assert first["hubtest-ana"]["passed"] and not first["hubtest-bo"]["passed"]
 
 
 def test_stopping_the_hub_leaves_no_process(class_hub, servers):
+    running = processes_of(class_hub["dir"], class_hub["ports"])
+    commands = " ".join(" ".join(p.info["cmdline"] or []) for p in running)
+    assert "configurable-http-proxy" in commands and "jupyterhub_idle_culler" in commands
+    assert {p.info["username"] for p in running} >= {s.name for s in STUDENTS}  # the check sees them all
     stop(class_hub["process"])
     time.sleep(2)
-    port = class_hub["base"].rsplit(":", 1)[1]
-    left = [p.info for p in psutil.process_iter(["pid", "username", "cmdline", "environ"])
-            if p.info["username"] in {s.name for s in STUDENTS}
-            or f"--port {port} " in " ".join(p.info["cmdline"] or [])  # the proxy
-            or (p.info["environ"] or {}).get("COURSE_HUB_DIR") == str(class_hub["dir"])]
-    assert left == []
+    left = processes_of(class_hub["dir"], class_hub["ports"])
+    assert [process.info["cmdline"] for process in left] == []
