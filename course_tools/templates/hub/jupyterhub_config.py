@@ -36,6 +36,15 @@ class StudentSpawner(LocalProcessSpawner):
         home = pwd.getpwnam(name).pw_dir
         return lambda: os.chdir(home)
 
+    async def _signal(self, sig):
+        # The server's whole session (start_new_session): bubblewrap forwards no signal, so a
+        # SIGINT to it alone would leave the server to be killed, not shut down, after a timeout.
+        try:
+            os.killpg(self.pid, sig)
+        except ProcessLookupError:
+            return False
+        return True
+
 
 def give_edition(spawner):
     name = spawner.user.name
