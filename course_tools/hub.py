@@ -11,8 +11,6 @@ first start; a notebook they changed is never overwritten.
 from __future__ import annotations
 
 import csv
-import hashlib
-import hmac
 import json
 import os
 import pwd
@@ -25,15 +23,19 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from course_tools import hub_auth
 from course_tools.paths import BUILD, ROOT
 
 HUB_DIR = BUILD / "hub"
 CONFIG = ROOT / "course_tools" / "templates" / "hub" / "jupyterhub_config.py"
+Z2JH_CONFIG = CONFIG.with_name("z2jh_class.py")
+Z2JH_ETC = "/usr/local/etc/jupyterhub"  # the chart's configuration folder in the hub's pod
+Z2JH_HEADER = ("the class list for Zero to JupyterHub, with deploy/z2jh-values.yaml (see README).\n"
+               "# Password hashes only; keep it out of version control all the same.\n")
 ACCOUNTS = "accounts.json"
 PASSWORDS = "passwords.csv"
 COURSE_FOLDER = "course"  # in each student's home
 USERNAME = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")
-SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
 
 
 @dataclass(frozen=True)
@@ -63,10 +65,6 @@ def read_class_list(path: str | os.PathLike) -> list[Student]:
     return students
 
 
-def password_hash(password: str, salt: str) -> str:
-    return hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), **SCRYPT).hex()
-
-
 def issue_passwords(students: list[Student], hub_dir: Path = HUB_DIR) -> Path:
     """A password for each new student in ``passwords.csv`` (0600); a student's password never changes."""
     hub_dir.mkdir(parents=True, exist_ok=True)
@@ -80,7 +78,7 @@ def issue_passwords(students: list[Student], hub_dir: Path = HUB_DIR) -> Path:
         if student.name not in accounts:
             handed_out[student.name] = secrets.token_urlsafe(9)
             salt = secrets.token_hex(16)
-            accounts[student.name] = {"salt": salt, "hash": password_hash(handed_out[student.name], salt)}
+            accounts[student.name] = {"salt": salt, "hash": hub_auth.password_hash(handed_out[student.name], salt)}
         accounts[student.name]["lang"] = student.lang
     write_private(hub_dir / ACCOUNTS, json.dumps(accounts, indent=1))
     rows = "".join(f"{name},{handed_out[name]}\n" for name in sorted(handed_out) if name in accounts)
@@ -98,15 +96,7 @@ def write_private(path: Path, text: str) -> Path:
 
 
 def read_accounts(hub_dir: Path = HUB_DIR) -> dict[str, dict]:
-    path = hub_dir / ACCOUNTS
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-
-
-def check_password(accounts: dict[str, dict], name: str, password: str) -> bool:
-    account = accounts.get(name)
-    if account is None:
-        return False
-    return hmac.compare_digest(password_hash(password, account["salt"]), account["hash"])
+    return hub_auth.read_accounts(hub_dir / ACCOUNTS)
 
 
 def create_system_accounts(students: list[Student]) -> list[str]:
@@ -129,6 +119,16 @@ def create_system_accounts(students: list[Student]) -> list[str]:
 def student_home(name: str, hub_dir: Path = HUB_DIR, *, system_accounts: bool = True) -> Path:
     """The student's home: their system account's, or a folder of the hub's when they share one account."""
     return Path(pwd.getpwnam(name).pw_dir) if system_accounts else hub_dir / "homes" / name
+
+
+def prepare_hub_folder(langs: set[str], hub_dir: Path = HUB_DIR) -> None:
+    """What every student's server reads: each language's edition and JupyterLab settings, and full MNIST."""
+    from course_tools.lab import write_lab_settings
+
+    for lang in sorted(langs):
+        write_lab_settings(hub_dir / "lab-settings" / lang, lang)
+    share_data(hub_dir)
+    prepare_editions(langs, hub_dir)
 
 
 def prepare_editions(langs: set[str], hub_dir: Path = HUB_DIR) -> dict[str, Path]:
@@ -254,3 +254,32 @@ def copy_plain_file(source: Path, target: Path, *, limit: int = 64 * 2 ** 20) ->
             return False
         target.write_bytes(file.read(limit))
     return True
+
+
+def z2jh_class_values(hub_dir: Path = HUB_DIR) -> dict:
+    """Helm values for Zero to JupyterHub: the class list's log-in and languages, as files in the hub's pod.
+
+    They go with deploy/z2jh-values.yaml: ``helm upgrade ... --values deploy/z2jh-values.yaml
+    --values build/hub/z2jh-class.yaml``. Only hashes leave this machine, never a password.
+    """
+    files = {
+        "course-accounts": (f"{Z2JH_ETC}/course/{ACCOUNTS}", (hub_dir / ACCOUNTS).read_text(encoding="utf-8")),
+        "course-authenticator": (f"{Z2JH_ETC}/course/hub_auth.py", Path(hub_auth.__file__).read_text(encoding="utf-8")),
+        "course-class-config": (f"{Z2JH_ETC}/jupyterhub_config.d/course_class.py",
+                                Z2JH_CONFIG.read_text(encoding="utf-8")),
+    }
+    return {"hub": {"extraFiles": {key: {"mountPath": path, "stringData": text}
+                                   for key, (path, text) in files.items()}}}
+
+
+def write_z2jh_class_values(hub_dir: Path = HUB_DIR) -> Path:
+    """``hub_dir/z2jh-class.yaml`` (0600), the files as readable blocks of text."""
+    import yaml
+
+    class BlockText(yaml.SafeDumper):
+        pass
+
+    BlockText.add_representer(str, lambda dumper, text: dumper.represent_scalar(
+        "tag:yaml.org,2002:str", text, style="|" if "\n" in text else None))
+    text = yaml.dump(z2jh_class_values(hub_dir), Dumper=BlockText, allow_unicode=True, sort_keys=False)
+    return write_private(hub_dir / "z2jh-class.yaml", "# make hub-k8s: " + Z2JH_HEADER + text)
