@@ -27,6 +27,8 @@ run: setup
 
 # Unit tests, one papermill run of every notebook, and nbval on the committed
 # notebooks with papermill-injected small parameters.
+# TEST_WORKERS pytest processes share the 2 cores of CI (many tests wait on servers and browsers).
+TEST_WORKERS ?= 2
 test: test-setup web
 	rm -rf build/nbval && mkdir -p build/nbval
 	for notebook in $(NOTEBOOKS); do \
@@ -34,7 +36,7 @@ test: test-setup web
 			$$notebook build/nbval/$$(basename $$notebook) || exit 1; \
 	done
 	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(BIN)/python -m pytest tests build/nbval --durations=15 \
-		--nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
+		-n $(TEST_WORKERS) --dist loadgroup --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 # Regenerate the committed notebooks' outputs in place, with default parameters and full MNIST.
 notebooks: setup

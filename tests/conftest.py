@@ -23,6 +23,19 @@ CLOSED_PORT_ORIGIN = "http://127.0.0.1:9/"  # the discard port: nothing listens
 FULL_MNIST_DIR = data.course_data_dir("mnist")
 
 
+# make test runs two pytest-xdist workers (--dist loadgroup). A file's tests, or a notebook's nbval
+# cells, stay together on one worker, in order; every file that uses the shared course
+# executions or the demo joins one group, so those are made once, not once per worker.
+SHARED_SESSION_FIXTURES = {"executed_course", "built_demo"}
+
+
+def pytest_collection_modifyitems(config, items):
+    sharing = {item.path for item in items if SHARED_SESSION_FIXTURES & set(getattr(item, "fixturenames", ()))}
+    for item in items:
+        group = "shared-course-executions" if item.path in sharing else item.path.name
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(autouse=True)
 def offline_environment(monkeypatch, tmp_path_factory):
     """No network, an empty Keras cache and an empty course data folder for each test."""
