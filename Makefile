@@ -36,7 +36,7 @@ test: test-setup web
 			$$notebook build/nbval/$$(basename $$notebook) || exit 1; \
 	done
 	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(BIN)/python -m pytest tests build/nbval --durations=15 \
-		-n $(TEST_WORKERS) --dist loadgroup --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
+		-n $(TEST_WORKERS) --dist loadscope --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 # Regenerate the committed notebooks' outputs in place, with default parameters and full MNIST.
 notebooks: setup

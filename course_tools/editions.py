@@ -52,9 +52,26 @@ def execution_key(path: Path, parameters: dict) -> str:
     """A digest of what decides an execution's outputs."""
     digest = hashlib.sha256(Path(path).read_bytes())
     digest.update(json.dumps(parameters, sort_keys=True).encode())
-    digest.update(os.environ.get("COURSE_DATA_SOURCE", "auto").encode())  # as load_dataset reads it
+    digest.update(data_origin().encode())
     digest.update(package_fingerprint().encode())
     return digest.hexdigest()[:16]
+
+
+def data_origin() -> str:
+    """Where the notebooks will read MNIST, as load_dataset decides it.
+
+    "auto" and "local" read the same local folder when it has the files, so make hub (auto)
+    and make book (local) share their executions instead of replacing each other's.
+    """
+    from course_utils.data import IDX_FILES, course_data_dir
+
+    source = os.environ.get("COURSE_DATA_SOURCE") or "auto"
+    if source in ("auto", "local"):
+        if os.environ.get("COURSE_DATA_DIR"):
+            return f"folder {os.environ['COURSE_DATA_DIR']}"
+        if (course_data_dir("mnist") / IDX_FILES["train_images"]).is_file():
+            return f"course folder {course_data_dir('mnist')}"
+    return source
 
 
 def package_fingerprint() -> str:

@@ -4,9 +4,11 @@ point at a closed port on 127.0.0.1, and the Keras cache is a temporary folder."
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gzip
 import hashlib
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -23,17 +25,31 @@ CLOSED_PORT_ORIGIN = "http://127.0.0.1:9/"  # the discard port: nothing listens
 FULL_MNIST_DIR = data.course_data_dir("mnist")
 
 
-# make test runs two pytest-xdist workers (--dist loadgroup). A file's tests, or a notebook's nbval
-# cells, stay together on one worker, in order; every file that uses the shared course
-# executions or the demo joins one group, so those are made once, not once per worker.
-SHARED_SESSION_FIXTURES = {"executed_course", "built_demo"}
+# make test runs two pytest-xdist workers. Each file's tests (or a notebook's nbval cells) run
+# together on one worker, in order. Files that use the shared course executions or the demo
+# form one group, so those are made once, not once per worker; so do files that declare the
+# same SCHEDULE_GROUP (the graders, which both run sandboxed processes as nobody).
+SHARED_SESSION_FIXTURES = ("executed_course", "built_demo")
+ROOT = Path(__file__).parent.parent
 
 
-def pytest_collection_modifyitems(config, items):
-    sharing = {item.path for item in items if SHARED_SESSION_FIXTURES & set(getattr(item, "fixturenames", ()))}
-    for item in items:
-        group = "shared-course-executions" if item.path in sharing else item.path.name
-        item.add_marker(pytest.mark.xdist_group(group))
+@functools.lru_cache
+def schedule_group(path: str) -> str:
+    text = (ROOT / path).read_text(encoding="utf-8", errors="replace") if path.endswith(".py") else ""
+    if any(re.search(rf"\b{name}\b", text) for name in SHARED_SESSION_FIXTURES):
+        return "shared course executions"
+    declared = re.search(r'^SCHEDULE_GROUP = "([^"]+)"', text, re.MULTILINE)
+    return declared.group(1) if declared else path
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class CourseScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return schedule_group(nodeid.split("::")[0])
+
+    return CourseScheduling(config, log)
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ import pytest
 
 from conftest import EXECUTION_LANGUAGES, cell, markdown
 from course_tools import editions
+from course_utils import data
 from course_tools.student import write_student_edition
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -53,6 +54,22 @@ def test_each_language_runs_once_and_is_reused(small_course, monkeypatch):
     assert editions.execution_key(small_course, {"lang": "en"}) != key
     monkeypatch.setattr(editions, "package_fingerprint", lambda: "other code")
     assert editions.execution_key(small_course, {"lang": "zh"}) != key
+
+
+def test_auto_and_local_share_an_execution_when_they_read_the_same_folder(small_course, monkeypatch, tiny_mnist,
+                                                                           tmp_path):
+    def key(source):
+        monkeypatch.setenv("COURSE_DATA_SOURCE", source)
+        return editions.execution_key(small_course, {"lang": "zh"})
+
+    without_local_files = key("auto")
+    assert key("embedded") != without_local_files
+    tiny_mnist.write_idx(data.course_data_dir("mnist"), gz=False)  # the course data folder, as make data fills it
+    from_course_folder = key("local")
+    assert key("auto") == from_course_folder != without_local_files
+    assert key("embedded") != from_course_folder
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))  # another folder: other outputs
+    assert key("auto") == key("local") != from_course_folder
 
 
 def test_an_edition_speaks_only_its_language(small_course):

@@ -31,6 +31,7 @@ from course_tools.editions import course_edition, deliver
 from course_tools.lab import write_lab_settings
 from course_tools.paths import ASSETS, NOTEBOOK_DIR
 
+SCHEDULE_GROUP = "graders"  # make test keeps both graders on one worker: they count nobody's processes
 STUDENTS = [hub.Student("hubtest-ana", "zh"), hub.Student("hubtest-bo", "en"), hub.Student("hubtest-chen", "zh")]
 NOTEBOOK = "01_data.ipynb"
 ANSWER = "most_ink = None"  # notebook 01's first exercise; ana saves her answer through her server
