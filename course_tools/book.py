@@ -185,6 +185,7 @@ def sphinx(source: Path, out: Path, builder: str) -> None:
                             capture_output=True, text=True, cwd=source)  # cwd: the search dictionary
     if result.returncode != 0:
         raise RuntimeError(f"sphinx-build -b {builder} failed for {source}:\n{result.stderr[-3000:]}")
+    shutil.rmtree(out.parent / "jupyter_execute", ignore_errors=True)  # myst-nb's scratch copies, not the book
 
 
 def print_pdf(page: Path, pdf_path: Path) -> Path:

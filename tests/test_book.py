@@ -81,6 +81,8 @@ def test_the_chapters_carry_their_figures_and_fold_their_solutions(book):
             solutions = len(re.findall(r'class="[^"]*tag_solution', html))
             folded = len(re.findall(r'<details class="[^"]*\bhide\b[^"]*">', html))  # closed: no "open"
             assert solutions >= 1 and folded >= solutions, (chapter, solutions, folded)
+    book_folder = built["zh"]["html"].parent.parent
+    assert sorted(p.name for p in book_folder.iterdir()) == ["course-en.pdf", "course-zh.pdf", "en", "zh"]
 
 
 SEARCHES = {"zh": ["降噪自编码器", "棋盘伪影", "峰值信噪比", "噪声因子"],
