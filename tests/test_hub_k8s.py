@@ -142,3 +142,31 @@ def test_the_authenticator_needs_nothing_the_hub_image_lacks():
                 for alias in node.names}
     imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert imported <= set(sys.stdlib_module_names) | {"__future__", "jupyterhub", "traitlets"}, imported
+
+
+def without_required(schema, *, keep=False):
+    """The chart's schema minus the keys it requires, which helm fills from the chart's own defaults.
+
+    Inside oneOf and anyOf, "required" tells the alternatives apart (an extra file has data,
+    stringData or binaryData), so it stays there.
+    """
+    if isinstance(schema, list):
+        return [without_required(value, keep=keep) for value in schema]
+    if not isinstance(schema, dict):
+        return schema
+    return {key: without_required(value, keep=keep or key in ("oneOf", "anyOf"))
+            for key, value in schema.items() if keep or key != "required"}
+
+
+def test_the_values_are_valid_for_the_chart(tmp_path):
+    import jsonschema
+
+    schema = without_required(yaml.safe_load((ROOT / "deploy" / "z2jh-chart-schema.yaml").read_text()))
+    hub.issue_passwords(STUDENTS, tmp_path)
+    class_values = yaml.safe_load(hub.write_z2jh_class_values(tmp_path).read_text(encoding="utf-8"))
+    values = yaml.safe_load(VALUES.read_text())
+    validator = jsonschema.Draft7Validator(schema)
+    for checked in (values, class_values, {**values, "hub": class_values["hub"]}):
+        assert [error.message for error in validator.iter_errors(checked)] == []
+    misspelt = {**values, "singleuser": {**values["singleuser"], "memmory": {"limit": "2G"}}}
+    assert any("memmory" in error.message for error in validator.iter_errors(misspelt)), "the check can fail"
