@@ -10,6 +10,7 @@ import hashlib
 import os
 import re
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -152,14 +153,17 @@ def executed_course(tmp_path_factory):
     from course_tools.runner import course_notebooks, run_notebooks
 
     out = tmp_path_factory.mktemp("executed_course")
-    metrics = {}
+
+    def run(lang):
+        names = [number for number, chosen in EXECUTION_LANGUAGES.items() if chosen == lang]
+        return run_notebooks(course_notebooks(names), parameters={**SHORT_RUN, "lang": lang}, out_dir=out / lang)
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("COURSE_DATA_SOURCE", "local")
         patch.setenv("COURSE_DATA_DIR", str(require_full_mnist()))
-        for lang in ("zh", "en"):
-            names = [number for number, chosen in EXECUTION_LANGUAGES.items() if chosen == lang]
-            metrics |= run_notebooks(course_notebooks(names), parameters={**SHORT_RUN, "lang": lang},
-                                     out_dir=out / lang)
+        # the two languages at once: each kernel often waits (start-up, data), 92 s instead of 136 s
+        with ThreadPoolExecutor(2) as pool:
+            metrics = {name: values for ran in pool.map(run, ("zh", "en")) for name, values in ran.items()}
     return out, metrics
 
 
