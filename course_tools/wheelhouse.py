@@ -89,7 +89,7 @@ This folder holds everything `make setup` and `make web` download:
 On the classroom machine (Debian/Ubuntu with Python and, for the slides, npm):
 
     tar xzf course.tar.gz && cd course
-    make setup WHEELHOUSE=/path/to/this/folder      # pip install --no-index --find-links, make data
+    make setup WHEELHOUSE=/path/to/this/folder      # pip, then uv: --no-index --find-links; make data
     make web WHEELHOUSE=/path/to/this/folder        # npm ci --offline from npm-cache/
     make run
 
