@@ -145,7 +145,8 @@ def sphinx_conf(lang: str) -> str:
         "templates_path": ["_templates"],
         "html_context": {"default_mode": "light"},
         "html_theme_options": {"show_toc_level": 2, "use_download_button": False,
-                               "use_fullscreen_button": False, "toc_title": UI[lang]["toc_title"]},
+                               "use_fullscreen_button": False, "toc_title": UI[lang]["toc_title"],
+                               "search_bar_text": UI[lang]["search"]},
         "nb_code_prompt_show": UI[lang]["show_code"],
         "nb_code_prompt_hide": UI[lang]["hide_code"],
         "html_show_sourcelink": False,
@@ -211,8 +212,9 @@ def print_pdf(page: Path, pdf_path: Path) -> Path:
 
 
 UI = {  # what the theme and myst-nb would otherwise show in English
-    "zh": {"toc_title": "本页目录", "show_code": "显示折叠的单元格", "hide_code": "折叠单元格"},
-    "en": {"toc_title": "Contents", "show_code": "Show code cell {type}", "hide_code": "Hide code cell {type}"},
+    "zh": {"toc_title": "本页目录", "show_code": "显示折叠的单元格", "hide_code": "折叠单元格", "search": "搜索本书…"},
+    "en": {"toc_title": "Contents", "show_code": "Show code cell {type}", "hide_code": "Hide code cell {type}",
+           "search": "Search this book…"},
 }
 
 # Whole words for jieba, so that searching 棋盘伪影 finds 棋盘伪影 (it also finds 伪影).

@@ -81,6 +81,8 @@ def test_the_chapters_carry_their_figures_and_fold_their_solutions(book):
             solutions = len(re.findall(r'class="[^"]*tag_solution', html))
             folded = len(re.findall(r'<details class="[^"]*\bhide\b[^"]*">', html))  # closed: no "open"
             assert solutions >= 1 and folded >= solutions, (chapter, solutions, folded)
+    for lang, placeholder in (("zh", 'placeholder="搜索本书…"'), ("en", 'placeholder="Search this book…"')):
+        assert placeholder in built[lang]["html"].read_text(encoding="utf-8"), "the search box speaks the book's language"
     book_folder = built["zh"]["html"].parent.parent
     assert sorted(p.name for p in book_folder.iterdir()) == ["course-en.pdf", "course-zh.pdf", "en", "zh"]
 
