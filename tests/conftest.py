@@ -53,6 +53,14 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 @pytest.fixture(autouse=True)
+def working_directory_kept():
+    """nbval and the notebooks' relative paths need the checkout as the working directory."""
+    before = os.getcwd()
+    yield
+    assert os.getcwd() == before, f"the test left the working directory at {os.getcwd()}, not {before}"
+
+
+@pytest.fixture(autouse=True)
 def offline_environment(monkeypatch, tmp_path_factory):
     """No network, an empty Keras cache and an empty course data folder for each test."""
     monkeypatch.setenv("KERAS_HOME", str(tmp_path_factory.mktemp("keras_home")))
