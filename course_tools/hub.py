@@ -23,7 +23,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from course_tools import hub_auth
+from course_tools import hub_auth, sandbox
 from course_tools.paths import BUILD, ROOT
 
 HUB_DIR = BUILD / "hub"
@@ -168,47 +168,22 @@ def give_edition(name: str, lang: str, home: Path, hub_dir: Path = HUB_DIR) -> N
         return
     command = [sys.executable, "-m", "course_tools", "hub-edition", "--lang", lang, "--home", str(home),
                "--hub-dir", str(hub_dir)]
-    subprocess.run(as_student(account, command), cwd=home, env={"HOME": str(home), "PATH": os.defpath},
+    subprocess.run(as_student(account, command, student_readable(lang, hub_dir)), cwd=home, env={"HOME": str(home), "PATH": os.defpath},
                    check=True, capture_output=True)
 
 
-def as_student(account: pwd.struct_passwd, command: list[str]) -> list[str]:
-    """``command`` run as the student's account, with no capability left.
-
-    Where the course's Python sits under a folder other accounts cannot enter (pyenv in
-    /root, say), bubblewrap shows them that Python alone: a private empty folder in place of
-    the closed one, the interpreter bound read-only into it.
-    """
-    drop = ["setpriv", f"--reuid={account.pw_uid}", f"--regid={account.pw_gid}", "--clear-groups",
-            "--inh-caps=-all", "--bounding-set=-all", "--"]
-    closed = closed_folders_around_python()
-    if not closed:
-        return [*drop, *command]
-    binds = []
-    for folder, inside in closed:  # bubblewrap would make the folders on the way 0700: open them
-        between = [p for p in reversed(inside.parents) if folder in p.parents]
-        binds += ["--perms", "0755", "--tmpfs", str(folder),
-                  *(part for p in between for part in ("--perms", "0755", "--dir", str(p))),
-                  "--ro-bind", str(inside), str(inside)]
-    return ["bwrap", "--dev-bind", "/", "/", *binds, "--unshare-pid", "--die-with-parent",
-            "--chdir", account.pw_dir, "--", *drop, *command]
+def as_student(account: pwd.struct_passwd, command: list[str], readable: list[Path]) -> list[str]:
+    """``command`` run as the student's account, seeing ``readable`` even in a closed checkout."""
+    return sandbox.as_account(command, uid=account.pw_uid, gid=account.pw_gid, home=account.pw_dir,
+                              readable=readable)
 
 
-def closed_folders_around_python() -> list[tuple[Path, Path]]:
-    """(the outermost folder others cannot enter, the Python prefix inside it), for the base Python."""
-    if not os.access(Path(sys.prefix), os.F_OK) or not reachable_by_others(Path(sys.prefix)):
-        raise PermissionError(f"The course's environment {sys.prefix} is in a folder other accounts cannot "
-                              "enter, so students' servers could not start. Put the course in a folder "
-                              "everyone can read, such as /opt/course-autoencoders.")
-    prefix = Path(sys.base_prefix).resolve()
-    for folder in [*reversed(prefix.parents), prefix]:
-        if not os.stat(folder).st_mode & stat.S_IXOTH:
-            return [(folder, prefix)]
-    return []
+def student_readable(lang: str, hub_dir: Path = HUB_DIR) -> list[Path]:
+    """What a student's processes read: the Python environment, course_utils, the data, their edition."""
+    import course_utils
 
-
-def reachable_by_others(path: Path) -> bool:
-    return all(os.stat(folder).st_mode & stat.S_IXOTH for folder in [*path.parents, path])
+    return [Path(sys.prefix), Path(sys.base_prefix), Path(course_utils.__file__).parent,
+            Path(__file__).parent, hub_dir / "data", hub_dir / "editions" / lang, hub_dir / "lab-settings" / lang]
 
 
 def copy_edition(lang: str, home: Path, hub_dir: Path = HUB_DIR) -> Path:

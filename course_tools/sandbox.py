@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -217,6 +218,51 @@ def _bind(kind: str, source: Path, made: set[Path], *, target: Path | None = Non
             options += ["--perms", "0755", "--dir", str(parent)]
             made.add(parent)
     return options + [kind, str(source), str(target)]
+
+
+def as_account(argv: list[str], *, uid: int, gid: int, home: str, readable: list[Path]) -> list[str]:
+    """``argv`` run as the account ``uid``/``gid``, with no capability left (root only).
+
+    The account sees the machine as it is, except where a path in ``readable``
+    lies in a folder it cannot enter (a checkout in a 0700 home, pyenv in /root):
+    see :func:`reveal`.
+    """
+    drop = ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups",
+            "--inh-caps=-all", "--bounding-set=-all", "--"]
+    shown = reveal(readable)
+    if not shown:
+        return [*drop, *argv]
+    return ["bwrap", "--dev-bind", "/", "/", *shown, "--unshare-pid", "--die-with-parent",
+            "--chdir", home, "--", *drop, *argv]
+
+
+def reveal(paths: list[Path]) -> list[str]:
+    """bwrap options that show ``paths``, read-only, through folders other accounts cannot enter.
+
+    Each closed folder is covered by an empty, traversable tmpfs, and the paths inside
+    it are bound back at their own place: nothing else of the closed folder is seen,
+    and nothing is copied.
+    """
+    options: list[str] = []
+    made: set[Path] = set()
+    for path in sorted({Path(p).resolve() for p in paths}):
+        closed = closed_folder(path)
+        if closed is None:
+            continue
+        if closed not in made:
+            options += ["--perms", "0755", "--tmpfs", str(closed)]
+            made.add(closed)
+        made.update(closed.parents)
+        options += _bind("--ro-bind-try", path, made)  # a folder not made yet is left out
+    return options
+
+
+def closed_folder(path: Path) -> Path | None:
+    """The outermost folder on the way to ``path`` that other accounts cannot enter, or None."""
+    for folder in reversed(Path(path).resolve().parents):
+        if not os.stat(folder).st_mode & stat.S_IXOTH:
+            return folder
+    return None
 
 
 def _give_to_nobody(home: Path) -> None:

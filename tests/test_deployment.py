@@ -35,8 +35,18 @@ def requirement_name(requirement: str) -> str:
 
 def test_every_dependency_has_a_tested_pin():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    names = {requirement_name(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]}
+    extras = [r for group in project["optional-dependencies"].values() for r in group]
+    names = {requirement_name(r) for r in project["dependencies"] + extras} - {project["name"]}
     assert [name for name in sorted(names) if not pinned(name)] == []
+
+
+def test_the_dev_extra_is_every_other_extra():
+    """make setup installs .[dev]; `pip install .` alone is what a notebook needs, without the tools."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project["optional-dependencies"]
+    assert f"{project['name']}[{','.join(sorted(set(extras) - {'dev'}))}]" in extras["dev"]
+    plain = {requirement_name(r) for r in project["dependencies"]}
+    assert not plain & {"jupyterhub", "sphinx", "playwright", "pytest", "papermill", "jupyterlab"}
 
 
 def test_environment_yml_pins_python_and_installs_through_the_constraints():

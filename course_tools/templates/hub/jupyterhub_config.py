@@ -45,9 +45,10 @@ def give_edition(spawner):
     name = spawner.user.name
     home = hub.student_home(name, hub_dir, system_accounts=not shared_account)
     home.mkdir(parents=True, exist_ok=True)
-    hub.give_edition(name, hub.read_accounts(hub_dir)[name]["lang"], home, hub_dir)
+    lang = hub.read_accounts(hub_dir)[name]["lang"]
+    hub.give_edition(name, lang, home, hub_dir)
     if not shared_account:
-        spawner.cmd = hub.as_student(pwd.getpwnam(name), SINGLEUSER)
+        spawner.cmd = hub.as_student(pwd.getpwnam(name), SINGLEUSER, hub.student_readable(lang, hub_dir))
 
 
 def student_environment(spawner):
