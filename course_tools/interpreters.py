@@ -1,0 +1,185 @@
+"""Which Python the course runs on: choosing it for ``make setup``, and ``make check-pins``.
+
+Standard library only, so that it runs on a distribution's own ``python3`` before
+``.venv`` exists. TensorFlow 2.21 ships wheels for CPython 3.10 to 3.13; the pinned
+set must resolve on each of them, from the oldest release a distribution ships.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+SUPPORTED = ((3, 10), (3, 11), (3, 12), (3, 13))
+# The oldest release of each that a current distribution ships: check-pins resolves for these.
+DISTRIBUTION_PYTHONS = {
+    "3.10.12": "Ubuntu 22.04",
+    "3.11.2": "Debian 12",
+    "3.12.3": "Ubuntu 24.04",
+    "3.13.5": "Debian 13",
+}
+# check-pins also resolves for these platforms, on the newest supported Python.
+OTHER_PLATFORMS = ("aarch64-manylinux_2_35", "aarch64-apple-darwin", "x86_64-pc-windows-msvc")
+LINUX = "x86_64-manylinux_2_35"  # glibc 2.35, Ubuntu 22.04: the oldest C library of the four
+SOURCE_ONLY = ("jieba",)  # pure Python with no wheel on PyPI: built from its source
+PROBE = ("import json, sys\ntry:\n    import ensurepip, venv\n    has_venv = True\nexcept ImportError:\n"
+         "    has_venv = False\nprint(json.dumps({'version': list(sys.version_info[:3]), "
+         "'executable': sys.executable, 'venv': has_venv}))")
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    command: str
+    executable: str
+    version: tuple[int, int, int]
+    has_venv: bool
+
+    @property
+    def supported(self) -> bool:
+        return self.version[:2] in SUPPORTED
+
+    @property
+    def version_text(self) -> str:
+        return ".".join(map(str, self.version))
+
+
+class NoUsablePython(RuntimeError):
+    """No Python that can run the course; the message says which to install, in both languages."""
+
+
+def probe(command: str) -> Interpreter | None:
+    """What ``command`` is, or None when it does not run (a pyenv shim of an inactive version)."""
+    try:
+        answer = subprocess.run([command, "-I", "-c", PROBE], capture_output=True, text=True,
+                                encoding="utf-8", timeout=30)
+        facts = json.loads(answer.stdout)
+        return Interpreter(command, facts["executable"], tuple(facts["version"]), bool(facts["venv"]))
+    except (OSError, ValueError, KeyError, TypeError, subprocess.TimeoutExpired):
+        return None
+
+
+def candidates(path: str | None = None) -> list[str]:
+    """``python3.13`` down to ``python3.10``, then ``python3``, as found on ``path``."""
+    names = [f"python{major}.{minor}" for major, minor in reversed(SUPPORTED)] + ["python3"]
+    found = [shutil.which(name, path=path) for name in names]
+    return [command for command in found if command]
+
+
+def choose_python(given: str | None = None, path: str | None = None) -> Interpreter:
+    """``given`` if it can run the course; else the newest supported Python on ``path`` with venv.
+
+    Raises NoUsablePython with the fix, in Chinese and English, when there is none.
+    """
+    if given:
+        interpreter = probe(shutil.which(given, path=path) or given)
+        if interpreter is None:
+            raise NoUsablePython(_message(
+                f"找不到可以运行的 Python：{given}。请检查 PYTHON 的值，或者不设 PYTHON，让 make setup 自己挑选。",
+                f"{given} does not run as Python. Check PYTHON, or leave it unset and make setup chooses one."))
+        _require_usable(interpreter)
+        return interpreter
+    found = [i for i in map(probe, candidates(path)) if i is not None]
+    usable = sorted((i for i in found if i.supported and i.has_venv), key=lambda i: i.version, reverse=True)
+    if usable:
+        return usable[0]
+    supported = sorted((i for i in found if i.supported), key=lambda i: i.version, reverse=True)
+    _require_usable((supported or found or [None])[0])  # raises: none of them has what it takes
+    raise AssertionError("unreachable")
+
+
+def _require_usable(interpreter: Interpreter | None) -> None:
+    if interpreter is None:
+        raise NoUsablePython(_message(
+            "找不到 python3。请安装 Python 3.12（Debian/Ubuntu：sudo apt-get install python3.12 python3.12-venv）。",
+            "No python3 found. Install Python 3.12 (Debian/Ubuntu: sudo apt-get install python3.12 python3.12-venv)."))
+    name = f"Python {interpreter.version_text} ({interpreter.executable})"
+    if not interpreter.supported:
+        raise NoUsablePython(_message(
+            f"{name} 无法运行本课程：TensorFlow 2.21 只为 Python 3.10 到 3.13 提供安装包（wheel）。"
+            "请安装其中一个版本（Debian/Ubuntu：sudo apt-get install python3.12 python3.12-venv），"
+            "再运行 make setup PYTHON=python3.12。",
+            f"{name} cannot run the course: TensorFlow 2.21 has wheels for Python 3.10 to 3.13 only. "
+            "Install one of them (Debian/Ubuntu: sudo apt-get install python3.12 python3.12-venv), "
+            "then run make setup PYTHON=python3.12."))
+    if not interpreter.has_venv:
+        package = f"python{interpreter.version[0]}.{interpreter.version[1]}-venv"
+        raise NoUsablePython(_message(
+            f"{name} 缺少创建虚拟环境所需的 venv 模块。请安装：sudo apt-get install {package}，再运行 make setup。",
+            f"{name} has no venv module to create the course's environment with. "
+            f"Install it: sudo apt-get install {package}, then run make setup."))
+
+
+def _message(zh: str, en: str) -> str:
+    return f"{zh}\n{en}"
+
+
+def make_venv(folder: Path, given: str | None = None) -> Interpreter:
+    """Create the course's virtual environment in ``folder`` with the chosen Python."""
+    interpreter = choose_python(given)
+    print(f"Python {interpreter.version_text}: {interpreter.executable}")
+    subprocess.run([interpreter.executable, "-m", "venv", str(folder)], check=True)
+    return interpreter
+
+
+def uv_command(root: Path) -> str:
+    """The uv that make setup installed into ``root/.venv``, else one on PATH."""
+    beside = root / ".venv" / "bin" / "uv"
+    found = str(beside) if beside.exists() else shutil.which("uv")
+    if not found:
+        raise FileNotFoundError("uv is missing: run make setup (it installs the pinned uv into .venv).")
+    return found
+
+
+def resolve(root: Path, python_version: str, platform: str) -> subprocess.CompletedProcess:
+    """The pinned set, resolved by uv for one Python and platform, wheels only (asks the index)."""
+    command = [uv_command(root), "pip", "compile", "--quiet", "--system-certs", "--python-version", python_version,
+               "--python-platform", platform, "--only-binary", ":all:",
+               *(part for name in SOURCE_ONLY for part in ("--no-binary", name)),
+               "-c", "requirements/constraints.txt", "pyproject.toml", "--extra", "dev", "-o", os.devnull]
+    index = os.environ.get("PIP_INDEX_URL")
+    command += ["--index-url", index] if index else []
+    return subprocess.run(command, cwd=root, capture_output=True, text=True, encoding="utf-8", timeout=600)
+
+
+def check_pins(root: Path) -> int:
+    """Print whether the pins resolve on each distribution's Python and platform; 1 if any does not."""
+    targets = [(version, LINUX, release) for version, release in DISTRIBUTION_PYTHONS.items()]
+    newest = max(DISTRIBUTION_PYTHONS, key=lambda v: tuple(map(int, v.split("."))))
+    targets += [(newest, platform, platform) for platform in OTHER_PLATFORMS]
+    failed = 0
+    for version, platform, label in targets:
+        result = resolve(root, version, platform)
+        verdict = "resolves" if result.returncode == 0 else "DOES NOT RESOLVE"
+        print(f"Python {version:<8} {platform:<24} {label:<24} {verdict}", flush=True)
+        if result.returncode != 0:
+            failed += 1
+            print("  " + result.stderr.strip().replace("\n", "\n  "))
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python3 -m course_tools")
+    commands = parser.add_subparsers(dest="command", required=True)
+    venv = commands.add_parser("venv", help="create .venv with the chosen Python (make setup)")
+    venv.add_argument("folder")
+    venv.add_argument("--python", help="the interpreter to use (default: the newest supported on PATH)")
+    commands.add_parser("choose-python", help="print the Python make setup would use")
+    commands.add_parser("check-pins", help="resolve the pinned set for each supported Python (asks the index)")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "venv":
+            make_venv(Path(args.folder), args.python)
+        elif args.command == "choose-python":
+            print(choose_python(os.environ.get("PYTHON") or None).executable)
+        else:
+            return check_pins(Path(__file__).resolve().parent.parent)
+    except NoUsablePython as problem:
+        print(problem, file=sys.stderr)
+        return 1
+    return 0
