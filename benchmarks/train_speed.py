@@ -124,7 +124,7 @@ def pytorch_epoch(filters, noise_factor, dataset, batch_size):
 
 def processor_name() -> str:
     try:
-        for line in open("/proc/cpuinfo"):
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
             if line.startswith("model name"):
                 return line.split(":", 1)[1].strip()
     except OSError:

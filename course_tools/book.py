@@ -183,7 +183,8 @@ def sphinx(source: Path, out: Path, builder: str) -> None:
     doctrees = source.parent / f".doctrees-{builder}-{source.name}"  # beside the sources, not in the book
     result = subprocess.run([sys.executable, "-m", "sphinx", "-b", builder, "-q", "-W", "--keep-going",
                              "-d", str(doctrees), str(source), str(out)],
-                            capture_output=True, text=True, cwd=source)  # cwd: the search dictionary
+                            capture_output=True, text=True, encoding="utf-8", errors="replace",
+                            cwd=source)  # cwd: the search dictionary
     if result.returncode != 0:
         raise RuntimeError(f"sphinx-build -b {builder} failed for {source}:\n{result.stderr[-3000:]}")
     shutil.rmtree(out.parent / "jupyter_execute", ignore_errors=True)  # myst-nb's scratch copies, not the book

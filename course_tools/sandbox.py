@@ -83,7 +83,7 @@ def require_sandbox() -> None:
             "Install it with `sudo apt-get install bubblewrap` (make setup does it as root), "
             "or grade your own notebooks with --trusted.")
     probe = subprocess.run(["bwrap", *_namespace_options(), "--ro-bind", "/", "/", "true"],
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, encoding="utf-8", errors="replace")
     if probe.returncode != 0:
         raise SandboxUnavailable(
             f"bubblewrap cannot create its namespaces here ({probe.stderr.strip()[:200]}). "
@@ -119,7 +119,8 @@ def run_sandboxed(argv: list[str], *, home: Path, readable: list[Path], env: dic
     else:
         command = group.wrap(command)
     process = subprocess.Popen(command, env=environment, cwd=cwd, start_new_session=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               encoding="utf-8", errors="replace")  # a student's output may be any bytes
     try:
         stopped_by = _wait(process, limits, watch_memory=group is None)
         output = process.communicate()[0]
@@ -284,11 +285,11 @@ class _Cgroups:
         self.memory, self.pids = CGROUP_ROOT / "memory" / name, CGROUP_ROOT / "pids" / name
         self.memory.mkdir()
         self.pids.mkdir()
-        (self.memory / "memory.limit_in_bytes").write_text(str(limits.memory_bytes))
+        (self.memory / "memory.limit_in_bytes").write_text(str(limits.memory_bytes), encoding="utf-8")
         swap = self.memory / "memory.memsw.limit_in_bytes"
         if swap.exists():
-            swap.write_text(str(limits.memory_bytes))
-        (self.pids / "pids.max").write_text(str(limits.processes))
+            swap.write_text(str(limits.memory_bytes), encoding="utf-8")
+        (self.pids / "pids.max").write_text(str(limits.processes), encoding="utf-8")
 
     def wrap(self, command: list[str]) -> list[str]:
         """Enter both cgroups, then run ``command``: its every descendant stays inside."""
@@ -296,14 +297,16 @@ class _Cgroups:
         return ["sh", "-c", enter, "sh", *command]
 
     def hit_memory_limit(self) -> bool:
-        control = (self.memory / "memory.oom_control").read_text()
+        control = (self.memory / "memory.oom_control").read_text(encoding="utf-8")
         kills = [line.split()[1] for line in control.splitlines() if line.startswith("oom_kill ")]
-        return int(kills[0]) > 0 if kills else int((self.memory / "memory.failcnt").read_text()) > 0
+        if kills:
+            return int(kills[0]) > 0
+        return int((self.memory / "memory.failcnt").read_text(encoding="utf-8")) > 0
 
     def remove(self) -> None:
         for group in (self.memory, self.pids):
             for _ in range(50):
-                for pid in (group / "cgroup.procs").read_text().split():
+                for pid in (group / "cgroup.procs").read_text(encoding="utf-8").split():
                     try:
                         os.kill(int(pid), 9)
                     except ProcessLookupError:

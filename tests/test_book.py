@@ -121,7 +121,7 @@ def test_the_live_demo_is_in_the_denoising_chapter(book, browser):
 
 
 def pdf_tool(*args) -> str:
-    return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    return subprocess.run(args, capture_output=True, text=True, encoding="utf-8", check=True).stdout
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

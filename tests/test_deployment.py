@@ -22,7 +22,7 @@ import yaml
 from course_tools.paths import ROOT
 from course_tools.wheelhouse import course_wheel, install_offline
 
-CONSTRAINTS = (ROOT / "requirements" / "constraints.txt").read_text()
+CONSTRAINTS = (ROOT / "requirements" / "constraints.txt").read_text(encoding="utf-8")
 
 
 def pinned(name: str) -> bool:
@@ -34,7 +34,7 @@ def requirement_name(requirement: str) -> str:
 
 
 def test_every_dependency_has_a_tested_pin():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     extras = [r for group in project["optional-dependencies"].values() for r in group]
     names = {requirement_name(r) for r in project["dependencies"] + extras} - {project["name"]}
     assert [name for name in sorted(names) if not pinned(name)] == []
@@ -50,7 +50,7 @@ def test_the_dev_extra_is_every_other_extra():
 
 
 def test_environment_yml_pins_python_and_installs_through_the_constraints():
-    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     conda = [d for d in environment["dependencies"] if isinstance(d, str)]
     assert all(re.fullmatch(r"[\w-]+=\d+\.\d+\.\d+", d) for d in conda), conda
     [pip] = [d["pip"] for d in environment["dependencies"] if isinstance(d, dict)]
@@ -58,8 +58,8 @@ def test_environment_yml_pins_python_and_installs_through_the_constraints():
 
 
 def test_apt_txt_is_what_running_the_course_needs():
-    packages = (ROOT / "apt.txt").read_text().split()
-    script = (ROOT / "scripts" / "install_system_packages.sh").read_text()
+    packages = (ROOT / "apt.txt").read_text(encoding="utf-8").split()
+    script = (ROOT / "scripts" / "install_system_packages.sh").read_text(encoding="utf-8")
     run_part = script.split('if [ "$purpose" = test ]')[0]
     assert packages == ["fonts-noto-cjk"] and all(p in run_part for p in packages)
 
@@ -67,11 +67,12 @@ def test_apt_txt_is_what_running_the_course_needs():
 def test_postbuild_and_make_share_one_setup_script():
     post_build = ROOT / "postBuild"
     assert os.access(post_build, os.X_OK) and os.access(ROOT / "scripts" / "register_kernel.sh", os.X_OK)
-    assert "scripts/register_kernel.sh" in post_build.read_text()
-    assert "scripts/register_kernel.sh $(BIN)/python" in (ROOT / "Makefile").read_text()
-    copies = [p.name for p in (post_build, ROOT / "Makefile") if "ipykernel install" in p.read_text()]
+    assert "scripts/register_kernel.sh" in post_build.read_text(encoding="utf-8")
+    assert "scripts/register_kernel.sh $(BIN)/python" in (ROOT / "Makefile").read_text(encoding="utf-8")
+    copies = [p.name for p in (post_build, ROOT / "Makefile")
+              if "ipykernel install" in p.read_text(encoding="utf-8")]
     assert copies == [], "the kernel is registered in one script, not copied"
-    result = subprocess.run(["bash", "-n", str(post_build)], capture_output=True, text=True)
+    result = subprocess.run(["bash", "-n", str(post_build)], capture_output=True, text=True, encoding="utf-8")
     assert result.returncode == 0, result.stderr
 
 
@@ -87,7 +88,7 @@ def test_a_venv_installs_from_a_small_wheelhouse_with_the_network_shut(tmp_path)
     install_offline(python, wheels, "setuptools")
     out = subprocess.run([str(python), "-c", "import setuptools, course_utils.language as language\n"
                           "print(language.choose(('离线安装', 'offline'), 'zh'), setuptools.__version__)"],
-                         cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+                         cwd=tmp_path, capture_output=True, text=True, encoding="utf-8", check=True).stdout
     assert out.split()[0] == "离线安装"
     # and pip really cannot reach an index: a package that is not in the folder fails
     with pytest.raises(subprocess.CalledProcessError):

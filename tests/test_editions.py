@@ -98,15 +98,15 @@ def test_a_students_changes_are_never_overwritten(tmp_path):
     version_2 = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("version 2")])
     assert editions.deliver(version_1, target) == target
     # untouched by the student: a newer course version replaces it
-    assert editions.deliver(version_2, target) == target and "version 2" in target.read_text()
+    assert editions.deliver(version_2, target) == target and "version 2" in target.read_text(encoding="utf-8")
     # changed by the student: it stays, and the newer version waits beside it
-    target.write_text(target.read_text().replace("version 2", "my own notes"))
+    target.write_text(target.read_text(encoding="utf-8").replace("version 2", "my own notes"), encoding="utf-8")
     version_3 = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("version 3")])
     offered = editions.deliver(version_3, target)
-    assert offered.name == "01_small.new.ipynb" and "version 3" in offered.read_text()
-    assert "my own notes" in target.read_text()
+    assert offered.name == "01_small.new.ipynb" and "version 3" in offered.read_text(encoding="utf-8")
+    assert "my own notes" in target.read_text(encoding="utf-8")
     assert editions.deliver(version_3, target) == offered, "asking again changes nothing"
-    assert "my own notes" in target.read_text()
+    assert "my own notes" in target.read_text(encoding="utf-8")
 
 
 def test_the_work_folder_is_outside_build(monkeypatch, tmp_path):

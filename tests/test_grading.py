@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 from pathlib import Path
 
 import nbformat
@@ -86,9 +87,9 @@ def test_anything_else_is_refused_with_a_reason(tmp_path):
     folder = tmp_path / "1"
     folder.mkdir()
     np.save(folder / "0.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
-    (folder / "0.json").write_text(json.dumps({"kind": "array"}))
+    (folder / "0.json").write_text(json.dumps({"kind": "array"}), encoding="utf-8")
     (folder / "1.json").symlink_to(ASSETS / "models" / "manifest.json")
-    (folder / "2.json").write_text(json.dumps({"kind": "verdict", "passed": True}))
+    (folder / "2.json").write_text(json.dumps({"kind": "verdict", "passed": True}), encoding="utf-8")
     forged = answers.read_answers(tmp_path, 1, 3)
     assert all(a.value is None and a.problem for a in forged)
     assert "could not be read safely" in forged[0].problem[1] and "could not be read safely" in forged[1].problem[1]
@@ -160,6 +161,13 @@ def test_memory_sizes_are_read_and_checked():
     for bad in ("lots", "100M", "-3G"):
         with pytest.raises(ValueError, match="at least 256M"):
             sandbox.parse_size(bad)
+
+
+def test_a_submission_that_prints_bytes_that_are_not_utf8_still_gets_an_outcome(tmp_path):
+    code = "import sys; sys.stdout.buffer.write(b'\\xff\\xfe \\xe4\\xbd\\xa0\\xe5\\xa5\\xbd\\n')"
+    outcome = sandbox.run_sandboxed([sys.executable, "-c", code], home=tmp_path, readable=[], env={},
+                                    limits=LIMITS, trusted=True)
+    assert (outcome.returncode, outcome.output) == (0, "\ufffd\ufffd 你好\n")
 
 
 def test_without_bubblewrap_grading_refuses_and_says_how_to_fix_it(monkeypatch, tmp_path, capsys):
@@ -290,7 +298,7 @@ def graded_class(tmp_path_factory):
         (submissions / student).mkdir()
         (submissions / student / "01_data.ipynb").write_text(text, encoding="utf-8")
     (submissions / "heidi").mkdir()
-    (submissions / "heidi" / "notes.txt").write_text("forgot the notebook")
+    (submissions / "heidi" / "notes.txt").write_text("forgot the notebook", encoding="utf-8")
     before = {"submissions": fingerprint(submissions), "package": fingerprint(package),
               "assets": fingerprint(ASSETS), "notebooks": fingerprint(NOTEBOOK_DIR)}
     out = tmp_path_factory.mktemp("grades")
@@ -368,8 +376,9 @@ def test_an_endless_loop_is_stopped_at_the_time_limit(tmp_path, monkeypatch):
     """In a class of its own, with a short limit, so the test run does not wait 60 s for it."""
     monkeypatch.setenv("COURSE_DATA_SOURCE", "local")
     monkeypatch.setenv("COURSE_DATA_DIR", str(require_full_mnist()))
-    (tmp_path / "class" / "mallory-looper").mkdir(parents=True)
-    (tmp_path / "class" / "mallory-looper" / "01_data.ipynb").write_text(attack("while True:\n    pass"))
+    notebook = tmp_path / "class" / "mallory-looper" / "01_data.ipynb"
+    notebook.parent.mkdir(parents=True)
+    notebook.write_text(attack("while True:\n    pass"), encoding="utf-8")
     limits = sandbox.Limits(memory_bytes=2 * sandbox.GIB, processes=256, seconds=15)
     rows = grade_folder(tmp_path / "class", tmp_path / "grades", limits=limits)
     assert [(row["passed"], row["message"]) for row in rows] == [(False, "stopped: time limit 15 s")] * 2

@@ -97,7 +97,7 @@ def wait_for(condition, seconds, process, hub_dir):
     deadline = time.monotonic() + seconds
     while not condition():
         if process.poll() is not None or time.monotonic() > deadline:
-            log = (hub_dir / "hub.log").read_text(errors="replace")[-3000:]
+            log = (hub_dir / "hub.log").read_text(encoding="utf-8", errors="replace")[-3000:]
             raise AssertionError(f"the hub did not come up:\n{log}")
         time.sleep(0.5)
 
@@ -192,7 +192,8 @@ def code_of(name):
 def test_a_student_logs_in_with_their_password_only(class_hub):
     import requests
 
-    passwords = dict(line.split(",") for line in (class_hub["dir"] / hub.PASSWORDS).read_text().split()[1:])
+    handed_out = (class_hub["dir"] / hub.PASSWORDS).read_text(encoding="utf-8")
+    passwords = dict(line.split(",") for line in handed_out.split()[1:])
     assert (class_hub["dir"] / hub.PASSWORDS).stat().st_mode & 0o077 == 0
     for password, expected in ((passwords["hubtest-ana"], 302), (passwords["hubtest-bo"], 403)):
         session = requests.Session()

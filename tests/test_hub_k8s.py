@@ -39,7 +39,8 @@ def hub_pod(tmp_path):
         path = tmp_path / file["mountPath"].lstrip("/")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(file["stringData"], encoding="utf-8")
-    passwords = dict(line.split(",") for line in (hub_dir / hub.PASSWORDS).read_text().splitlines()[1:])
+    handed_out = (hub_dir / hub.PASSWORDS).read_text(encoding="utf-8")
+    passwords = dict(line.split(",") for line in handed_out.splitlines()[1:])
     config_file = tmp_path / hub.Z2JH_ETC.lstrip("/") / "jupyterhub_config.d" / "course_class.py"
     yield load_hub_config(config_file), passwords
     sys.modules.pop("hub_auth", None)
@@ -77,25 +78,26 @@ def test_each_student_gets_their_language(hub_pod):
 def test_no_password_leaves_this_machine(tmp_path):
     hub.issue_passwords(STUDENTS, tmp_path)
     text = hub.write_z2jh_class_values(tmp_path).read_text(encoding="utf-8")
-    passwords = [line.split(",")[1] for line in (tmp_path / hub.PASSWORDS).read_text().splitlines()[1:]]
+    handed_out = (tmp_path / hub.PASSWORDS).read_text(encoding="utf-8")
+    passwords = [line.split(",")[1] for line in handed_out.splitlines()[1:]]
     assert all(password not in text for password in passwords)
     assert oct((tmp_path / "z2jh-class.yaml").stat().st_mode & 0o777) == "0o600"
 
 
 def image_hub_dir() -> str:
     """The image's hub folder, as the values file gives it to the servers."""
-    data_dir = yaml.safe_load(VALUES.read_text())["singleuser"]["extraEnv"]["COURSE_DATA_DIR"]
+    data_dir = yaml.safe_load(VALUES.read_text(encoding="utf-8"))["singleuser"]["extraEnv"]["COURSE_DATA_DIR"]
     return str(Path(data_dir).parent.parent)
 
 
 def test_the_image_and_the_hub_agree_on_where_the_course_is():
-    values = yaml.safe_load(VALUES.read_text())
+    values = yaml.safe_load(VALUES.read_text(encoding="utf-8"))
     assert image_hub_dir() in values["singleuser"]["lifecycleHooks"]["postStart"]["exec"]["command"][-1]
-    assert f'IMAGE_HUB_DIR = "{image_hub_dir()}"' in hub.Z2JH_CONFIG.read_text()
+    assert f'IMAGE_HUB_DIR = "{image_hub_dir()}"' in hub.Z2JH_CONFIG.read_text(encoding="utf-8")
     target = image_hub_dir().removesuffix("/build/hub")
-    assert f"--target-repo-dir {target} " in VALUES.read_text()
+    assert f"--target-repo-dir {target} " in VALUES.read_text(encoding="utf-8")
     assert values["singleuser"]["defaultUrl"] == f"/lab/tree/{hub.COURSE_FOLDER}/notebooks/01_data.ipynb"
-    post_build = (ROOT / "postBuild").read_text()
+    post_build = (ROOT / "postBuild").read_text(encoding="utf-8")
     assert "python -m course_tools hub-image --hub-dir build/hub" in post_build
 
 
@@ -103,7 +105,8 @@ def test_the_post_start_hook_copies_the_students_edition_and_keeps_their_work(tm
     image = tmp_path / "image-hub"
     deliver(course_edition(NOTEBOOK_DIR / "01_data.ipynb", "zh"), image / "editions" / "zh" / "notebooks" / "01_data.ipynb")
     shutil.copytree(ASSETS, image / "editions" / "zh" / "assets", ignore=shutil.ignore_patterns("models"))
-    command = yaml.safe_load(VALUES.read_text())["singleuser"]["lifecycleHooks"]["postStart"]["exec"]["command"]
+    values = yaml.safe_load(VALUES.read_text(encoding="utf-8"))
+    command = values["singleuser"]["lifecycleHooks"]["postStart"]["exec"]["command"]
     command = [part.replace(image_hub_dir(), str(image)) for part in command]
     home = tmp_path / "home"
     home.mkdir()
@@ -122,7 +125,8 @@ def test_the_post_start_hook_copies_the_students_edition_and_keeps_their_work(tm
     assert nbformat.read(notebook, 4).cells[0].source == "my notes", "the student's work is kept"
 
     without_language = {key: value for key, value in environment.items() if key != "COURSE_LANG"}
-    failed = subprocess.run(command, env=without_language, cwd=home, capture_output=True, text=True)
+    failed = subprocess.run(command, env=without_language, cwd=home, capture_output=True, text=True,
+                            encoding="utf-8")
     assert failed.returncode != 0 and "COURSE_LANG" in failed.stderr
 
 
@@ -161,10 +165,11 @@ def without_required(schema, *, keep=False):
 def test_the_values_are_valid_for_the_chart(tmp_path):
     import jsonschema
 
-    schema = without_required(yaml.safe_load((ROOT / "deploy" / "z2jh-chart-schema.yaml").read_text()))
+    schema_text = (ROOT / "deploy" / "z2jh-chart-schema.yaml").read_text(encoding="utf-8")
+    schema = without_required(yaml.safe_load(schema_text))
     hub.issue_passwords(STUDENTS, tmp_path)
     class_values = yaml.safe_load(hub.write_z2jh_class_values(tmp_path).read_text(encoding="utf-8"))
-    values = yaml.safe_load(VALUES.read_text())
+    values = yaml.safe_load(VALUES.read_text(encoding="utf-8"))
     validator = jsonschema.Draft7Validator(schema)
     for checked in (values, class_values, {**values, "hub": class_values["hub"]}):
         assert [error.message for error in validator.iter_errors(checked)] == []

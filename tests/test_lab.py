@@ -52,7 +52,7 @@ class LabServer:
         self.url = f"http://127.0.0.1:{self.port}"
         settings = state / "settings" / "@jupyterlab" / "notebook-extension"
         settings.mkdir(parents=True)
-        (settings / "tracker.jupyterlab-settings").write_text(json.dumps(NOTEBOOK_SETTINGS))
+        (settings / "tracker.jupyterlab-settings").write_text(json.dumps(NOTEBOOK_SETTINGS), encoding="utf-8")
         write_lab_settings(state / "settings", "zh")  # as `make lab LAB_LANG=zh` does
         command = [
             str(Path(sys.executable).with_name("jupyter-lab")), "--no-browser",
@@ -68,7 +68,7 @@ class LabServer:
                        "JUPYTER_RUNTIME_DIR": str(state / "runtime"),
                        "JUPYTER_CONFIG_DIR": str(state / "config")}
         self.log = state / "server.log"
-        with self.log.open("w") as log:
+        with self.log.open("w", encoding="utf-8") as log:
             self.process = subprocess.Popen(command, env=environment, stdout=log,
                                             stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -76,13 +76,16 @@ class LabServer:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise AssertionError(f"JupyterLab exited early:\n{self.log.read_text()[-2000:]}")
+                raise AssertionError(f"JupyterLab exited early:\n{self.log_tail()}")
             try:
                 if api(f"{self.url}/api/status", self.token) == 200:
                     return
             except OSError:
                 time.sleep(0.5)
-        raise AssertionError(f"JupyterLab did not answer in {seconds} s:\n{self.log.read_text()[-2000:]}")
+        raise AssertionError(f"JupyterLab did not answer in {seconds} s:\n{self.log_tail()}")
+
+    def log_tail(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")[-2000:]
 
     def processes(self) -> list[psutil.Process]:
         """The server and everything it started: kernels run in sessions of their own."""

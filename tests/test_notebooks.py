@@ -84,7 +84,7 @@ def test_checked_cells_print_no_timings(path):
 
 def test_headless_run_records_sane_metrics(executed_course):
     folder, metrics = executed_course
-    assert json.loads((folder / "zh" / "metrics.json").read_text()) == {
+    assert json.loads((folder / "zh" / "metrics.json").read_text(encoding="utf-8")) == {
         name: values for name, values in metrics.items() if name[:2] in ("01", "03")}
     assert (folder / "en" / "executed" / "02_conv_autoencoder.ipynb").exists()
     assert (metrics["01_data"]["train_images"], metrics["01_data"]["test_images"]) == (60_000, 300)

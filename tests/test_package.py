@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def python(code: str, *, cwd=ROOT, env=None) -> str:
     result = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env,
-                            capture_output=True, text=True, timeout=600)
+                            capture_output=True, text=True, encoding="utf-8", timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
 

@@ -56,7 +56,7 @@ def test_an_interrupted_run_resumes_from_its_checkpoint(tmp_path, small_rounds, 
     dataset = load_dataset(source="embedded", train_limit=200, test_limit=50, lang="en")
     options = dict(source="embedded", seed=0, checkpoint_dir=tmp_path / "conv")
     pretrain.train_one("conv_16_8_8", dataset, max_steps=5, **options)  # "interrupted" after 1 round
-    state = json.loads((tmp_path / "conv" / "state.json").read_text())
+    state = json.loads((tmp_path / "conv" / "state.json").read_text(encoding="utf-8"))
     assert state["rounds"] == 1
     model, entry = pretrain.train_one("conv_16_8_8", dataset, max_steps=20, **options)
     assert "resuming from" in capsys.readouterr().out
@@ -80,7 +80,7 @@ def test_saved_models_are_small_and_listed_with_their_hash(tmp_path, small_round
     model, entry = pretrain.train_one("transpose3_16_8_8", dataset, max_steps=5, source="embedded",
                                       seed=0, checkpoint_dir=tmp_path / "ckpt")
     saved = pretrain.save_model(model, entry, "transpose3_16_8_8", tmp_path / "out")
-    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["transpose3_16_8_8"]["sha256"] == saved["sha256"]
     reloaded = keras.saving.load_model(tmp_path / "out" / "transpose3_16_8_8.keras", compile=False)
     assert reloaded.count_params() == model.count_params()

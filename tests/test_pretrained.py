@@ -93,7 +93,7 @@ def test_shipped_models_are_scored_only_on_images_they_never_saw(official, embed
 def test_a_model_trained_on_an_embedded_split_may_be_scored_on_that_split_only(tmp_path, embedded):
     manifest = {"conv_16_8_8": {"data": {"name": "mnist", "source": "embedded",
                                          "test_sha256": images_sha256(embedded.x_test)}}}
-    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     assert unseen_by_pretrained("conv_16_8_8", embedded, folder=tmp_path)
     other_split = load_dataset(source="embedded", seed=5, lang="en")
     assert not unseen_by_pretrained("conv_16_8_8", other_split, folder=tmp_path)
@@ -136,9 +136,9 @@ def test_an_altered_file_fails_its_hash(copied_models):
 
 
 def rewrite_manifest(folder, name, **changes):
-    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     manifest[name].update(changes)
-    (folder / "manifest.json").write_text(json.dumps(manifest))
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
 
 
 def test_a_different_architecture_is_refused(copied_models):
@@ -162,7 +162,7 @@ def test_unknown_names_and_missing_manifests(tmp_path):
         load_pretrained("gan")
     with pytest.raises(PretrainedModelError, match="No model manifest.*make models"):
         load_pretrained("conv_16_8_8", folder=tmp_path)
-    (tmp_path / "manifest.json").write_text("{ broken")
+    (tmp_path / "manifest.json").write_text("{ broken", encoding="utf-8")
     with pytest.raises(PretrainedModelError, match="not valid JSON"):
         read_manifest(tmp_path)
 
