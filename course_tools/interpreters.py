@@ -25,7 +25,8 @@ DISTRIBUTION_PYTHONS = {
     "3.13.5": "Debian 13",
 }
 # check-pins also resolves for these platforms, on the newest supported Python.
-OTHER_PLATFORMS = ("aarch64-manylinux_2_35", "aarch64-apple-darwin", "x86_64-pc-windows-msvc")
+OTHER_PLATFORMS = {"aarch64-manylinux_2_35": "ARM Linux", "aarch64-apple-darwin": "macOS (Apple silicon)",
+                   "x86_64-pc-windows-msvc": "Windows"}
 LINUX = "x86_64-manylinux_2_35"  # glibc 2.35, Ubuntu 22.04: the oldest C library of the four
 SOURCE_ONLY = ("jieba",)  # pure Python with no wheel on PyPI: built from its source
 PROBE = ("import json, sys\ntry:\n    import ensurepip, venv\n    has_venv = True\nexcept ImportError:\n"
@@ -151,15 +152,50 @@ def check_pins(root: Path) -> int:
     """Print whether the pins resolve on each distribution's Python and platform; 1 if any does not."""
     targets = [(version, LINUX, release) for version, release in DISTRIBUTION_PYTHONS.items()]
     newest = max(DISTRIBUTION_PYTHONS, key=lambda v: tuple(map(int, v.split("."))))
-    targets += [(newest, platform, platform) for platform in OTHER_PLATFORMS]
+    targets += [(newest, platform, label) for platform, label in OTHER_PLATFORMS.items()]
     failed = 0
     for version, platform, label in targets:
         result = resolve(root, version, platform)
-        verdict = "resolves" if result.returncode == 0 else "DOES NOT RESOLVE"
-        print(f"Python {version:<8} {platform:<24} {label:<24} {verdict}", flush=True)
+        print(f"Python {version:<8} {platform:<24} {label:<22} "
+              f"{'resolves' if result.returncode == 0 else 'DOES NOT RESOLVE'}", flush=True)
         if result.returncode != 0:
             failed += 1
             print("  " + result.stderr.strip().replace("\n", "\n  "))
+    return 1 if failed else 0
+
+
+def interpreters_here() -> list[Interpreter]:
+    """Every supported CPython on this machine: on PATH, the system's, and pyenv's versions."""
+    commands = candidates() + [str(p) for p in sorted(Path("/usr/bin").glob("python3.1[0-9]"))]
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    commands += [str(p) for p in sorted(pyenv.glob("3.*/bin/python3"))]
+    found: dict[str, Interpreter] = {}
+    for interpreter in filter(None, map(probe, commands)):
+        if interpreter.supported and interpreter.has_venv:
+            found.setdefault(os.path.realpath(interpreter.executable), interpreter)
+    return sorted(found.values(), key=lambda i: i.version)
+
+
+SMOKE = ("import course_utils, tensorflow as tf; model = course_utils.build_conv_autoencoder((16, 8, 8)); "
+         "print(f'TensorFlow {tf.__version__}, {model.count_params():,} parameters')")
+
+
+def install_here(root: Path, folder: Path) -> int:
+    """Install the pinned set into a fresh venv for each Python here, and build the course's model."""
+    failed = 0
+    for interpreter in interpreters_here():
+        venv = folder / f"python{interpreter.version_text}"
+        steps = [[uv_command(root), "venv", "--quiet", "--python", interpreter.executable, str(venv)],
+                 [uv_command(root), "pip", "install", "--quiet", "--system-certs", "--python", str(venv / "bin" / "python"),
+                  "-c", "requirements/constraints.txt", "-e", ".[run,test,hub]"],
+                 [str(venv / "bin" / "python"), "-c", SMOKE]]
+        for step in steps:
+            result = subprocess.run(step, cwd=root, capture_output=True, text=True, encoding="utf-8", timeout=1800)
+            if result.returncode != 0:
+                break
+        verdict = result.stdout.strip() if result.returncode == 0 else "FAILED: " + result.stderr.strip()[-1500:]
+        print(f"Python {interpreter.version_text:<8} {interpreter.executable:<44} {verdict}", flush=True)
+        failed += result.returncode != 0
     return 1 if failed else 0
 
 
@@ -170,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     venv.add_argument("folder")
     venv.add_argument("--python", help="the interpreter to use (default: the newest supported on PATH)")
     commands.add_parser("choose-python", help="print the Python make setup would use")
-    commands.add_parser("check-pins", help="resolve the pinned set for each supported Python (asks the index)")
+    pins = commands.add_parser("check-pins", help="resolve the pinned set for each supported Python (asks the index)")
+    pins.add_argument("--install-into", help="also install it for each Python on this machine, in this folder")
     args = parser.parse_args(argv)
     try:
         if args.command == "venv":
@@ -178,7 +215,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "choose-python":
             print(choose_python(os.environ.get("PYTHON") or None).executable)
         else:
-            return check_pins(Path(__file__).resolve().parent.parent)
+            root = Path(__file__).resolve().parent.parent
+            resolved = check_pins(root)
+            return resolved or (install_here(root, Path(args.install_into)) if args.install_into else 0)
     except NoUsablePython as problem:
         print(problem, file=sys.stderr)
         return 1
