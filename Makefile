@@ -76,9 +76,10 @@ slides: test-setup web
 setup: $(STAMP) data
 
 # The pinned set resolves for every supported Python, from the oldest release a distribution ships
-# (3.10.12, 3.11.2, 3.12.3, 3.13.5), and on ARM Linux, macOS and Windows: asks the index (CI runs it).
+# (3.10.12, 3.11.2, 3.12.3, 3.13.5), and on ARM Linux, macOS and Windows; then installs, in
+# temporary venvs, on every supported Python this machine has. Asks the index (CI runs it).
 check-pins: $(STAMP)
-	$(BOOT_PYTHON) -m course_tools check-pins
+	$(BOOT_PYTHON) -m course_tools check-pins --install
 
 # What this machine has and lacks for the course, each with its fix, in your language
 # (DOCTOR_LANG=zh or en; default from COURSE_LANG or the locale). Needs no .venv.

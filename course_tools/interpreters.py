@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -207,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     venv.add_argument("--python", help="the interpreter to use (default: the newest supported on PATH)")
     commands.add_parser("choose-python", help="print the Python make setup would use")
     pins = commands.add_parser("check-pins", help="resolve the pinned set for each supported Python (asks the index)")
-    pins.add_argument("--install-into", help="also install it for each Python on this machine, in this folder")
+    pins.add_argument("--install", action="store_true",
+                      help="also install it for each Python on this machine (temporary venvs) and build a model")
     args = parser.parse_args(argv)
     try:
         if args.command == "venv":
@@ -217,7 +219,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             root = Path(__file__).resolve().parent.parent
             resolved = check_pins(root)
-            return resolved or (install_here(root, Path(args.install_into)) if args.install_into else 0)
+            if resolved or not args.install:
+                return resolved
+            with tempfile.TemporaryDirectory(prefix="check-pins-") as folder:
+                return install_here(root, Path(folder))
     except NoUsablePython as problem:
         print(problem, file=sys.stderr)
         return 1

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_tools.results import atomic_path
+from course_utils.reporting import atomic_path
 from course_utils.data import DATASETS, IDX_FILES, course_data_dir
 from course_utils.data_files import (
     IDX_IMAGES_MAGIC,

@@ -28,7 +28,8 @@ import keras
 import numpy as np
 
 from course_tools.paths import BUILD, MODELS_DIR
-from course_tools.results import atomic_path, read_json, write_json
+from course_tools.results import read_json
+from course_utils.reporting import atomic_path, write_json
 from course_utils import defaults
 from course_utils.data_files import file_sha256, images_sha256
 from course_utils.pretrained import MANIFEST_NAME, build_from_manifest

@@ -21,7 +21,7 @@ import shutil
 from pathlib import Path
 
 from course_tools.paths import BUILD, NODE_MODULES, NOTEBOOK_DIR, ROOT
-from course_tools.results import write_text_atomically
+from course_utils.reporting import write_text_atomically
 from course_tools.editions import executed
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

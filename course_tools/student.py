@@ -15,7 +15,7 @@ from pathlib import Path
 from course_tools.paths import ASSETS
 from course_utils.language import as_lang
 from course_tools.editions import executed, set_lang_parameter
-from course_tools.results import write_text_atomically
+from course_utils.reporting import write_text_atomically
 
 # The course notebooks point to the collapsed solutions; the student edition has none.
 SOLUTION_NOTES = {

@@ -10,11 +10,12 @@ The modules follow the data flow of the course::
     noise      corrupting images for the denoising task
     models     the encoder/decoder builders, exactly as taught
     training   compiling and fitting, one log line per epoch, seeded
-    pretrained the fully trained models shipped in assets/models/, checked
+    pretrained the fully trained models shipped in assets/models/ (and in the wheel), checked
     metrics    BCE / MSE / PSNR / SSIM on a split
     baselines  classical denoisers for the report card
     plotting   image rows and curves, returning Figures, in the reader's language
     exercises  automatic checks for the notebooks' exercises
+    reporting  what a notebook records for the course runner (make run)
 
 Importing the package is light: TensorFlow loads only when a model, metric or
 pipeline is first used (the names below are looked up lazily, PEP 562).
@@ -52,7 +53,7 @@ _EXPORTS = {
     "plot_loss_curves": "plotting",
 }
 _MODULES = ("startup", "defaults", "language", "validation", "data", "noise", "models", "training",
-            "pretrained", "metrics", "baselines", "plotting", "exercises")
+            "pretrained", "metrics", "baselines", "plotting", "exercises", "reporting")
 
 __all__ = sorted(_EXPORTS)
 

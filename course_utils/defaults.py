@@ -6,6 +6,8 @@ from here, so that changing one number changes it everywhere.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 # The original lesson: Adam 1e-3, batch 200, 20 epochs (plain) and 100 (denoising)
 # on 60,000 images, i.e. 6,000 and 30,000 gradient steps.
 LEARNING_RATE = 1e-3
@@ -43,3 +45,14 @@ def validation_noise_seed(seed: int) -> int:
     1
     """
     return seed + 1
+
+
+def shipped_folder() -> Path:
+    """The course's shipped files: the diagrams and ``models/`` (the fully trained models).
+
+    Inside the installed package when it came from the wheel (``course_utils/assets``),
+    so that a notebook opened alone finds them; otherwise the checkout's ``assets/``.
+    """
+    package = Path(__file__).resolve().parent
+    inside = package / "assets"
+    return inside if inside.is_dir() else package.parent / "assets"

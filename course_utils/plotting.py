@@ -17,6 +17,7 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from course_utils.defaults import shipped_folder
 from course_utils.language import Label, as_lang, choose
 
 CJK_FONTS = (
@@ -275,6 +276,32 @@ def plot_architecture(model, *, lang: str = "both") -> Figure:
         ax.set_ylim(-1.8, 2.0)
         ax.axis("off")
     return figure
+
+
+DIAGRAMS = ("architecture_16_8_8", "architecture_32_32_16", "noisy_vs_clean")  # drawn by make assets
+
+
+def show_diagram(name: str, *, lang: str = "both") -> None:
+    """Display one of the course's diagrams in the reader's language (both: Chinese, then English).
+
+    The diagrams ship inside the package (:func:`course_utils.defaults.shipped_folder`),
+    so a notebook opened alone, in Colab or on a university hub, shows them too.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`DIAGRAMS`.
+    lang : {"zh", "en", "both"}
+    """
+    from IPython.display import Image, display
+
+    if name not in DIAGRAMS:
+        raise ValueError(f"no diagram named {name!r}; the course has {', '.join(DIAGRAMS)}.")
+    paths = [shipped_folder() / f"{name}.{code}.png" for code in (("zh", "en") if as_lang(lang) == "both" else (lang,))]
+    for path in paths:
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} is missing: run `make assets` to draw the diagrams.")
+    display(*(Image(data=path.read_bytes(), format="png") for path in paths))
 
 
 def plot_report_card(card: dict[str, dict], *, lang: str = "both") -> Figure:

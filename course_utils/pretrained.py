@@ -15,11 +15,11 @@ import zipfile
 from pathlib import Path
 
 from course_utils.data_files import file_sha256
+from course_utils.defaults import shipped_folder
 from course_utils.language import bilingual
 
 MANIFEST_NAME = "manifest.json"
 REBUILD_COMMAND = "make models"
-_CHECKOUT_MODELS = Path(__file__).resolve().parent.parent / "assets" / "models"
 
 
 class PretrainedModelError(ValueError):
@@ -32,15 +32,15 @@ def models_folder(folder: str | os.PathLike | None = None) -> Path:
     Parameters
     ----------
     folder : path, optional
-        Used when given; otherwise the environment variable, then the
-        checkout's ``assets/models``.
+        Used when given; otherwise the environment variable, then the shipped
+        ``models/`` (:func:`course_utils.defaults.shipped_folder`).
 
     Returns
     -------
     pathlib.Path
         The folder; whether it exists is not checked here.
     """
-    chosen = folder or os.environ.get("COURSE_MODELS_DIR") or _CHECKOUT_MODELS
+    chosen = folder or os.environ.get("COURSE_MODELS_DIR") or shipped_folder() / "models"
     return Path(chosen)
 
 

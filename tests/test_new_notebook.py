@@ -27,7 +27,7 @@ def a_fifth_notebook():
         *markdown("## 练习\n\n2×2 卷积核有几个权重？", "## Exercise\n\nHow many weights has a 2×2 kernel?"),
         cell("weights = None\npassed = check_value(weights, side * side, lang=lang)", "exercise"),
         cell("weights = side * side\nassert check_value(weights, side * side, lang=lang)", "solution"),
-        cell("if metrics_path:\n    from course_tools.results import record, report_table\n"
+        cell("if metrics_path:\n    from course_utils.reporting import record, report_table\n"
              '    record(metrics_path, {"report": report_table("kernel sizes", ["kernel", "weights"], '
              '[["2×2", side * side]], [0])})'),
     ]

@@ -109,7 +109,8 @@ def test_headless_run_records_sane_metrics(executed_course):
 
 
 def test_the_report_card_shows_what_each_notebook_recorded(executed_course):
-    from course_tools.results import report_card_table, report_table
+    from course_tools.results import report_card_table
+    from course_utils.reporting import report_table
 
     _, metrics = executed_course
     text = report_card_table(metrics)
@@ -216,7 +217,8 @@ def test_each_language_shows_its_own_diagrams(path):
 def test_metrics_json_takes_numpy_values(tmp_path):
     import numpy as np
 
-    from course_tools.results import read_json, record
+    from course_tools.results import read_json
+    from course_utils.reporting import record
 
     record(tmp_path / "m.json", {"loss": np.float32(0.25), "sweep": np.array([1.5, 2.0]), "steps": np.int64(3)})
     assert read_json(tmp_path / "m.json") == {"loss": 0.25, "sweep": [1.5, 2.0], "steps": 3}

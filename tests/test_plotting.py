@@ -142,3 +142,19 @@ def test_every_course_figure_speaks_one_language(lang):
         # a glossary term may keep its English in brackets, as in 轮（epoch）
         assert [t for t in texts if words.search(re.sub(r"（[^）]*）|\(dB\)|\b[A-Z]\w*|\d", " ", t))] == []
         assert any(cjk.search(t) for t in texts)
+
+
+def test_diagrams_are_shown_from_the_shipped_files_in_the_readers_language(monkeypatch):
+    import IPython.display
+
+    from course_utils.defaults import shipped_folder
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *images: shown.append(images))
+    plotting.show_diagram("architecture_16_8_8", lang="zh")
+    plotting.show_diagram("noisy_vs_clean", lang="both")
+    [(zh,), (both_zh, both_en)] = shown
+    assert zh.data == (shipped_folder() / "architecture_16_8_8.zh.png").read_bytes()
+    assert both_en.data == (shipped_folder() / "noisy_vs_clean.en.png").read_bytes() != both_zh.data
+    with pytest.raises(ValueError, match="architecture_16_8_8, architecture_32_32_16, noisy_vs_clean"):
+        plotting.show_diagram("architecture", lang="en")

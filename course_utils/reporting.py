@@ -1,0 +1,65 @@
+"""What a notebook measures, written for the course runner (``make run``'s ``build/metrics.json``).
+
+Each notebook ends with one call, ``record(metrics_path, {...})``: with a path (the
+runner sets ``metrics_path``) it writes the values as JSON; without one (a student's
+own run) it does nothing. Tables for the report card are built by :func:`report_table`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def record(metrics_path: str | Path | None, values: dict) -> None:
+    """Write a notebook's measurements for the runner; does nothing without a path."""
+    if metrics_path:
+        write_json(metrics_path, values)
+
+
+def report_table(title: str, columns: list[str], rows: list[list], digits: list[int]) -> dict:
+    """A table for the report card: a notebook records it in its metrics under ``"report"``.
+
+    ``rows`` are [label, number, ...]; ``digits`` gives the decimals of each number column.
+    """
+    return {"title": title, "columns": list(columns), "rows": [list(row) for row in rows],
+            "digits": list(digits)}
+
+
+def write_json(path: str | Path, values: dict) -> Path:
+    """Write ``values`` as JSON, atomically; numpy numbers and arrays become plain ones."""
+    text = json.dumps(values, indent=2, ensure_ascii=False, default=_plain)
+    return write_text_atomically(path, text + "\n")
+
+
+def _plain(value):
+    """numpy scalars and arrays (Keras' losses, say) as Python numbers and lists."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} cannot be written to metrics.json")
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A hidden path beside ``path`` to write to; it replaces ``path`` only if the block succeeds.
+
+    A reader never sees half a file, and a failed write leaves nothing behind. The
+    partial keeps the suffix (``.x.partial.keras``), for writers that check it.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    try:
+        yield partial
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def write_text_atomically(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` through :func:`atomic_path`."""
+    with atomic_path(path) as partial:
+        partial.write_text(text, encoding="utf-8")
+    return Path(path)
