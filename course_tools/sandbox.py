@@ -82,13 +82,20 @@ def require_sandbox() -> None:
             "bubblewrap (bwrap) is not installed, so submissions cannot be sandboxed. "
             "Install it with `sudo apt-get install bubblewrap` (make setup does it as root), "
             "or grade your own notebooks with --trusted.")
-    probe = subprocess.run(["bwrap", *_namespace_options(), "--ro-bind", "/", "/", "true"],
-                           capture_output=True, text=True, encoding="utf-8", errors="replace")
+    probe = subprocess.run(probe_command(), capture_output=True, text=True, encoding="utf-8", errors="replace")
     if probe.returncode != 0:
         raise SandboxUnavailable(
             f"bubblewrap cannot create its namespaces here ({probe.stderr.strip()[:200]}). "
             "Enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1) "
             "or grade as root; or grade your own notebooks with --trusted.")
+
+
+def probe_command() -> list[str]:
+    """The smallest sandbox: ``true`` in the sandbox's namespaces, under a read-only root.
+
+    It exits 0 where submissions can be sandboxed; ``make doctor`` runs it too.
+    """
+    return ["bwrap", *_namespace_options(), "--ro-bind", "/", "/", "true"]
 
 
 def limits_in_force(limits: Limits) -> str:

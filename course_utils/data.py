@@ -27,16 +27,16 @@ from course_utils.data_files import (
     parse_idx,
     read_bytes,
 )
+from course_utils.data_home import (  # the folder and the pinned hashes (standard library only)
+    FASHION_MNIST_IDX_SHA256,
+    IDX_FILES,
+    MNIST_IDX_SHA256,
+    MNIST_NPZ_SHA256,
+    course_data_dir,
+)
 
 KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
-DATA_HOME_VARIABLE = "COURSE_DATA_HOME"  # where `make data` writes full MNIST
 SOURCES = ("auto", "local", "cache", "download", "embedded")
-IDX_FILES = {
-    "train_images": "train-images-idx3-ubyte",
-    "train_labels": "train-labels-idx1-ubyte",
-    "test_images": "t10k-images-idx3-ubyte",
-    "test_labels": "t10k-labels-idx1-ubyte",
-}
 PROBE_TIMEOUT_S = 3
 DOWNLOAD_TIMEOUT_S = 30
 
@@ -64,30 +64,8 @@ DATASETS = {
         title="MNIST",
         counts=(60_000, 10_000),
         npz_name="mnist.npz",
-        npz_sha256=frozenset(
-            {"731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"}
-        ),
-        # SHA-256 of the .gz files as published by LeCun et al., and of their
-        # decompressed content (whose MD5s match the published ones), so that
-        # the IDX files `make data` writes, gzipped or not, are accepted too.
-        idx_sha256={
-            "train_images": frozenset({
-                "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
-                "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-            }),
-            "train_labels": frozenset({
-                "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
-                "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-            }),
-            "test_images": frozenset({
-                "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
-                "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-            }),
-            "test_labels": frozenset({
-                "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
-                "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-            }),
-        },
+        npz_sha256=MNIST_NPZ_SHA256,
+        idx_sha256=MNIST_IDX_SHA256,
         cache_subdir="datasets",
         origins=(KERAS_ORIGIN,),
         system_dirs=(),
@@ -109,22 +87,7 @@ DATASETS = {
         counts=(60_000, 10_000),
         npz_name=None,
         npz_sha256=frozenset(),
-        # SHA-256 of the decompressed IDX content, so that recompressed copies
-        # (Debian's dataset-fashion-mnist recompresses them) still match.
-        idx_sha256={
-            "train_images": frozenset(
-                {"c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"}
-            ),
-            "train_labels": frozenset(
-                {"bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"}
-            ),
-            "test_images": frozenset(
-                {"5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"}
-            ),
-            "test_labels": frozenset(
-                {"0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"}
-            ),
-        },
+        idx_sha256=FASHION_MNIST_IDX_SHA256,
         cache_subdir="datasets/fashion-mnist",
         origins=(KERAS_ORIGIN + "fashion-mnist/",),
         system_dirs=("/usr/share/datasets/fashion-mnist",),
@@ -257,29 +220,6 @@ def load_dataset(
         description,
         test_from,
     )
-
-
-def course_data_dir(name: str = "mnist") -> Path:
-    """The folder where ``make data`` writes a dataset's IDX files.
-
-    Parameters
-    ----------
-    name : str
-        The dataset, such as "mnist".
-
-    Returns
-    -------
-    pathlib.Path
-        ``$COURSE_DATA_HOME/<name>``, by default
-        ``~/.local/share/course-autoencoders/<name>``. It may not exist yet.
-
-    Examples
-    --------
-    >>> course_data_dir("mnist").name
-    'mnist'
-    """
-    home = os.environ.get(DATA_HOME_VARIABLE) or Path.home() / ".local/share/course-autoencoders"
-    return Path(home) / name
 
 
 def stratified_split(

@@ -7,13 +7,13 @@ never a bare numpy, zip or zlib error, and never returns silently wrong arrays.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import zipfile
 import zlib
-import os
 from pathlib import Path
 
 import numpy as np
+
+from course_utils.data_home import file_sha256, sha256_hex  # noqa: F401 (file_sha256: re-exported)
 
 IDX_IMAGES_MAGIC = 0x00000803  # unsigned bytes, 3 dimensions
 IDX_LABELS_MAGIC = 0x00000801  # unsigned bytes, 1 dimension
@@ -51,45 +51,6 @@ def read_bytes(path: Path) -> bytes:
             f"{path}: not a valid gzip file ({error}). It is corrupt or truncated; "
             "delete it and fetch it again."
         ) from None
-
-
-def sha256_hex(data: bytes) -> str:
-    """SHA-256 of ``data``, as 64 lowercase hex digits.
-
-    Parameters
-    ----------
-    data : bytes
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> sha256_hex(b"")[:16]
-    'e3b0c44298fc1c14'
-    """
-    return hashlib.sha256(data).hexdigest()
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """SHA-256 of a file's bytes, as a hex string.
-
-    Parameters
-    ----------
-    path : path
-        The file; read in 1 MiB blocks, so large files are fine.
-
-    Returns
-    -------
-    str
-        64 lowercase hex digits, as ``sha256sum`` prints them.
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def images_sha256(images: np.ndarray) -> str:

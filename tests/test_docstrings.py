@@ -17,7 +17,7 @@ import inspect
 
 MODULES = (
     "metrics", "noise", "models", "baselines", "plotting", "exercises", "data",
-    "data_files", "validation", "language", "defaults", "pretrained", "training",
+    "data_files", "data_home", "validation", "language", "defaults", "pretrained", "training",
 )
 
 
