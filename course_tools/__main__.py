@@ -1,14 +1,15 @@
 import sys
 
 # These run on a distribution's own python3, before .venv exists: standard library only.
-STDLIB_COMMANDS = {"venv": "interpreters", "choose-python": "interpreters", "check-pins": "interpreters",
-                   "doctor": "doctor"}
-
 command = sys.argv[1] if len(sys.argv) > 1 else None
-if command in STDLIB_COMMANDS:
-    import importlib
+if command == "doctor":
+    from course_tools.doctor import main
 
-    sys.exit(importlib.import_module(f"course_tools.{STDLIB_COMMANDS[command]}").main(sys.argv[1:]))
+    sys.exit(main(sys.argv[2:]))
+if command in ("venv", "choose-python", "check-pins"):
+    from course_tools.interpreters import main
+
+    sys.exit(main(sys.argv[1:]))
 
 from course_tools.cli import main  # noqa: E402
 

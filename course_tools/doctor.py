@@ -451,7 +451,7 @@ def shown_url(url: str) -> str:
 
 def check_certificates(bundle: Path, certificates: int | None, *, from_variable: bool,
                        index_url: str | None, setup_done: bool) -> Finding:
-    """The CA bundle that uv (UV_SYSTEM_CERTS) and pip check downloads with; the mirror, if any.
+    """The CA bundle that uv (--system-certs) and pip check downloads with; the mirror, if any.
 
     ``certificates``: how many the bundle holds, None when it cannot be read.
     """
@@ -463,16 +463,16 @@ def check_certificates(bundle: Path, certificates: int | None, *, from_variable:
                                  f"download.{mirror[1]}"), command("unset SSL_CERT_FILE"))
     if certificates is None:
         return Finding(PROBLEM if not setup_done else WARNING, (
-            f"没有系统的 CA 证书文件 {bundle}：`make setup` 让 uv 使用系统的证书（UV_SYSTEM_CERTS），"
+            f"没有系统的 CA 证书文件 {bundle}：`make setup` 让 uv 使用系统的证书（--system-certs），"
             f"没有它就无法验证下载。{mirror[0]}",
             f"No system CA bundle {bundle}: `make setup` has uv use the system's certificates "
-            f"(UV_SYSTEM_CERTS), so without it downloads cannot be checked.{mirror[1]}"),
+            f"(--system-certs), so without it downloads cannot be checked.{mirror[1]}"),
             command("sudo apt-get install ca-certificates"))
     return Finding(OK, (
-        f"CA 证书文件 {bundle}（{certificates} 个证书）。`make setup` 让 uv 使用系统的证书（UV_SYSTEM_CERTS），"
+        f"CA 证书文件 {bundle}（{certificates} 个证书）。`make setup` 让 uv 使用系统的证书（--system-certs），"
         f"所以加进系统证书库的校园网代理证书也有效。{mirror[0]}",
         f"CA bundle {bundle} ({certificates} certificates). `make setup` has uv use the system's certificates "
-        f"(UV_SYSTEM_CERTS), so a campus proxy's CA added to the system store works.{mirror[1]}"))
+        f"(--system-certs), so a campus proxy's CA added to the system store works.{mirror[1]}"))
 
 
 # --- 9. Who can enter the checkout -----------------------------------------------------------
@@ -487,22 +487,18 @@ def closed_folder(path: Path, mode_of=lambda folder: os.stat(folder).st_mode) ->
     return None
 
 
-def check_checkout_access(root: Path, closed: tuple[Path, int] | None, *, as_root: bool) -> Finding:
-    """Informational for students; for ``make hub`` (run as root) the venv must be reachable."""
+def check_checkout_access(root: Path, closed: tuple[Path, int] | None) -> Finding:
+    """Informational: the hub and the grader show students' processes what they need through it."""
     if closed is None:
         return Finding(OK, (f"其他账户可以进入 {root} 及其上层的每个文件夹（o+x）。",
                             f"Other accounts can enter {root} and every folder around it (o+x)."))
     folder, mode = closed
-    found = (f"{folder} 不允许其他账户进入（权限 {mode:04o}）：不影响 `make run`、`make lab` 和 `make grade`"
-             "（沙箱以只读方式挂载笔记本需要的文件）",
-             f"{folder} is closed to other accounts (mode {mode:04o}): that is fine for `make run`, `make lab` "
-             "and `make grade` (the sandbox binds what a notebook needs, read-only)")
-    if not as_root:
-        return Finding(OK, (found[0] + "。", found[1] + "."))
-    target = "/opt/course-autoencoders"
-    return Finding(WARNING, (found[0] + "，但 `make hub` 里学生的服务器用不了这里的 .venv。",
-                             found[1] + ", but students' servers under `make hub` cannot use the .venv here."),
-                   command(f"git clone {shlex.quote(str(root))} {target} && cd {target} && make setup"))
+    return Finding(OK, (
+        f"{folder} 不允许其他账户进入（权限 {mode:04o}）。这没有问题：`make grade` 的沙箱和 `make hub` 里学生的"
+        "进程会以只读方式看到它们需要的文件（Python 环境、course_utils、数据和课程版本），看不到其余内容。",
+        f"{folder} is closed to other accounts (mode {mode:04o}). That is fine: the sandbox of `make grade` and "
+        "the students' processes under `make hub` see what they need of it, read-only (the Python environment, "
+        "course_utils, the data, their edition), and nothing else."))
 
 
 # --- Measuring this machine ------------------------------------------------------------------
@@ -645,7 +641,7 @@ def measure_certificates(root: Path, environ: Mapping[str, str]) -> Iterator[Fin
 
 
 def measure_checkout_access(root: Path, environ: Mapping[str, str]) -> Iterator[Finding]:
-    yield check_checkout_access(root, closed_folder(root), as_root=os.geteuid() == 0)
+    yield check_checkout_access(root, closed_folder(root))
 
 
 MEASUREMENTS = (  # (what is checked, how), in the order of the report

@@ -50,8 +50,11 @@ def validation_noise_seed(seed: int) -> int:
 def shipped_folder() -> Path:
     """The course's shipped files: the diagrams and ``models/`` (the fully trained models).
 
-    Inside the installed package when it came from the wheel (``course_utils/assets``),
-    so that a notebook opened alone finds them; otherwise the checkout's ``assets/``.
+    Returns
+    -------
+    pathlib.Path
+        Inside the installed package when it came from the wheel (``course_utils/assets``),
+        so that a notebook opened alone finds them; otherwise the checkout's ``assets/``.
     """
     package = Path(__file__).resolve().parent
     inside = package / "assets"
