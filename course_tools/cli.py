@@ -271,6 +271,10 @@ def _build_demo(args) -> int:
 
 
 def _build_book(args) -> int:
+    from course_tools.interpreters import require_python_311
+
+    require_python_311("book")
+
     from course_tools.book import BOOK_LANGUAGES, build_book
     from course_tools.demo import build_demo
     from course_tools.editions import executed
@@ -295,6 +299,10 @@ def _build_book(args) -> int:
 
 
 def _hub_accounts(args) -> int:
+    from course_tools.interpreters import require_python_311
+
+    require_python_311("hub")
+
     from course_tools import hub
 
     hub_dir = Path(args.hub_dir)
@@ -322,6 +330,10 @@ def _hub_image(args) -> int:
 
 
 def _hub_k8s(args) -> int:
+    from course_tools.interpreters import require_python_311
+
+    require_python_311("hub")
+
     from course_tools import hub
 
     hub_dir = Path(args.hub_dir)

@@ -121,6 +121,19 @@ def _message(zh: str, en: str) -> str:
     return f"{zh}\n{en}"
 
 
+NEEDS_PYTHON_311 = {"hub": "JupyterHub 6", "book": "sphinx-book-theme 1.4"}  # make hub, make hub-k8s; make book
+
+
+def require_python_311(part: str) -> None:
+    """Raise ValueError naming the fix when ``part`` ("hub" or "book") cannot run on this Python."""
+    if sys.version_info < (3, 11):
+        raise ValueError(_message(
+            f"`make {part}` 需要 Python 3.11 或更新的版本（{NEEDS_PYTHON_311[part]} 的要求），当前是 "
+            f"{sys.version.split()[0]}。请用 `rm -rf .venv && make setup PYTHON=python3.12` 重新安装。",
+            f"`make {part}` needs Python 3.11 or newer ({NEEDS_PYTHON_311[part]}); this is "
+            f"{sys.version.split()[0]}. Reinstall with `rm -rf .venv && make setup PYTHON=python3.12`."))
+
+
 def make_venv(folder: Path, given: str | None = None) -> Interpreter:
     """Create the course's virtual environment in ``folder`` with the chosen Python."""
     interpreter = choose_python(given)

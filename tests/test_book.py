@@ -5,9 +5,15 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import NEEDS_PYTHON_311
+
+if sys.version_info < (3, 11):
+    pytest.skip(NEEDS_PYTHON_311, allow_module_level=True)
 
 from conftest import EXECUTION_LANGUAGES, PageProblems
 from course_tools.book import build_book

@@ -21,6 +21,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from conftest import NEEDS_PYTHON_311
+
+if sys.version_info < (3, 11):
+    pytest.skip(NEEDS_PYTHON_311, allow_module_level=True)
+
 from conftest import ROOT, require_full_mnist
 from course_tools import hub
 from course_tools.lab import write_lab_settings

@@ -25,6 +25,11 @@ import nbformat
 import psutil
 import pytest
 
+from conftest import NEEDS_PYTHON_311
+
+if sys.version_info < (3, 11):
+    pytest.skip(NEEDS_PYTHON_311, allow_module_level=True)
+
 from conftest import require_full_mnist
 from course_tools import hub
 from course_tools.editions import course_edition, deliver

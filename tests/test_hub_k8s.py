@@ -18,6 +18,11 @@ from types import SimpleNamespace
 
 import nbformat
 import pytest
+
+from conftest import NEEDS_PYTHON_311
+
+if sys.version_info < (3, 11):
+    pytest.skip(NEEDS_PYTHON_311, allow_module_level=True)
 import yaml
 from traitlets.config import PyFileConfigLoader
 

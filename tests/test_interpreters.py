@@ -75,3 +75,12 @@ def test_this_machine_has_a_python_the_course_can_use():
     chosen = interpreters.choose_python()
     assert chosen.supported and chosen.has_venv
     assert chosen.version[:2] in interpreters.SUPPORTED
+
+
+def test_the_hub_and_the_book_refuse_python_3_10_with_the_fix(monkeypatch):
+    interpreters.require_python_311("hub")  # this machine's Python runs them
+    monkeypatch.setattr(sys, "version_info", (3, 10, 12, "final", 0))
+    with pytest.raises(ValueError) as refused:
+        interpreters.require_python_311("book")
+    assert "`make book` needs Python 3.11" in str(refused.value) and "sphinx-book-theme 1.4" in str(refused.value)
+    assert "make setup PYTHON=python3.12" in str(refused.value).splitlines()[0]  # the Chinese line too
