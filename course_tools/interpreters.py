@@ -82,7 +82,7 @@ def choose_python(given: str | None = None, path: str | None = None) -> Interpre
         interpreter = probe(shutil.which(given, path=path) or given)
         if interpreter is None:
             raise NoUsablePython(_message(
-                f"找不到可以运行的 Python：{given}。请检查 PYTHON 的值，或者不设 PYTHON，让 make setup 自己挑选。",
+                f"{given} 无法作为 Python 运行。请检查 PYTHON 的值，或者不设置 PYTHON，由 make setup 自动选择。",
                 f"{given} does not run as Python. Check PYTHON, or leave it unset and make setup chooses one."))
         _require_usable(interpreter)
         return interpreter
@@ -98,7 +98,7 @@ def choose_python(given: str | None = None, path: str | None = None) -> Interpre
 def _require_usable(interpreter: Interpreter | None) -> None:
     if interpreter is None:
         raise NoUsablePython(_message(
-            "找不到 python3。请安装 Python 3.12（Debian/Ubuntu：sudo apt-get install python3.12 python3.12-venv）。",
+            "没有找到 python3。请安装 Python 3.12（Debian/Ubuntu：sudo apt-get install python3.12 python3.12-venv）。",
             "No python3 found. Install Python 3.12 (Debian/Ubuntu: sudo apt-get install python3.12 python3.12-venv)."))
     name = f"Python {interpreter.version_text} ({interpreter.executable})"
     if not interpreter.supported:
@@ -112,7 +112,7 @@ def _require_usable(interpreter: Interpreter | None) -> None:
     if not interpreter.has_venv:
         package = f"python{interpreter.version[0]}.{interpreter.version[1]}-venv"
         raise NoUsablePython(_message(
-            f"{name} 缺少创建虚拟环境所需的 venv 模块。请安装：sudo apt-get install {package}，再运行 make setup。",
+            f"{name} 缺少 venv 模块，无法创建课程的虚拟环境。请先安装它（sudo apt-get install {package}），再运行 make setup。",
             f"{name} has no venv module to create the course's environment with. "
             f"Install it: sudo apt-get install {package}, then run make setup."))
 
@@ -128,8 +128,8 @@ def require_python_311(part: str) -> None:
     """Raise ValueError naming the fix when ``part`` ("hub" or "book") cannot run on this Python."""
     if sys.version_info < (3, 11):
         raise ValueError(_message(
-            f"`make {part}` 需要 Python 3.11 或更新的版本（{NEEDS_PYTHON_311[part]} 的要求），当前是 "
-            f"{sys.version.split()[0]}。请用 `rm -rf .venv && make setup PYTHON=python3.12` 重新安装。",
+            f"`make {part}` 需要 Python 3.11 或更高版本（{NEEDS_PYTHON_311[part]} 的要求），当前是 "
+            f"{sys.version.split()[0]}。请运行 `rm -rf .venv && make setup PYTHON=python3.12` 重新安装。",
             f"`make {part}` needs Python 3.11 or newer ({NEEDS_PYTHON_311[part]}); this is "
             f"{sys.version.split()[0]}. Reinstall with `rm -rf .venv && make setup PYTHON=python3.12`."))
 
