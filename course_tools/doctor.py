@@ -507,7 +507,8 @@ def check_checkout_access(root: Path, closed: tuple[Path, int] | None) -> Findin
 def run_probe(argv: list[str], *, timeout: float, env: Mapping[str, str] | None = None) -> Probe:
     """Run ``argv``; its last line of output, or why it could not run."""
     try:
-        result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+        result = subprocess.run(argv, capture_output=True, text=True, encoding="utf-8", errors="replace",
+                                timeout=timeout,
                                 env=dict(env) if env is not None else None)
     except subprocess.TimeoutExpired:
         return Probe(False, "", timed_out=True)
@@ -557,7 +558,8 @@ def mount_point(path: Path) -> Path:
 def font_families() -> str | None:
     """``fc-list : family``, as scripts/install_system_packages.sh asks; None without fc-list."""
     try:  # the first run after installing fonts builds fontconfig's cache: seconds
-        return subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True, timeout=120).stdout
+        return subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True, encoding="utf-8",
+                              errors="replace", timeout=120).stdout
     except (OSError, subprocess.TimeoutExpired):
         return None
 

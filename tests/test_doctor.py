@@ -334,7 +334,7 @@ def test_the_tools_make_test_needs():
 
 def test_certificates_and_the_mirror(tmp_path):
     bundle = tmp_path / "ca.crt"
-    bundle.write_text("-----BEGIN CERTIFICATE-----\nAA\n-----END CERTIFICATE-----\n" * 2)
+    bundle.write_text("-----BEGIN CERTIFICATE-----\nAA\n-----END CERTIFICATE-----\n" * 2, encoding="utf-8")
     assert doctor.certificate_count(bundle) == 2
     assert doctor.certificate_count(tmp_path / "none.crt") is None
     found = doctor.check_certificates(bundle, 2, from_variable=False, setup_done=False,

@@ -4,6 +4,7 @@ Chromium, then a clean shutdown with nothing left behind."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -188,12 +189,14 @@ def test_a_student_runs_notebook_01_in_jupyterlab(lab, browser):
     # JupyterLab polls the server; closing the page cancels (ERR_ABORTED) what is in flight
     assert [f for f in problems.failed_requests if "ERR_ABORTED" not in f] == []
 
-    # the diagrams that notebooks 02 and 03 link from ../assets/ are served too
+    # the diagrams of notebooks 02 and 03 are outputs of show_diagram (from the package), Chinese first
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.goto(f"{lab.url}/lab/tree/notebooks/02_conv_autoencoder.ipynb?token={lab.token}")
-    diagram = page.locator('.jp-MarkdownOutput img[src*="architecture_16_8_8"]').first
+    diagram = page.locator(".jp-CodeCell", has_text="show_diagram").locator(".jp-OutputArea-output img").first
     diagram.wait_for(timeout=60_000)
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=diagram.element_handle())
+    shown = base64.b64decode(diagram.get_attribute("src").split(",", 1)[1])
+    assert shown == (ROOT / "assets" / "architecture_16_8_8.zh.png").read_bytes()
     page.close()
 
     started = lab.processes()
