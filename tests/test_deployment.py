@@ -76,18 +76,28 @@ def test_postbuild_and_make_share_one_setup_script():
     assert result.returncode == 0, result.stderr
 
 
+def bundled_wheel() -> Path:
+    """A wheel every Python carries for venv: setuptools (up to 3.11), else pip; Debian keeps them apart."""
+    places = [Path(ensurepip.__file__).parent / "_bundled", Path("/usr/share/python-wheels")]
+    found = [wheel for name in ("setuptools", "pip") for place in places for wheel in sorted(place.glob(f"{name}-*.whl"))]
+    if not found:
+        pytest.fail(f"no bundled setuptools or pip wheel in {', '.join(map(str, places))}")
+    return found[0]
+
+
 def test_a_venv_installs_from_a_small_wheelhouse_with_the_network_shut(tmp_path):
-    """The course's wheel and one dependency (the setuptools wheel Python itself bundles)."""
+    """The course's wheel and one dependency (a wheel Python itself bundles)."""
     wheels = tmp_path / "wheels"
     course_wheel(wheels)
-    [bundled] = (Path(ensurepip.__file__).parent / "_bundled").glob("setuptools-*.whl")
+    bundled = bundled_wheel()
     shutil.copy2(bundled, wheels)
+    name = bundled.name.split("-")[0]
     subprocess.run([sys.executable, "-m", "venv", str(tmp_path / "venv")], check=True)
     python = tmp_path / "venv" / "bin" / "python"
     install_offline(python, wheels, "--no-deps", "course-utils")
-    install_offline(python, wheels, "setuptools")
-    out = subprocess.run([str(python), "-c", "import setuptools, course_utils.language as language\n"
-                          "print(language.choose(('离线安装', 'offline'), 'zh'), setuptools.__version__)"],
+    install_offline(python, wheels, "--force-reinstall", name)  # from the folder, even where venv has it
+    out = subprocess.run([str(python), "-c", f"import {name}, course_utils.language as language\n"
+                          f"print(language.choose(('离线安装', 'offline'), 'zh'), {name}.__version__)"],
                          cwd=tmp_path, capture_output=True, text=True, encoding="utf-8", check=True).stdout
     assert out.split()[0] == "离线安装"
     # and pip really cannot reach an index: a package that is not in the folder fails
