@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Tuple
 
 from course_tools.paths import ROOT
-from course_tools.sandbox import probe_command
+from course_tools.sandbox import closed_folder, probe_command
 from course_utils.data_home import (
     IDX_FILES,
     MNIST_IDX_SHA256,
@@ -478,15 +478,6 @@ def check_certificates(bundle: Path, certificates: int | None, *, from_variable:
 # --- 9. Who can enter the checkout -----------------------------------------------------------
 
 
-def closed_folder(path: Path, mode_of=lambda folder: os.stat(folder).st_mode) -> tuple[Path, int] | None:
-    """The outermost folder around ``path`` that other accounts cannot enter (no o+x), and its mode."""
-    for folder in [*reversed(path.parents), path]:
-        mode = mode_of(folder)
-        if not mode & stat.S_IXOTH:
-            return folder, stat.S_IMODE(mode)
-    return None
-
-
 def check_checkout_access(root: Path, closed: tuple[Path, int] | None) -> Finding:
     """Informational: the hub and the grader show students' processes what they need through it."""
     if closed is None:
@@ -643,7 +634,8 @@ def measure_certificates(root: Path, environ: Mapping[str, str]) -> Iterator[Fin
 
 
 def measure_checkout_access(root: Path, environ: Mapping[str, str]) -> Iterator[Finding]:
-    yield check_checkout_access(root, closed_folder(root))
+    closed = closed_folder(root)
+    yield check_checkout_access(root, closed and (closed, stat.S_IMODE(os.stat(closed).st_mode)))
 
 
 MEASUREMENTS = (  # (what is checked, how), in the order of the report

@@ -168,8 +168,8 @@ def give_edition(name: str, lang: str, home: Path, hub_dir: Path = HUB_DIR) -> N
         return
     command = [sys.executable, "-m", "course_tools", "hub-edition", "--lang", lang, "--home", str(home),
                "--hub-dir", str(hub_dir)]
-    subprocess.run(as_student(account, command, student_readable(lang, hub_dir)), cwd=home, env={"HOME": str(home), "PATH": os.defpath},
-                   check=True, capture_output=True)
+    subprocess.run(as_student(account, command, student_readable(lang, hub_dir)), cwd=home,
+                   env={"HOME": str(home), "PATH": os.defpath}, check=True, capture_output=True)
 
 
 def as_student(account: pwd.struct_passwd, command: list[str], readable: list[Path]) -> list[str]:

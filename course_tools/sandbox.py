@@ -265,10 +265,11 @@ def reveal(paths: list[Path]) -> list[str]:
     return options
 
 
-def closed_folder(path: Path) -> Path | None:
-    """The outermost folder on the way to ``path`` that other accounts cannot enter, or None."""
-    for folder in reversed(Path(path).resolve().parents):
-        if not os.stat(folder).st_mode & stat.S_IXOTH:
+def closed_folder(path: Path, mode_of=lambda folder: os.stat(folder).st_mode) -> Path | None:
+    """The outermost folder on the way to ``path`` (itself included) that other accounts cannot enter."""
+    path = Path(path).resolve()
+    for folder in [*reversed(path.parents), path]:
+        if not mode_of(folder) & stat.S_IXOTH:
             return folder
     return None
 

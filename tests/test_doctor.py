@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import require_full_mnist
-from course_tools import doctor
+from course_tools import doctor, sandbox
 from course_tools.doctor import OK, PROBLEM, WARNING, Finding, Interpreter, Probe
 from course_utils import data, data_home
 from course_utils.data_files import sha256_hex
@@ -354,8 +354,8 @@ def test_certificates_and_the_mirror(tmp_path):
 def test_the_folder_other_accounts_cannot_enter():
     modes = {"/": 0o755, "/home": 0o755, "/home/alice": 0o700, "/home/alice/course": 0o755}
     mode_of = lambda folder: stat.S_IFDIR | modes[str(folder)]  # noqa: E731
-    assert doctor.closed_folder(Path("/home/alice/course"), mode_of) == (Path("/home/alice"), 0o700)
-    assert doctor.closed_folder(Path("/home"), mode_of) is None
+    assert sandbox.closed_folder(Path("/home/alice/course"), mode_of) == Path("/home/alice")
+    assert sandbox.closed_folder(Path("/home"), mode_of) is None
     closed = (Path("/home/alice"), 0o700)
     student = doctor.check_checkout_access(Path("/home/alice/course"), closed)
     assert student.status == OK and "/home/alice is closed to other accounts (mode 0700)" in student.text[1]

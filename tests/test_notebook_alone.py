@@ -10,7 +10,6 @@ embedded subset, whose notice it prints.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
