@@ -119,7 +119,11 @@ def grade_folder(submissions: str | Path, out_dir: str | Path = "build/grades", 
         path, student, label = item
         if path is None:
             return [_row(student, "-", "-", False, "no files handed in")]
-        return grader.grade(path, student, label=label)
+        try:
+            return grader.grade(path, student, label=label)
+        except Exception as error:  # one submission's failure is its own row, never the class's
+            return [_row(student, path.name, "-", False,
+                         f"grading failed ({type(error).__name__}: {str(error)[:200]})")]
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:  # each notebook runs in its own sandbox
         rows = [row for rows in pool.map(grade, work) for row in rows]
@@ -164,8 +168,10 @@ class Grader:
         with tempfile.TemporaryDirectory(prefix="grade-") as scratch:
             home = Path(scratch) / "home"
             outcome = self._run(nb, path.name, exercises, home, lang)
+            given = [answers.read_answers(home / "answers", e.cell, e.checks) for e in exercises]  # no lock held
             with self.judging:
-                verdicts = [self._judge(path.name, exercise, home / "answers", lang) for exercise in exercises]
+                verdicts = [self._judge(path.name, exercise, answered, lang)
+                            for exercise, answered in zip(exercises, given)]
         stopped = _stopped_text(outcome, self.limits, lang)
         print(f"{label} {path.name}: {stopped or 'done'} in {time.perf_counter() - start:.0f} s",
               file=sys.stderr, flush=True)  # stdout carries the checks' feedback, captured per check
@@ -200,9 +206,8 @@ class Grader:
         return sandbox.run_sandboxed(argv, home=home, readable=readable, env=env, limits=self.limits,
                                      trusted=self.trusted)
 
-    def _judge(self, notebook: str, exercise: Exercise, folder: Path, lang: str):
+    def _judge(self, notebook: str, exercise: Exercise, given: list[answers.Answer] | None, lang: str):
         """[(passed, message)] for each check of ``exercise``, or None when no answer came back."""
-        given = answers.read_answers(folder, exercise.cell, exercise.checks)
         if given is None:
             return None
         namespace = {**self.context(notebook), "lang": lang}

@@ -95,6 +95,32 @@ def test_anything_else_is_refused_with_a_reason(tmp_path):
     assert "could not be read safely" in forged[0].problem[1] and "could not be read safely" in forged[1].problem[1]
 
 
+def test_answer_files_that_would_crash_or_block_the_grader_cost_only_their_answer(tmp_path):
+    """An empty .npy (EOFError), a header of 2**40 elements, JSON nested 100,000 deep, a FIFO."""
+    import signal
+
+    folder = tmp_path / "0"
+    folder.mkdir()
+    array_record = json.dumps({"kind": "array"})
+    for index in range(3):
+        (folder / f"{index}.json").write_text(array_record, encoding="utf-8")
+    (folder / "0.npy").write_bytes(b"")
+    header = np.lib.format.header_data_from_array_1_0(np.zeros(1, dtype=np.float32))
+    with open(folder / "1.npy", "wb") as stream:
+        np.lib.format.write_array_header_1_0(stream, {**header, "shape": (2**20, 2**20)})
+    np.save(folder / "2.npy", np.array(["text"]))  # a string array is not a plain numeric one
+    (folder / "3.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    os.mkfifo(folder / "4.json")
+    signal.alarm(20)  # a blocking open would hang the test, not fail it
+    try:
+        read = answers.read_answers(tmp_path, 0, 5)
+    finally:
+        signal.alarm(0)
+    assert [a.value for a in read] == [None] * 5
+    assert all("could not be read safely" in a.problem[1] for a in read), [a.problem for a in read]
+    assert "RecursionError" in read[3].problem[1]  # caught, not raised into the class's grading
+
+
 def test_a_model_with_code_inside_is_not_loaded(tmp_path):
     import keras
 
@@ -126,8 +152,7 @@ def test_the_grader_judges_every_notebooks_answers_with_the_course_checks(tmp_pa
         for given, expected in ((right, True), (wrong, False)):
             for exercise, values in zip(course_exercises(NOTEBOOK_DIR / name), given[name]):
                 folder = tmp_path / f"{name}-{expected}"
-                export(folder, exercise.cell, values)
-                results = grader._judge(name, exercise, folder, "en")
+                results = grader._judge(name, exercise, export(folder, exercise.cell, values), "en")
                 assert [passed for passed, _ in results] == [expected] * len(values), (name, results)
 
 
@@ -136,16 +161,32 @@ def test_wrong_answers_get_feedback_that_does_not_give_the_answer_away(tmp_path,
     monkeypatch.setenv("COURSE_DATA_DIR", str(require_full_mnist()))
     grader = Grader()
     [_, counting] = course_exercises(NOTEBOOK_DIR / "02_conv_autoencoder.ipynb")
-    export(tmp_path, counting.cell, [3000, 0.3])
-    results = grader._judge("02_conv_autoencoder.ipynb", counting, tmp_path, "zh")
+    results = grader._judge("02_conv_autoencoder.ipynb", counting, export(tmp_path, counting.cell, [3000, 0.3]), "zh")
     right = str(course_utils.build_conv_autoencoder((16, 8, 4)).count_params())
     assert not any(passed for passed, _ in results)
     assert all(right not in message and "0.3265" not in message for _, message in results)
     assert all("还不对" in message and "Not yet" not in message for _, message in results)
     [architecture, _] = course_exercises(NOTEBOOK_DIR / "02_conv_autoencoder.ipynb")
-    export(tmp_path, architecture.cell, [course_utils.build_conv_autoencoder((16, 8, 4))])
-    [(passed, message)] = grader._judge("02_conv_autoencoder.ipynb", architecture, tmp_path, "en")
+    given = export(tmp_path, architecture.cell, [course_utils.build_conv_autoencoder((16, 8, 4))])
+    [(passed, message)] = grader._judge("02_conv_autoencoder.ipynb", architecture, given, "en")
     assert not passed and "differs" in message and "584" not in message  # the reference layer's count
+
+
+def test_a_submission_that_breaks_the_grader_costs_only_its_own_rows(tmp_path, monkeypatch):
+    for student in ("ana", "bo"):
+        (tmp_path / "in" / student).mkdir(parents=True)
+        (tmp_path / "in" / student / "01_data.ipynb").write_text("{}", encoding="utf-8")
+
+    def grade(self, path, student, *, label=""):
+        if student == "ana":
+            raise MemoryError("a forged answer")
+        return [{"student": student, "notebook": "01_data", "exercise": "01.1.1", "passed": True, "message": "ok"}]
+
+    monkeypatch.setattr(Grader, "grade", grade)
+    rows = grade_folder(tmp_path / "in", tmp_path / "out", trusted=True, jobs=2)
+    assert [(r["student"], r["passed"]) for r in rows] == [("ana", False), ("bo", True)]
+    assert "grading failed (MemoryError: a forged answer)" in rows[0]["message"]
+    assert "bo,01_data,01.1.1,True" in (tmp_path / "out" / "gradebook.csv").read_text(encoding="utf-8")
 
 
 def test_the_feedback_language_is_the_editions():
