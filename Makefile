@@ -154,15 +154,23 @@ book: test-setup web
 
 # Serving a class on this machine (see README): make hub CLASS=class.csv (columns student,lang).
 # As root each student gets a system account; HUB_SHARED=1 runs everyone as you (isolates nothing).
-# HUB_IP=0.0.0.0 listens on the classroom network. make collect → COLLECT_OUT (default submissions/).
+# HUB_IP=0.0.0.0 listens on the classroom network, over HTTPS (HUB_CERT and HUB_KEY, or a certificate
+# made once). HUB_EDITION=course hands out the solutions (a class not graded); HUB_ADOPT=1 reuses
+# accounts an older version made; HUB_MEMORY per student (2.5G). make collect → COLLECT_OUT.
 CLASS ?= class.csv
 HUB_IP ?= 127.0.0.1
 HUB_PORT ?= 8000
 HUB_SHARED ?=
+HUB_EDITION ?= student
+HUB_ADOPT ?=
+HUB_CERT ?=
+HUB_KEY ?=
+HUB_MEMORY ?= 2.5G
 COLLECT_OUT ?= submissions
 hub: setup web
-	$(COURSE) hub-accounts $(CLASS) $(if $(HUB_SHARED),,--system-users)
-	COURSE_HUB_DIR=build/hub COURSE_HUB_IP=$(HUB_IP) COURSE_HUB_PORT=$(HUB_PORT) \
+	$(COURSE) hub-accounts $(CLASS) $(if $(HUB_SHARED),,--system-users) --edition $(HUB_EDITION) $(if $(HUB_ADOPT),--adopt)
+	COURSE_HUB_DIR=build/hub COURSE_HUB_IP=$(HUB_IP) COURSE_HUB_PORT=$(HUB_PORT) COURSE_HUB_MEMORY=$(HUB_MEMORY) \
+		COURSE_HUB_SSL_CERT=$(HUB_CERT) COURSE_HUB_SSL_KEY=$(HUB_KEY) \
 		$(if $(HUB_SHARED),COURSE_HUB_SHARED_ACCOUNT=1) PATH=$(CURDIR)/$(BIN):$$PATH \
 		$(BIN)/jupyterhub -f course_tools/templates/hub/jupyterhub_config.py
 

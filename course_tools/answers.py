@@ -18,6 +18,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from course_utils.reporting import read_regular_file
+
 MAX_FILE_BYTES = 64 * 2**20  # a .keras model of the course is under 1 MiB
 MAX_MODEL_UNPACKED_BYTES = 256 * 2**20
 MAX_ARRAY_BYTES = 64 * 2**20  # checked in the .npy header, before numpy allocates anything
@@ -149,15 +151,7 @@ def _read_model(path: Path):
 
 def _read_plain_file(path: Path) -> bytes:
     """The bytes of a regular file that is not a link and not too large."""
-    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)  # a FIFO must not block
-    try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
-            raise ValueError(f"{path.name} is not a regular file under {MAX_FILE_BYTES // 2**20} MiB")
-        with os.fdopen(descriptor, "rb", closefd=False) as stream:
-            return stream.read(MAX_FILE_BYTES + 1)
-    finally:
-        os.close(descriptor)
+    return read_regular_file(path, MAX_FILE_BYTES)
 
 
 def _is_plain_folder(folder: Path) -> bool:

@@ -134,6 +134,11 @@ def _parser() -> argparse.ArgumentParser:
     accounts.add_argument("--hub-dir", default="build/hub", help="the hub's folder (default: build/hub)")
     accounts.add_argument("--system-users", action="store_true",
                           help="create a system account per student (root): students cannot read each other's files")
+    accounts.add_argument("--adopt", action="store_true", help="reuse accounts (uid 1000 and up) that an older "
+                          "version of the course created; any other existing account is refused")
+    accounts.add_argument("--edition", choices=["student", "course"], default="student",
+                          help="what homes receive: the student edition (default; no solution), or the course "
+                          "edition (solutions folded, their outputs in the file), only for a class not graded")
     accounts.set_defaults(handler=_hub_accounts)
 
     edition = commands.add_parser("hub-edition", help="(run by the hub as the student) copy the edition home")
@@ -145,6 +150,8 @@ def _parser() -> argparse.ArgumentParser:
     image = commands.add_parser("hub-image", help="(run by postBuild for the Kubernetes image) both "
                                 "editions, their JupyterLab settings and full MNIST, in --hub-dir")
     image.add_argument("--hub-dir", default="build/hub")
+    image.add_argument("--strip-solutions", action="store_true", help="then delete from the checkout what "
+                       "holds solutions (notebooks/, build/executions/, tests/, .git): in the image only")
     image.set_defaults(handler=_hub_image)
     k8s = commands.add_parser("hub-k8s", help="the class list for Zero to JupyterHub: passwords to hand "
                               "out and build/hub/z2jh-class.yaml, Helm values beside deploy/z2jh-values.yaml")
@@ -307,9 +314,13 @@ def _hub_accounts(args) -> int:
 
     hub_dir = Path(args.hub_dir)
     students = hub.read_class_list(args.class_list)
+    if args.system_users:
+        hub.check_accounts(students, adopt=args.adopt)  # before anything changes
     passwords = hub.issue_passwords(students, hub_dir)
-    created = hub.create_system_accounts(students) if args.system_users else []
-    hub.prepare_hub_folder({student.lang for student in students}, hub_dir)
+    created = hub.create_system_accounts(students, adopt=args.adopt) if args.system_users else []
+    hub.prepare_hub_folder({student.lang for student in students}, hub_dir, edition=args.edition)
+    print(f"[hub] homes receive the {args.edition} edition"
+          + ("" if args.edition == "student" else ": solutions and their outputs are in it; do not grade this class"))
     print(f"[hub] {len(students)} students; their passwords, to hand out: {passwords} (readable by you only)")
     if args.system_users:
         print(f"[hub] system accounts: {len(created)} created, {len(students) - len(created)} already there")
@@ -325,7 +336,10 @@ def _hub_image(args) -> int:
 
     prepare_mnist()
     hub.prepare_hub_folder({"zh", "en"}, Path(args.hub_dir))
-    print(f"[hub-image] both editions, their JupyterLab settings and full MNIST are in {args.hub_dir}")
+    print(f"[hub-image] both student editions, their JupyterLab settings and full MNIST are in {args.hub_dir}")
+    if args.strip_solutions:
+        removed = hub.strip_solutions(hub.ROOT)
+        print(f"[hub-image] removed what holds solutions: {', '.join(removed) or 'nothing left'}")
     return 0
 
 

@@ -23,8 +23,8 @@ import shutil
 from pathlib import Path
 
 from course_tools.paths import ASSETS, BUILD, ROOT
-from course_utils.reporting import atomic_path
 from course_tools.runner import course_notebooks, execute_notebook
+from course_utils.reporting import atomic_path, read_regular_file
 
 EXECUTIONS = BUILD / "executions"
 EDITION_LANGUAGES = ("zh", "en")
@@ -108,7 +108,7 @@ def set_lang_parameter(cell, lang: str) -> None:
     """A one-language edition also prints and draws in that language when re-run."""
     import re
 
-    cell.source = re.sub(r'^lang = "\w+"', f'lang = "{lang}"', cell.source, flags=re.M)
+    cell.source = re.sub(r'^lang = "\w+"', f'lang = "{lang}"', cell.source, flags=re.MULTILINE)
 
 
 def deliver(nb, target: Path) -> Path:
@@ -125,11 +125,11 @@ def deliver(nb, target: Path) -> Path:
     record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.is_file() else {}
     new_hash = hashlib.sha256(text.encode()).hexdigest()
     written = target
-    if target.exists():
-        current = hashlib.sha256(target.read_bytes()).hexdigest()
+    if target.exists() or target.is_symlink():
+        current = _digest_of_regular_file(target)  # None for a link or a FIFO: no work, replaced
         if current == new_hash:
             return target
-        if current != record.get(target.name):  # the student's work: never overwritten
+        if current is not None and current != record.get(target.name):  # the student's work: kept
             written = target.with_name(f"{target.stem}.new.ipynb")
             with atomic_path(written) as partial:
                 partial.write_text(text, encoding="utf-8")
@@ -142,6 +142,13 @@ def deliver(nb, target: Path) -> Path:
     with atomic_path(record_path) as partial:
         partial.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
     return written
+
+
+def _digest_of_regular_file(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(read_regular_file(path, 2**30)).hexdigest()
+    except (OSError, ValueError):
+        return None
 
 
 def work_folder(lang: str) -> Path:

@@ -7,13 +7,15 @@ into the hub's pod (``hub-k8s`` puts it in the Helm values), where the course is
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
+import time
 from pathlib import Path
 
 from jupyterhub.auth import Authenticator
-from traitlets import Unicode
+from traitlets import Float, Integer, Unicode
 
 SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
 
@@ -35,12 +37,50 @@ def check_password(accounts: dict[str, dict], name: str, password: str) -> bool:
     return hmac.compare_digest(password_hash(password, account["salt"]), account["hash"])
 
 
+class Throttle:
+    """Failed log-ins per name: after ``free`` of them, each further try waits twice as long as the last."""
+
+    def __init__(self, free: int = 5, first_wait: float = 1.0, longest_wait: float = 300.0, clock=time.monotonic):
+        self.free, self.first_wait, self.longest_wait, self.clock = free, first_wait, longest_wait, clock
+        self.failures: dict[str, tuple[int, float]] = {}  # name: (count, when the next try is allowed)
+
+    def wait_left(self, name: str) -> float:
+        return max(0.0, self.failures.get(name, (0, 0.0))[1] - self.clock())
+
+    def failed(self, name: str) -> None:
+        count = self.failures.get(name, (0, 0.0))[0] + 1
+        wait = 0.0 if count < self.free else min(self.longest_wait, self.first_wait * 2 ** (count - self.free))
+        self.failures[name] = (count, self.clock() + wait)
+
+    def succeeded(self, name: str) -> None:
+        self.failures.pop(name, None)
+
+
 class ClassListAuthenticator(Authenticator):
-    """The class list's students, each with the password the instructor handed out."""
+    """The class list's students, each with the password the instructor handed out.
+
+    Guessing is slowed per name (:class:`Throttle`), and the hash is computed off the
+    hub's event loop, so log-ins do not stall everyone else's requests.
+    """
 
     accounts_file = Unicode(help="accounts.json, as hub-accounts or hub-k8s writes it").tag(config=True)
+    free_failures = Integer(5, help="failed log-ins of one name before each try must wait").tag(config=True)
+    longest_wait = Float(300.0, help="seconds, the longest wait between two tries of one name").tag(config=True)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.throttle = Throttle(self.free_failures, longest_wait=self.longest_wait)
 
     async def authenticate(self, handler, data):
-        if check_password(read_accounts(self.accounts_file), data["username"], data["password"]):
-            return data["username"]
-        return None
+        name = str(data.get("username", ""))[:64]
+        if self.throttle.wait_left(name) > 0:
+            self.log.warning("log-in of %r refused: %.0f s to wait after failed tries", name,
+                             self.throttle.wait_left(name))
+            return None
+        accounts = read_accounts(self.accounts_file)
+        correct = await asyncio.to_thread(check_password, accounts, name, str(data.get("password", "")))
+        if not correct:
+            self.throttle.failed(name)
+            return None
+        self.throttle.succeeded(name)
+        return name

@@ -9,9 +9,9 @@ pid, network, IPC and UTS namespaces and dies with the grader; when its first
 process ends, the kernel ends every process it started.
 
 As root, bwrap runs without a user namespace, so the notebook runs as the
-unprivileged account ``nobody`` (``setpriv``), and a memory and a pids cgroup
-(cgroups v1) hold the limits. As a normal user, the notebook keeps the user's
-own id inside a user namespace; memory is then watched from outside (resident
+unprivileged account ``nobody`` (``setpriv``), and a cgroup (v2 or v1:
+:mod:`course_tools.cgroups`) holds memory, processes and an equal CPU share.
+As a normal user, the notebook keeps the user's own id inside a user namespace; memory is then watched from outside (resident
 size of every process, polled) and processes are capped with ``RLIMIT_NPROC``.
 """
 
@@ -27,11 +27,13 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from course_tools import cgroups
+
 GIB = 2**30
 NOBODY = 65534
 HOME = Path("/home/student")
-ETC_FILES = ("passwd", "group", "hosts", "nsswitch.conf", "localtime", "ld.so.cache", "fonts")
-CGROUP_ROOT = Path("/sys/fs/cgroup")
+ETC_FILES = ("passwd", "group", "hosts", "nsswitch.conf", "localtime", "ld.so.cache", "fonts", "mime.types",
+             "alternatives")
 POLL_S = 0.25
 
 
@@ -100,7 +102,7 @@ def probe_command() -> list[str]:
 
 def limits_in_force(limits: Limits) -> str:
     """One line that says how the limits are enforced on this machine."""
-    how = ("memory and pids cgroups (v1)" if _cgroups_usable()
+    how = (cgroups.describe() if _cgroups_usable()
            else f"polled resident memory every {POLL_S} s and RLIMIT_NPROC (no cgroup without root)")
     return (f"limits: memory {limits.memory_text()}, {limits.processes} processes and threads, "
             f"{limits.seconds:.0f} s, enforced by {how}")
@@ -120,7 +122,8 @@ def run_sandboxed(argv: list[str], *, home: Path, readable: list[Path], env: dic
         command, environment, cwd = argv, {**os.environ, **env, "HOME": str(home)}, home
     else:
         command, environment, cwd = _bwrap(argv, home, readable, env), {"PATH": "/usr/bin:/bin"}, None
-    group = _Cgroups(limits) if _cgroups_usable() else None
+    group = cgroups.Group(f"course-grading-{uuid.uuid4().hex[:12]}",
+                          cgroups.GroupLimits(limits.memory_bytes, limits.processes)) if _cgroups_usable() else None
     if group is None:
         command = ["prlimit", f"--nproc={_process_cap(limits)}", "--", *command]
     else:
@@ -187,15 +190,30 @@ def _process_cap(limits: Limits) -> int:
     return running + limits.processes
 
 
-def _namespace_options() -> list[str]:
+def _namespace_options(*, network: bool = False) -> list[str]:
     user = [] if os.geteuid() == 0 else ["--unshare-user"]
-    return [*user, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-            "--die-with-parent", "--new-session"]
+    net = [] if network else ["--unshare-net"]
+    return [*user, "--unshare-pid", *net, "--unshare-ipc", "--unshare-uts", "--die-with-parent"]
 
 
 def _bwrap(argv: list[str], home: Path, readable: list[Path], env: dict[str, str]) -> list[str]:
-    """The bwrap command line: an empty root, read-only binds, one writable home."""
-    options = [*_namespace_options(), "--proc", "/proc", "--dev", "/dev",
+    """The grader's bwrap command line: :func:`view`, no network, a new session, as nobody."""
+    options = [*_namespace_options(), "--new-session", *view(readable, home, HOME)]
+    for name, value in {**env, "HOME": str(HOME), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}.items():
+        options += ["--setenv", name, value]
+    user = _drop_to(NOBODY, NOBODY) if os.geteuid() == 0 else []
+    return ["bwrap", *options, "--chdir", str(HOME), "--", *user, *argv]
+
+
+def view(readable: list[Path], home: Path, home_inside: Path) -> list[str]:
+    """bwrap options for an empty root holding only the system (``/usr``, a few files of ``/etc``),
+    ``readable`` (read-only, each at its own place), ``home`` (writable, at ``home_inside``),
+    and a private ``/tmp`` and ``/dev/shm``.
+
+    Bound, never copied: as root, bwrap reads what other accounts cannot reach (a checkout
+    in a 0700 home), and the account inside sees only what is bound.
+    """
+    options = ["--proc", "/proc", "--dev", "/dev",
                "--perms", "1777", "--tmpfs", "/tmp", "--perms", "1777", "--tmpfs", "/dev/shm"]
     made: set[Path] = set()
     options += _bind("--ro-bind", Path("/usr"), made)
@@ -207,14 +225,14 @@ def _bwrap(argv: list[str], home: Path, readable: list[Path], env: dict[str, str
     for name in ETC_FILES:
         if os.path.exists(f"/etc/{name}"):
             options += _bind("--ro-bind", Path("/etc") / name, made)
-    for path in readable:
-        options += _bind("--ro-bind", Path(path).resolve(), made)
-    options += _bind("--bind", Path(home), made, target=HOME)
-    for name, value in {**env, "HOME": str(HOME), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}.items():
-        options += ["--setenv", name, value]
-    user = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-            "--inh-caps=-all", "--bounding-set=-all"] if os.geteuid() == 0 else []
-    return ["bwrap", *options, "--chdir", str(HOME), "--", *user, *argv]
+    for path in sorted({Path(p).resolve() for p in readable}):
+        options += _bind("--ro-bind", path, made)
+    return options + _bind("--bind", Path(home), made, target=home_inside)
+
+
+def _drop_to(uid: int, gid: int) -> list[str]:
+    return ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups",
+            "--inh-caps=-all", "--bounding-set=-all", "--"]
 
 
 def _bind(kind: str, source: Path, made: set[Path], *, target: Path | None = None) -> list[str]:
@@ -229,40 +247,12 @@ def _bind(kind: str, source: Path, made: set[Path], *, target: Path | None = Non
 
 
 def as_account(argv: list[str], *, uid: int, gid: int, home: str, readable: list[Path]) -> list[str]:
-    """``argv`` run as the account ``uid``/``gid``, with no capability left (root only).
-
-    The account sees the machine as it is, except where a path in ``readable``
-    lies in a folder it cannot enter (a checkout in a 0700 home, pyenv in /root):
-    see :func:`reveal`.
+    """``argv`` run as the account ``uid``/``gid`` (root only), seeing only :func:`view`:
+    ``readable``, read-only, and its own ``home``. It keeps the network (a student's server
+    answers the hub on 127.0.0.1) and has its own pid, IPC and UTS namespaces.
     """
-    drop = ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups",
-            "--inh-caps=-all", "--bounding-set=-all", "--"]
-    shown = reveal(readable)
-    if not shown:
-        return [*drop, *argv]
-    return ["bwrap", "--dev-bind", "/", "/", *shown, "--unshare-pid", "--die-with-parent",
-            "--chdir", home, "--", *drop, *argv]
-
-
-def reveal(paths: list[Path]) -> list[str]:
-    """bwrap options that show ``paths``, read-only, through folders other accounts cannot enter.
-
-    Each closed folder is covered by an empty, traversable tmpfs, and the paths inside
-    it are bound back at their own place: nothing else of the closed folder is seen,
-    and nothing is copied.
-    """
-    options: list[str] = []
-    made: set[Path] = set()
-    for path in sorted({Path(p).resolve() for p in paths}):
-        closed = closed_folder(path)
-        if closed is None:
-            continue
-        if closed not in made:
-            options += ["--perms", "0755", "--tmpfs", str(closed)]
-            made.add(closed)
-        made.update(closed.parents)
-        options += _bind("--ro-bind-try", path, made)  # a folder not made yet is left out
-    return options
+    options = [*_namespace_options(network=True), *view(readable, Path(home), Path(home))]
+    return ["bwrap", *options, "--chdir", home, "--", *_drop_to(uid, gid), *argv]
 
 
 def closed_folder(path: Path, mode_of=lambda folder: os.stat(folder).st_mode) -> Path | None:
@@ -282,48 +272,7 @@ def _give_to_nobody(home: Path) -> None:
 
 
 def _cgroups_usable() -> bool:
-    return os.geteuid() == 0 and all(os.access(CGROUP_ROOT / name, os.W_OK) for name in ("memory", "pids"))
-
-
-class _Cgroups:
-    """A memory and a pids cgroup (v1) for one run, removed afterwards."""
-
-    def __init__(self, limits: Limits):
-        name = f"course-grading-{uuid.uuid4().hex[:12]}"
-        self.memory, self.pids = CGROUP_ROOT / "memory" / name, CGROUP_ROOT / "pids" / name
-        self.memory.mkdir()
-        self.pids.mkdir()
-        (self.memory / "memory.limit_in_bytes").write_text(str(limits.memory_bytes), encoding="utf-8")
-        swap = self.memory / "memory.memsw.limit_in_bytes"
-        if swap.exists():
-            swap.write_text(str(limits.memory_bytes), encoding="utf-8")
-        (self.pids / "pids.max").write_text(str(limits.processes), encoding="utf-8")
-
-    def wrap(self, command: list[str]) -> list[str]:
-        """Enter both cgroups, then run ``command``: its every descendant stays inside."""
-        enter = f'echo $$ > {self.memory}/cgroup.procs && echo $$ > {self.pids}/cgroup.procs && exec "$@"'
-        return ["sh", "-c", enter, "sh", *command]
-
-    def hit_memory_limit(self) -> bool:
-        control = (self.memory / "memory.oom_control").read_text(encoding="utf-8")
-        kills = [line.split()[1] for line in control.splitlines() if line.startswith("oom_kill ")]
-        if kills:
-            return int(kills[0]) > 0
-        return int((self.memory / "memory.failcnt").read_text(encoding="utf-8")) > 0
-
-    def remove(self) -> None:
-        for group in (self.memory, self.pids):
-            for _ in range(50):
-                for pid in (group / "cgroup.procs").read_text(encoding="utf-8").split():
-                    try:
-                        os.kill(int(pid), 9)
-                    except ProcessLookupError:
-                        pass
-                try:
-                    group.rmdir()
-                    break
-                except OSError:
-                    time.sleep(0.1)
+    return cgroups.version() is not None
 
 
 if __name__ == "__main__":

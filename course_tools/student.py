@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from course_tools.editions import executed, set_lang_parameter
 from course_tools.paths import ASSETS
 from course_utils.language import as_lang
-from course_tools.editions import executed, set_lang_parameter
 from course_utils.reporting import write_text_atomically
 
 # The course notebooks point to the collapsed solutions; the student edition has none.
@@ -51,12 +51,13 @@ def student_notebook(path: str | Path, lang: str = "both"):
 
 
 def write_student_edition(notebooks: list[Path], out_dir: str | Path = "build/student",
-                          *, lang: str = "both") -> list[Path]:
+                          *, lang: str = "both", models: bool = True) -> list[Path]:
     """Write each notebook's student edition to ``out_dir``; return the written paths.
 
     The diagrams the notebooks link (``../assets/*.png``) and the shipped models are
     copied beside them, so the folder can be handed out as it is (a student's
     ``course_utils`` then finds the models through ``COURSE_MODELS_DIR=assets/models``).
+    ``models=False`` leaves the models out (the class hub's students read the course's own).
     """
     import shutil
 
@@ -70,5 +71,34 @@ def write_student_edition(notebooks: list[Path], out_dir: str | Path = "build/st
         nb = student_notebook(source, lang)
         nb.cells = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
         written.append(write_text_atomically(out_dir / "notebooks" / path.name, nbformat.writes(nb)))
-    shutil.copytree(ASSETS, out_dir / "assets", dirs_exist_ok=True)  # the diagrams and shipped models
+    ignored = None if models else shutil.ignore_patterns("models")
+    shutil.copytree(ASSETS, out_dir / "assets", dirs_exist_ok=True, ignore=ignored)  # diagrams, shipped models
     return written
+
+
+def answer_lines(executed_nb) -> set[str]:
+    """The lines the solution cells of an executed notebook print: what must not reach a student."""
+    lines = set()
+    for cell in executed_nb.cells:
+        if "solution" in cell.metadata.get("tags", []):
+            for output in cell.get("outputs", []):
+                lines.update(line.strip() for line in _output_text(output).splitlines() if line.strip())
+    return lines
+
+
+def shown_answers(nb, answers: set[str]) -> list[str]:
+    """What ``nb`` gives away: a solution cell, or an output line among ``answers``."""
+    found = [f"cell {number}: a solution cell" for number, cell in enumerate(nb.cells)
+             if "solution" in cell.metadata.get("tags", [])]
+    for number, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            found += [f"cell {number}: {line.strip()!r}" for line in _output_text(output).splitlines()
+                      if line.strip() in answers]
+    return found
+
+
+def _output_text(output) -> str:
+    if output.get("output_type") == "stream":
+        return output.get("text", "")
+    data = output.get("data", {})
+    return "\n".join(str(data.get(kind, "")) for kind in ("text/plain", "text/html", "text/markdown"))

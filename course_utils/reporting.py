@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,3 +65,17 @@ def write_text_atomically(path: str | Path, text: str) -> Path:
     with atomic_path(path) as partial:
         partial.write_text(text, encoding="utf-8")
     return Path(path)
+
+
+def read_regular_file(path: str | Path, limit: int, *, dir_fd: int | None = None) -> bytes:
+    """The bytes of ``path``, when it is a regular file of at most ``limit`` bytes.
+
+    Safe on a file someone else controls: a link is not followed and a FIFO is not
+    waited on (OSError or ValueError instead), and no more than ``limit`` bytes are read.
+    """
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
+    with os.fdopen(descriptor, "rb") as stream:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            raise ValueError(f"{Path(path).name} is not a regular file of at most {limit:,} bytes")
+        return stream.read(limit + 1)

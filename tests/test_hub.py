@@ -32,9 +32,10 @@ if sys.version_info < (3, 11):
 
 from conftest import require_full_mnist
 from course_tools import hub
-from course_tools.editions import course_edition, deliver
+from course_tools.editions import deliver
 from course_tools.lab import write_lab_settings
-from course_tools.paths import ASSETS, NOTEBOOK_DIR
+from course_tools.paths import ASSETS, NOTEBOOK_DIR, ROOT
+from course_tools.student import answer_lines, shown_answers, student_notebook
 
 SCHEDULE_GROUP = "graders"  # make test keeps both graders on one worker: they count nobody's processes
 STUDENTS = [hub.Student("hubtest-ana", "zh"), hub.Student("hubtest-bo", "en"), hub.Student("hubtest-chen", "zh")]
@@ -52,10 +53,11 @@ def free_port() -> int:
 
 
 def editions_from_the_committed_notebook(hub_dir: Path) -> None:
-    """The editions the hub hands out, made from notebook 01 as committed (a student's run redoes the outputs)."""
+    """The student editions the hub hands out, made from notebook 01 as committed (a student's run
+    redoes the outputs)."""
     for lang in ("zh", "en"):
         folder = hub_dir / "editions" / lang
-        deliver(course_edition(NOTEBOOK_DIR / NOTEBOOK, lang), folder / "notebooks" / NOTEBOOK)
+        deliver(student_notebook(NOTEBOOK_DIR / NOTEBOOK, lang), folder / "notebooks" / NOTEBOOK)
         shutil.copytree(ASSETS, folder / "assets", ignore=shutil.ignore_patterns("models"))
 
 
@@ -74,19 +76,46 @@ def class_hub():
     environment = {**os.environ, "COURSE_HUB_DIR": str(hub_dir), "COURSE_HUB_ADMIN_TOKEN": token,
                    "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
                    **{f"COURSE_HUB_{name}": str(port) for name, port in ports.items()}}
-    log = open(hub_dir / "hub.log", "wb")
+    terminal, log = instructors_terminal(hub_dir / "hub.log")
     process = subprocess.Popen([str(Path(sys.executable).parent / "jupyterhub"), "-f", str(hub.CONFIG)],
-                               cwd=hub_dir, env=environment, stdout=log, stderr=subprocess.STDOUT,
+                               cwd=hub_dir, env=environment, stdin=terminal, stdout=terminal, stderr=terminal,
                                start_new_session=True)
+    os.close(terminal)
     base = f"http://127.0.0.1:{ports['PORT']}"
     wait_for(lambda: status(f"{base}/hub/api/") == 200, 60, process, hub_dir)
     yield {"base": base, "token": token, "dir": hub_dir, "process": process, "ports": ports}
     stop(process)
     kill_leftovers(hub_dir, ports)
-    log.close()
+    log.join(5)
     for student in STUDENTS:
         subprocess.run(["userdel", "--remove", student.name], capture_output=True)
     shutil.rmtree(hub_dir, ignore_errors=True)
+
+
+def instructors_terminal(log_path: Path):
+    """A terminal for the hub's standard streams, as when an instructor starts it by hand; what the
+    hub writes to it is copied to ``log_path``. Returns the terminal's descriptor and the copying thread."""
+    import pty
+    import threading
+
+    controller, terminal = pty.openpty()
+
+    def copy():
+        with open(log_path, "wb") as log:
+            while True:
+                try:
+                    chunk = os.read(controller, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                log.write(chunk)
+                log.flush()
+        os.close(controller)
+
+    thread = threading.Thread(target=copy, daemon=True)
+    thread.start()
+    return terminal, thread
 
 
 def status(url, **kwargs) -> int:
@@ -189,6 +218,33 @@ def run_in_kernel(class_hub, name, token, sources) -> list[str]:
     return outputs
 
 
+def kernel_dies(class_hub, name, token, source) -> bool:
+    """Run ``source`` in a new kernel of ``name``; True when the kernel is killed while running it."""
+    import websocket
+
+    kernel = api(class_hub, "POST", f"/user/{name}/api/kernels", token=token, json={"name": "python3"}).json()["id"]
+    url = f"{class_hub['base'].replace('http', 'ws')}/user/{name}/api/kernels/{kernel}/channels"
+    channel = websocket.create_connection(url, header=[f"Authorization: token {token}"], timeout=120)
+    channel.send(json.dumps({
+        "header": {"msg_id": uuid.uuid4().hex, "msg_type": "execute_request", "username": name,
+                   "session": "test", "version": "5.3", "date": ""},
+        "parent_header": {}, "metadata": {}, "channel": "shell",
+        "content": {"code": source, "silent": False, "store_history": False, "user_expressions": {},
+                    "allow_stdin": False, "stop_on_error": True}}))
+    died = False
+    try:
+        while not died:
+            message = json.loads(channel.recv())
+            if message["msg_type"] == "status":
+                died = message["content"]["execution_state"] in ("restarting", "dead")
+            elif message["msg_type"] == "execute_reply":
+                break
+    finally:
+        channel.close()
+        api(class_hub, "DELETE", f"/user/{name}/api/kernels/{kernel}", token=token)
+    return died
+
+
 def code_of(name):
     notebook = nbformat.read(Path(pwd.getpwnam(name).pw_dir) / hub.COURSE_FOLDER / "notebooks" / NOTEBOOK, 4)
     return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
@@ -232,6 +288,58 @@ def test_a_student_cannot_reach_another_students_server_or_files(class_hub, serv
     assert any("PermissionError" in line for line in reading), reading
 
 
+def test_homes_hold_no_solution_and_no_printed_answer(class_hub, servers):
+    answers = answer_lines(nbformat.read(NOTEBOOK_DIR / NOTEBOOK, 4))
+    assert "Correct: 0." in answers  # the scan looks for what the course's solutions print
+    for student in STUDENTS:
+        home = Path(pwd.getpwnam(student.name).pw_dir) / hub.COURSE_FOLDER / "notebooks"
+        notebooks = sorted(home.glob("*.ipynb"))
+        assert notebooks
+        for path in notebooks:
+            assert shown_answers(nbformat.read(path, 4), answers) == [], path
+
+
+def test_a_kernel_sees_none_of_the_checkout_the_hub_or_the_grades(class_hub, servers):
+    hidden = [NOTEBOOK_DIR / NOTEBOOK, ROOT / "build", ROOT / "tests", ROOT / ".git", ROOT / "course_tools",
+              class_hub["dir"] / "jupyterhub.sqlite", class_hub["dir"] / hub.ACCOUNTS,
+              class_hub["dir"] / hub.PASSWORDS, class_hub["dir"] / "logs", "/etc/shadow"]
+    assert all(Path(path).exists() for path in hidden)  # they are there, for the hub
+    outputs = "".join(run_in_kernel(class_hub, "hubtest-bo", servers["hubtest-bo"], [
+        "import os\n"
+        f"print('seen', [p for p in {[str(p) for p in hidden]!r} if os.path.exists(p)])\n"
+        f"print('checkout', sorted(os.listdir({str(ROOT)!r})))\n"
+        "print('tty', [os.isatty(fd) for fd in range(3)], os.readlink('/proc/self/fd/0'))\n"
+        "open(os.path.expanduser('~/mine.txt'), 'w').write('a student may write at home')\n"
+        "print('home ok')"]))
+    assert "seen []" in outputs, outputs
+    assert "checkout ['.venv', 'assets', 'course_utils']" in outputs, outputs
+    assert "tty [False, False, False] /dev/null" in outputs, outputs  # not the instructor's terminal
+    assert "home ok" in outputs, outputs
+    log = (class_hub["dir"] / "logs" / "hubtest-bo.log")
+    assert log.stat().st_mode & 0o077 == 0 and b"Jupyter Server" in log.read_bytes()
+
+
+def test_the_hubs_files_are_the_instructors_only(class_hub, servers):
+    for path in (class_hub["dir"], class_hub["dir"] / "jupyterhub.sqlite", class_hub["dir"] / hub.ACCOUNTS,
+                 class_hub["dir"] / hub.PASSWORDS, class_hub["dir"] / "logs"):
+        assert path.stat().st_mode & 0o077 == 0, f"{path}: {oct(path.stat().st_mode)}"
+
+
+def test_a_memory_hog_stops_at_its_limit_and_a_classmate_keeps_working(class_hub, servers):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        hog = pool.submit(kernel_dies, class_hub, "hubtest-ana", servers["hubtest-ana"],
+                          "hog = bytearray(6 * 2**30)")  # over the 2.5 GB a student may use
+        time.sleep(2)
+        classmate = pool.submit(run_in_kernel, class_hub, "hubtest-bo", servers["hubtest-bo"],
+                                ["print(sum(range(10)))"])
+        assert hog.result(), "the hog's kernel was not stopped"
+        assert "45" in "".join(classmate.result())
+    assert hub.student_group("hubtest-ana", hub.student_limits()).hit_memory_limit()
+    assert status(f"{class_hub['base']}/hub/api/") == 200
+
+
 def test_collected_notebooks_are_graded(class_hub, servers, tmp_path, monkeypatch):
     from course_tools.grading import grade_folder
 
@@ -249,6 +357,31 @@ def test_collected_notebooks_are_graded(class_hub, servers, tmp_path, monkeypatc
     rows = grade_folder(tmp_path / "submissions", tmp_path / "grades", jobs=2)
     first = {row["student"]: row for row in rows if row["exercise"] == "01.1.1"}
     assert first["hubtest-ana"]["passed"] and not first["hubtest-bo"]["passed"]
+
+
+def test_a_fifo_and_a_planted_module_in_a_home_do_not_stall_the_hub(class_hub, servers):
+    name = "hubtest-chen"
+    account = pwd.getpwnam(name)
+    home = Path(account.pw_dir)
+    assert api(class_hub, "DELETE", f"/hub/api/users/{name}/server").status_code in (202, 204)
+    wait_for(lambda: not api(class_hub, "GET", f"/hub/api/users/{name}").json()["servers"],
+             60, class_hub["process"], class_hub["dir"])
+    notebook = home / hub.COURSE_FOLDER / "notebooks" / NOTEBOOK
+    notebook.unlink()
+    os.mkfifo(notebook)  # opening it for reading would wait for a writer forever
+    planted = home / "course_tools"
+    planted.mkdir()
+    (planted / "__main__.py").write_text(f"open({str(home / 'pwned')!r}, 'w')\n", encoding="utf-8")
+    for path in (notebook, planted, planted / "__main__.py"):
+        os.chown(path, account.pw_uid, account.pw_gid)
+    started = time.monotonic()
+    assert api(class_hub, "POST", f"/hub/api/users/{name}/server").status_code in (201, 202)
+    answers = [status(f"{class_hub['base']}/hub/api/") for _ in range(3)]
+    assert answers == [200] * 3 and time.monotonic() - started < 10
+    wait_for(lambda: api(class_hub, "GET", f"/hub/api/users/{name}").json()["servers"].get("", {}).get("ready"),
+             120, class_hub["process"], class_hub["dir"])
+    assert nbformat.read(notebook, 4).cells  # the FIFO is no one's work: replaced by the edition
+    assert not (home / "pwned").exists()  # python -I: the hub ran its own course_tools, not the student's
 
 
 def test_stopping_the_hub_leaves_no_process(class_hub, servers):

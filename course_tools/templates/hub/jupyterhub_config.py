@@ -1,12 +1,14 @@
 # JupyterHub for one class on one machine: `make hub` (see README, "Serving a class").
 # Read by jupyterhub -f; settings come from the environment that make hub sets.
+import asyncio
 import os
+import pwd
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
 from jupyterhub.spawner import LocalProcessSpawner, SimpleLocalProcessSpawner
-import pwd
 
 from course_tools import hub
 from course_tools.hub_auth import ClassListAuthenticator
@@ -16,20 +18,29 @@ c = get_config()  # noqa: F821 (JupyterHub defines it)
 # Started in the background (make hub &), the hub inherits an ignored SIGINT, and so would the
 # idle culler, which then takes 27 s to stop instead of 1 s. Give the services the usual one.
 signal.signal(signal.SIGINT, signal.default_int_handler)
+os.umask(0o077)  # the hub's database, cookie secret and logs: the instructor's only
 hub_dir = Path(os.environ["COURSE_HUB_DIR"]).resolve()
+hub_dir.chmod(0o700)
 shared_account = os.environ.get("COURSE_HUB_SHARED_ACCOUNT") == "1"
 accounts = hub.read_accounts(hub_dir)
+limits = hub.student_limits(os.environ.get("COURSE_HUB_MEMORY"), os.environ.get("COURSE_HUB_CPUS"))
 
 
 SINGLEUSER = [str(Path(sys.executable).parent / "jupyterhub-singleuser")]
 
 
 class StudentSpawner(LocalProcessSpawner):
-    """The student's server under their own account; the command drops to it (hub.as_student)."""
+    """The student's server under their own account, in their cgroup; the command drops to it."""
 
     def make_preexec_fn(self, name):
         home = pwd.getpwnam(name).pw_dir
         return lambda: os.chdir(home)
+
+    async def start(self):
+        # Not the hub's terminal: stdin is /dev/null, the output goes to the student's own log.
+        with hub.student_log(hub_dir, self.user.name) as log:
+            self.popen_kwargs = {"stdin": subprocess.DEVNULL, "stdout": log, "stderr": subprocess.STDOUT}
+            return await super().start()
 
     async def _signal(self, sig):
         # The server's whole session (start_new_session): bubblewrap forwards no signal, so a
@@ -41,14 +52,37 @@ class StudentSpawner(LocalProcessSpawner):
         return True
 
 
-def give_edition(spawner):
+async def give_edition(spawner):
+    """Off JupyterHub's event loop and with a time limit: one student's home cannot stall the hub."""
     name = spawner.user.name
-    home = hub.student_home(name, hub_dir, system_accounts=not shared_account)
-    home.mkdir(parents=True, exist_ok=True)
     lang = hub.read_accounts(hub_dir)[name]["lang"]
-    hub.give_edition(name, lang, home, hub_dir)
-    if not shared_account:
-        spawner.cmd = hub.as_student(pwd.getpwnam(name), SINGLEUSER, hub.student_readable(lang, hub_dir))
+    if shared_account:
+        home = hub.student_home(name, hub_dir, system_accounts=False)
+        home.mkdir(parents=True, exist_ok=True)
+        await asyncio.wait_for(asyncio.to_thread(hub.copy_edition, lang, home, hub_dir), hub.COPY_SECONDS)
+        return
+    group = hub.student_group(name, limits)
+    wrap = group.wrap if group else (lambda command: command)
+    copying = await asyncio.create_subprocess_exec(
+        *wrap(hub.edition_command(name, lang, hub_dir)), stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={"PATH": os.defpath, "HOME": pwd.getpwnam(name).pw_dir},
+        start_new_session=True)
+    try:
+        output, _ = await asyncio.wait_for(copying.communicate(), hub.COPY_SECONDS)
+    except asyncio.TimeoutError:
+        os.killpg(copying.pid, signal.SIGKILL)
+        await copying.wait()
+        raise RuntimeError(f"copying the edition into {name}'s home took over {hub.COPY_SECONDS} s") from None
+    if copying.returncode:
+        tail = output.decode("utf-8", "replace")[-1500:]
+        raise RuntimeError(f"copying the edition into {name}'s home failed: {tail}")
+    spawner.cmd = wrap(hub.as_student(pwd.getpwnam(name), SINGLEUSER, hub.student_readable(lang, hub_dir)))
+
+
+def end_student_group(spawner):
+    group = None if shared_account else hub.student_group(spawner.user.name, limits)
+    if group is not None:
+        group.remove()  # what the server left running (a kernel's child) ends with it
 
 
 def student_environment(spawner):
@@ -60,6 +94,11 @@ c.JupyterHub.authenticator_class = ClassListAuthenticator
 c.ClassListAuthenticator.accounts_file = str(hub_dir / hub.ACCOUNTS)
 c.Authenticator.allowed_users = set(accounts)
 c.JupyterHub.ip = os.environ.get("COURSE_HUB_IP", "127.0.0.1")
+if not hub.is_loopback(c.JupyterHub.ip):  # passwords cross the network: HTTPS only
+    c.JupyterHub.ssl_cert, c.JupyterHub.ssl_key = (str(path) for path in hub.tls_files(
+        hub_dir, c.JupyterHub.ip, os.environ.get("COURSE_HUB_SSL_CERT"), os.environ.get("COURSE_HUB_SSL_KEY")))
+    print(f"[hub] HTTPS with {c.JupyterHub.ssl_cert}; SHA-256 fingerprint, for students to compare with "
+          f"their browser's: {hub.fingerprint(c.JupyterHub.ssl_cert)}", file=sys.stderr, flush=True)
 c.JupyterHub.port = int(os.environ.get("COURSE_HUB_PORT", "8000"))
 c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = int(os.environ.get("COURSE_HUB_API_PORT", "8081"))
@@ -81,6 +120,9 @@ c.Spawner.cmd = SINGLEUSER
 c.Spawner.notebook_dir = f"~/{hub.COURSE_FOLDER}" if not shared_account else str(hub_dir / "homes" / "{username}" / hub.COURSE_FOLDER)
 c.Spawner.default_url = "/lab/tree/notebooks/01_data.ipynb"
 c.Spawner.pre_spawn_hook = give_edition
+c.Spawner.post_stop_hook = end_student_group
+c.Spawner.popen_kwargs = {"stdin": subprocess.DEVNULL}
+c.Spawner.disable_user_config = True  # no ~/.jupyter configuration of the student's runs in their server
 c.Spawner.start_timeout = 120
 c.Spawner.environment = {
     "COURSE_DATA_DIR": str(hub_dir / "data" / "mnist"),
@@ -88,7 +130,7 @@ c.Spawner.environment = {
     "TF_CPP_MIN_LOG_LEVEL": "2",
     "JUPYTERLAB_SETTINGS_DIR": student_environment,
 }
-c.Spawner.mem_limit = os.environ.get("COURSE_HUB_MEMORY") or None  # shown to the student; not enforced here
+c.Spawner.mem_limit = limits.memory_bytes  # enforced by the student's cgroup (hub.student_group), as root
 
 # Idle servers are stopped (culled) after COURSE_HUB_IDLE_SECONDS (default one hour).
 c.JupyterHub.services = [{

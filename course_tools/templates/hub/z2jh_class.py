@@ -24,3 +24,4 @@ def student_language(spawner):
 
 
 c.KubeSpawner.pre_spawn_hook = student_language
+c.KubeSpawner.disable_user_config = True  # no ~/.jupyter configuration of the student's runs in their server
