@@ -152,7 +152,7 @@ demo: setup web
 book: test-setup web
 	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(COURSE) book
 
-# Serving a class on this machine (see README): make hub CLASS=class.csv (columns student,lang).
+# Serving a class on this machine (docs/en/hub.md): make hub CLASS=class.csv (columns student,lang).
 # As root each student gets a system account; HUB_SHARED=1 runs everyone as you (isolates nothing).
 # HUB_IP=0.0.0.0 listens on the classroom network, over HTTPS (HUB_CERT and HUB_KEY, or a certificate
 # made once). HUB_EDITION=course hands out the solutions (a class not graded); HUB_ADOPT=1 reuses
@@ -175,7 +175,7 @@ hub: setup web
 		$(BIN)/jupyterhub -f course_tools/templates/hub/jupyterhub_config.py
 
 # Beyond one machine (Zero to JupyterHub): passwords and build/hub/z2jh-class.yaml, Helm values
-# to use with deploy/z2jh-values.yaml (README, "Serving a class").
+# to use with deploy/z2jh-values.yaml (docs/en/hub.md).
 hub-k8s: setup
 	$(COURSE) hub-k8s $(CLASS)
 

@@ -356,7 +356,7 @@ def _hub_k8s(args) -> int:
     values = hub.write_z2jh_class_values(hub_dir)
     print(f"[hub-k8s] {len(students)} students; their passwords, to hand out: {passwords} (readable by you only)")
     print(f"[hub-k8s] Helm values: {values}; install with\n  helm upgrade --install course jupyterhub/jupyterhub "
-          f"--values deploy/z2jh-values.yaml --values {values} (README, \"Serving a class\")")
+          f"--values deploy/z2jh-values.yaml --values {values} (docs/en/hub.md)")
     return 0
 
 

@@ -47,7 +47,7 @@ STATUS_WORDS = {OK: ("正常", "ok"), WARNING: ("警告", "warning"), PROBLEM: (
 TENSORFLOW = "2.21"
 SUPPORTED_PYTHON = ((3, 10), (3, 13))
 TENSORFLOW_IMPORT_TIMEOUT_S = 120  # about 7 s on the 2-core machine; a cold disk is slower
-# benchmarks/student_memory.py (README, "Serving a class"): a kernel's peak while running
+# benchmarks/student_memory.py (docs/en/hub.md): a kernel's peak while running
 # notebook 01, the highest of the four (1,115 / 904 / 935 / 1,114 MB). A kernel left running
 # while the next notebook starts holds both.
 KERNEL_PEAK_MB = 1_115

@@ -440,7 +440,8 @@ status = doctor.main(sys.argv[2:])
 print("MODULES " + json.dumps(sorted(set(sys.modules) - before)))
 sys.exit(status)
 """
-COURSE_MODULES = {"course_tools", "course_tools.doctor", "course_tools.paths", "course_tools.sandbox",
+COURSE_MODULES = {"course_tools", "course_tools.cgroups", "course_tools.doctor", "course_tools.paths",
+                  "course_tools.sandbox",
                   "course_utils", "course_utils.data_home"}
 
 

@@ -1,4 +1,4 @@
-# JupyterHub for one class on one machine: `make hub` (see README, "Serving a class").
+# JupyterHub for one class on one machine: `make hub` (see docs/en/hub.md).
 # Read by jupyterhub -f; settings come from the environment that make hub sets.
 import asyncio
 import os
