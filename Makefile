@@ -62,11 +62,12 @@ student: setup
 
 # Grade a class: make grade SUBMISSIONS=folder (one folder per student) → build/grades/*.csv
 # Each notebook runs in a bubblewrap sandbox with GRADE_MEMORY (default 3G); GRADE_TRUSTED=1
-# runs without one, for an instructor's own notebooks only.
+# runs without one, for an instructor's own notebooks only. As a normal user (no cgroup), memory is
+# only watched: grading refuses unless NO_MEMORY_LIMIT=1.
 GRADE_MEMORY ?= 3G
 grade: setup
 	$(if $(SUBMISSIONS),,$(error Give the submissions folder: make grade SUBMISSIONS=path/to/folder))
-	$(COURSE) grade $(SUBMISSIONS) --memory $(GRADE_MEMORY) $(if $(GRADE_TRUSTED),--trusted)
+	$(COURSE) grade $(SUBMISSIONS) --memory $(GRADE_MEMORY) $(if $(GRADE_TRUSTED),--trusted) $(if $(NO_MEMORY_LIMIT),--no-memory-limit)
 
 # Instructor slides: build/slides/{zh,en}/*.slides.html, offline, with build/slides/assets/.
 slides: test-setup web

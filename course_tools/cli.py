@@ -87,6 +87,8 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--trusted", action="store_true",
                        help="no sandbox: only for your own notebooks (students' run in bubblewrap)")
     grade.add_argument("--jobs", type=int, default=2, help="notebooks graded at a time (default: 2)")
+    grade.add_argument("--no-memory-limit", action="store_true",
+                       help="grade where memory can only be watched, not limited (a normal user without cgroups)")
     grade.set_defaults(handler=_grade)
 
     lab = commands.add_parser("lab-settings", help="write JupyterLab user settings for one "
@@ -239,7 +241,8 @@ def _grade(args) -> int:
 
     limits = Limits(parse_size(args.memory), args.processes, args.time_limit)
     try:
-        rows = grade_folder(args.submissions, args.out, limits=limits, trusted=args.trusted, jobs=args.jobs)
+        rows = grade_folder(args.submissions, args.out, limits=limits, trusted=args.trusted, jobs=args.jobs,
+                            no_memory_limit=args.no_memory_limit)
     except SandboxUnavailable as error:
         print(f"make grade refused: {error}", file=sys.stderr)
         return 2

@@ -26,6 +26,7 @@ import contextlib
 import csv
 import io
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -39,6 +40,7 @@ from course_tools.paths import ASSETS
 from course_tools.runner import course_notebooks
 from course_utils.data import course_data_dir
 from course_utils.language import choose
+from course_utils.reporting import atomic_path
 from course_utils.startup import TF_CPP_LOG_LEVEL
 
 GRADING_PARAMETERS = {"epochs": 1}
@@ -87,15 +89,17 @@ def _exercise(index: int, source: str) -> Exercise:
 
 def grade_folder(submissions: str | Path, out_dir: str | Path = "build/grades", *,
                  limits: sandbox.Limits = sandbox.Limits(), trusted: bool = False,
-                 jobs: int = 2, parameters: dict | None = None) -> list[dict]:
+                 jobs: int = 2, parameters: dict | None = None, no_memory_limit: bool = False) -> list[dict]:
     """Grade every student folder in ``submissions``, ``jobs`` notebooks at a time.
 
-    Writes ``gradebook.csv`` and ``summary.csv`` to ``out_dir`` and returns the rows,
-    in the order of the students' folder names. Without ``trusted``, refuses
-    (SandboxUnavailable) where no sandbox can be set up. ``parameters`` (default
-    ``epochs=1``) are given to each submission and to the checks alike.
+    Writes ``gradebook.csv`` and ``summary.csv`` to ``out_dir`` (the instructor's only), again
+    each time a submission is done, and returns the rows in the order of the students' folder
+    names. A submission stopped at the time limit while others ran beside it is graded again
+    alone, and its rows say so. Without ``trusted``, refuses (SandboxUnavailable) where no sandbox
+    can be set up, and where memory can only be watched, not limited, unless ``no_memory_limit``.
+    ``parameters`` (default ``epochs=1``) are given to each submission and to the checks alike.
     """
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor, as_completed
 
     submissions, out_dir = Path(submissions), Path(out_dir)
     if not submissions.is_dir():
@@ -105,30 +109,41 @@ def grade_folder(submissions: str | Path, out_dir: str | Path = "build/grades", 
         raise ValueError(f"{submissions} holds no student folders (submissions/<student>/*.ipynb).")
     if not trusted:
         sandbox.require_sandbox()
+        if not sandbox.memory_is_limited() and not no_memory_limit:
+            raise sandbox.SandboxUnavailable(
+                "memory can only be watched here, not limited (no cgroup: grading as a normal user): a "
+                "submission can take the machine's memory between two looks. Grade as root, or pass "
+                "--no-memory-limit (make grade NO_MEMORY_LIMIT=1) to grade anyway; the summary says so.")
     os.environ.setdefault("COURSE_DATA_SOURCE", "local")
-    print(("trusted: no sandbox; " if trusted else "sandbox: bubblewrap; ") + sandbox.limits_in_force(limits),
-          file=sys.stderr, flush=True)
+    how = ("trusted: no sandbox; " if trusted else "sandbox: bubblewrap; ") + sandbox.limits_in_force(limits)
+    if not trusted and not sandbox.memory_is_limited():
+        how += "; memory NOT limited, only watched (--no-memory-limit)"
+    print(how, file=sys.stderr, flush=True)
     work = []
     for number, folder in enumerate(students, start=1):
         files = sorted(p for p in folder.iterdir() if p.is_file() and not p.is_symlink())
-        label = f"[grade {number}/{len(students)}] {folder.name}"
+        label = f"[grade {number}/{len(students)}] {printable(folder.name)}"
         work += [(path, folder.name, label) for path in files] or [(None, folder.name, label)]
     grader = Grader(limits, trusted, parameters)
+    done: dict[int, list[dict]] = {}
 
-    def grade(item) -> list[dict]:
-        path, student, label = item
-        if path is None:
-            return [_row(student, "-", "-", False, "no files handed in")]
-        try:
-            return grader.grade(path, student, label=label)
-        except Exception as error:  # one submission's failure is its own row, never the class's
-            return [_row(student, path.name, "-", False,
-                         f"grading failed ({type(error).__name__}: {str(error)[:200]})")]
+    def finished(index: int, rows: list[dict]) -> None:
+        done[index] = rows
+        write_gradebook([row for i in sorted(done) for row in done[i]], out_dir, how)
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:  # each notebook runs in its own sandbox
-        rows = [row for rows in pool.map(grade, work) for row in rows]
-    write_gradebook(rows, out_dir)
-    return rows
+        running = {pool.submit(grader.grade_item, item): index for index, item in enumerate(work)}
+        for future in as_completed(running):
+            finished(running[future], future.result())
+    if jobs > 1:
+        for index in sorted(i for i in done if grader.timed_out(done[i])):
+            rows = grader.grade_item(work[index])  # alone: nothing else competes for the CPUs
+            finished(index, [{**row, "message": f"{row['message']} ({_regraded_alone(row)})"} for row in rows])
+    return [row for index in sorted(done) for row in done[index]]
+
+
+def _regraded_alone(row: dict) -> str:
+    return "单独重新评分" if any("\u4e00" <= ch <= "\u9fff" for ch in row["message"]) else "graded again alone"
 
 
 class Grader:
@@ -141,6 +156,22 @@ class Grader:
         self.course = {p.name: p for p in course_notebooks()}
         self.contexts: dict[str, dict] = {}
         self.judging = threading.Lock()  # the checks print to one sys.stdout, captured per check
+        timed = sandbox.Outcome(None, "time", "")
+        self.time_messages = {_stopped_text(timed, limits, lang) for lang in ("zh", "en", "both")}
+
+    def grade_item(self, item) -> list[dict]:
+        """The rows of one (path, student, label) of the class; a failure of any kind is a row."""
+        path, student, label = item
+        if path is None:
+            return [_row(student, "-", "-", False, "no files handed in")]
+        try:
+            return self.grade(path, student, label=label)
+        except Exception as error:  # one submission's failure is its own row, never the class's
+            return [_row(student, path.name, "-", False,
+                         f"grading failed ({type(error).__name__}: {str(error)[:200]})")]
+
+    def timed_out(self, rows: list[dict]) -> bool:
+        return any(row["message"] in self.time_messages for row in rows)
 
     def grade(self, path: Path, student: str, *, label: str = "[grade]") -> list[dict]:
         """Rows of (student, notebook, exercise, passed, message) for one submitted file."""
@@ -165,15 +196,16 @@ class Grader:
                 f"练习单元格被删改：应有 {len(exercises)} 个，找到 {found} 个",
                 f"exercise cells changed: expected {len(exercises)}, found {found}"), lang))
         start = time.perf_counter()
-        with tempfile.TemporaryDirectory(prefix="grade-") as scratch:
-            home = Path(scratch) / "home"
-            outcome = self._run(nb, path.name, exercises, home, lang)
+        with tempfile.TemporaryDirectory(prefix="grade-") as scratch, \
+                sandbox.private_space(Path(scratch) / "space", self.limits) as space:
+            outcome = self._run(nb, path.name, exercises, space, lang)
+            home = space / "home"
             given = [answers.read_answers(home / "answers", e.cell, e.checks) for e in exercises]  # no lock held
             with self.judging:
                 verdicts = [self._judge(path.name, exercise, answered, lang)
                             for exercise, answered in zip(exercises, given)]
         stopped = _stopped_text(outcome, self.limits, lang)
-        print(f"{label} {path.name}: {stopped or 'done'} in {time.perf_counter() - start:.0f} s",
+        print(f"{label} {printable(path.name)}: {stopped or 'done'} in {time.perf_counter() - start:.0f} s",
               file=sys.stderr, flush=True)  # stdout carries the checks' feedback, captured per check
         rows = []
         for exercise, results in zip(exercises, verdicts):
@@ -183,10 +215,10 @@ class Grader:
                 rows.append(_row(student, path.stem, name, passed, message))
         return rows
 
-    def _run(self, nb, name: str, exercises: list[Exercise], home: Path, lang: str) -> sandbox.Outcome:
+    def _run(self, nb, name: str, exercises: list[Exercise], space: Path, lang: str) -> sandbox.Outcome:
         import nbformat
 
-        home.mkdir()
+        home = space / "home"
         (home / "notebooks").mkdir()
         (home / "answers").mkdir()
         nbformat.write(instrument(nb, exercises), home / "notebooks" / name)
@@ -203,7 +235,7 @@ class Grader:
                "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": TF_CPP_LOG_LEVEL, "PYTHONDONTWRITEBYTECODE": "1"}
         readable = [Path(sys.prefix), Path(sys.base_prefix), Path(course_utils.__file__).parent, models]
         readable += [data] if data.is_dir() else []
-        return sandbox.run_sandboxed(argv, home=home, readable=readable, env=env, limits=self.limits,
+        return sandbox.run_sandboxed(argv, space=space, readable=readable, env=env, limits=self.limits,
                                      trusted=self.trusted)
 
     def _judge(self, notebook: str, exercise: Exercise, given: list[answers.Answer] | None, lang: str):
@@ -278,32 +310,69 @@ def instrument(nb, exercises: list[Exercise]):
     return nb
 
 
-def write_gradebook(rows: list[dict], out_dir: Path) -> tuple[Path, Path]:
-    """``gradebook.csv`` (one row per student and exercise) and ``summary.csv`` (per exercise)."""
+def write_gradebook(rows: list[dict], out_dir: Path, limits_line: str = "") -> tuple[Path, Path]:
+    """``gradebook.csv`` (one row per student and exercise) and ``summary.csv`` (per exercise, then
+    how the limits were enforced), readable by the instructor only, never half-written.
+
+    What a student controls (folder and file names, messages) is made safe to open in a
+    spreadsheet: no control character, and no cell that starts a formula.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
-    gradebook = out_dir / "gradebook.csv"
-    with open(gradebook, "w", newline="", encoding="utf-8") as stream:
-        writer = csv.DictWriter(stream, fieldnames=FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
+    out_dir.chmod(0o700)
+    book = io.StringIO()
+    writer = csv.DictWriter(book, fieldnames=FIELDS)
+    writer.writeheader()
+    writer.writerows({**row, **{key: spreadsheet_safe(row[key]) for key in ("student", "notebook", "message")}}
+                     for row in rows)
     totals: dict[str, list[int]] = {}
     for row in rows:
         if row["exercise"] != "-":
             passed, submitted = totals.setdefault(row["exercise"], [0, 0])
             totals[row["exercise"]] = [passed + row["passed"], submitted + 1]
-    summary = out_dir / "summary.csv"
-    with open(summary, "w", newline="", encoding="utf-8") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(["exercise", "passed", "submitted", "share"])
-        for name, (passed, submitted) in sorted(totals.items()):
-            writer.writerow([name, passed, submitted, f"{passed / submitted:.0%}"])
-    return gradebook, summary
+    summary = io.StringIO()
+    writer = csv.writer(summary)
+    writer.writerow(["exercise", "passed", "submitted", "share"])
+    for name, (passed, submitted) in sorted(totals.items()):
+        writer.writerow([name, passed, submitted, f"{passed / submitted:.0%}"])
+    if limits_line:
+        writer.writerow(["limits", "", "", limits_line])
+    return _write_private(out_dir / "gradebook.csv", book.getvalue()), _write_private(
+        out_dir / "summary.csv", summary.getvalue())
+
+
+def _write_private(path: Path, text: str) -> Path:
+    with atomic_path(path) as partial:
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as stream:
+            stream.write(text)
+    return path
+
+
+CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` without terminal escapes and control characters (tab and newline kept)."""
+    return CONTROL.sub("", str(text))
+
+
+def spreadsheet_safe(value) -> str:
+    """A CSV cell a spreadsheet shows as text: printable, and quote-prefixed where it would start a
+    formula (= + - @, tab or carriage return; OWASP's advice on CSV injection)."""
+    text = str(value)
+    if text == "-":
+        return text  # the course's own placeholder
+    text = printable(text.replace("\r", " ")).replace("\n", " ")
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t") else text
 
 
 def _stopped_text(outcome: sandbox.Outcome, limits: sandbox.Limits, lang: str) -> str | None:
     if outcome.stopped_by == "memory":
         return choose((f"已停止：超出内存上限 {limits.memory_text()}",
                        f"stopped: memory limit {limits.memory_text()}"), lang)
+    if outcome.stopped_by == "disk":
+        return choose((f"已停止：写满了磁盘上限 {limits.disk_text()}",
+                       f"stopped: disk limit {limits.disk_text()}"), lang)
     if outcome.stopped_by == "time":
         return choose((f"已停止：超出时间上限 {limits.seconds:.0f} 秒",
                        f"stopped: time limit {limits.seconds:.0f} s"), lang)

@@ -17,13 +17,17 @@ size of every process, polled) and processes are capped with ``RLIMIT_NPROC``.
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import os
 import shutil
 import stat
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +39,7 @@ HOME = Path("/home/student")
 ETC_FILES = ("passwd", "group", "hosts", "nsswitch.conf", "localtime", "ld.so.cache", "fonts", "mime.types",
              "alternatives")
 POLL_S = 0.25
+OUTPUT_KEPT = 256 * 2**10
 
 
 class SandboxUnavailable(RuntimeError):
@@ -48,9 +53,14 @@ class Limits:
     memory_bytes: int = 3 * GIB
     processes: int = 512  # threads count too: TensorFlow alone starts dozens
     seconds: float = 600
+    disk_bytes: int = 2 * GIB  # the home, /tmp and /dev/shm together
+    files: int = 100_000  # files and folders there (inodes)
 
     def memory_text(self) -> str:
         return f"{self.memory_bytes / GIB:g} GiB"
+
+    def disk_text(self) -> str:
+        return f"{self.disk_bytes / GIB:g} GiB, {self.files:,} files"
 
 
 @dataclass(frozen=True)
@@ -58,8 +68,8 @@ class Outcome:
     """How a sandboxed run ended."""
 
     returncode: int | None
-    stopped_by: str | None  # "memory", "time" or None
-    output: str
+    stopped_by: str | None  # "memory", "time", "disk" or None
+    output: str  # its last OUTPUT_KEPT characters
 
 
 def parse_size(text: str) -> int:
@@ -105,23 +115,50 @@ def limits_in_force(limits: Limits) -> str:
     how = (cgroups.describe() if _cgroups_usable()
            else f"polled resident memory every {POLL_S} s and RLIMIT_NPROC (no cgroup without root)")
     return (f"limits: memory {limits.memory_text()}, {limits.processes} processes and threads, "
-            f"{limits.seconds:.0f} s, enforced by {how}")
+            f"{limits.seconds:.0f} s, disk {limits.disk_text()}, enforced by {how}")
 
 
-def run_sandboxed(argv: list[str], *, home: Path, readable: list[Path], env: dict[str, str],
+@contextlib.contextmanager
+def private_space(folder: Path, limits: Limits) -> Iterator[Path]:
+    """A folder for one sandbox's writable places (``home``, ``tmp``, ``shm`` inside it), holding
+    at most ``limits.disk_bytes`` and ``limits.files``.
+
+    As root it is a tmpfs of that size and inode count, mounted for the run and removed after
+    it, so a submission that writes without end stops at the limit and the host's disk does not
+    shrink. Elsewhere it is a plain folder whose size :func:`run_sandboxed` watches.
+    """
+    folder.mkdir(parents=True)
+    mounted = os.geteuid() == 0 and subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={limits.disk_bytes},nr_inodes={limits.files},mode=0755",
+         "course-sandbox", str(folder)], capture_output=True).returncode == 0
+    try:
+        for name in ("home", "tmp", "shm"):
+            (folder / name).mkdir()
+        (folder / "tmp").chmod(0o1777)
+        (folder / "shm").chmod(0o1777)
+        yield folder
+    finally:
+        if mounted:
+            subprocess.run(["umount", "--lazy", str(folder)], capture_output=True)
+
+
+def run_sandboxed(argv: list[str], *, space: Path, readable: list[Path], env: dict[str, str],
                   limits: Limits, trusted: bool = False) -> Outcome:
-    """Run ``argv`` with ``home`` as its only writable folder; return how it ended.
+    """Run ``argv`` with the folders of ``space`` (:func:`private_space`) as its only writable
+    places: ``space/home`` as its home, ``space/tmp`` and ``space/shm``; return how it ended.
 
     ``readable`` are the host paths bound read-only at their own place. With
     ``trusted=True`` (an instructor's own notebooks) no sandbox is used, only the limits.
+    Its output is read while it runs (a full pipe would stall it), and its input is empty.
     """
+    home = space / "home"
     home.chmod(0o755)
     if os.geteuid() == 0 and not trusted:
         _give_to_nobody(home)
     if trusted:
         command, environment, cwd = argv, {**os.environ, **env, "HOME": str(home)}, home
     else:
-        command, environment, cwd = _bwrap(argv, home, readable, env), {"PATH": "/usr/bin:/bin"}, None
+        command, environment, cwd = _bwrap(argv, space, readable, env), {"PATH": "/usr/bin:/bin"}, None
     group = cgroups.Group(f"course-grading-{uuid.uuid4().hex[:12]}",
                           cgroups.GroupLimits(limits.memory_bytes, limits.processes)) if _cgroups_usable() else None
     if group is None:
@@ -129,20 +166,42 @@ def run_sandboxed(argv: list[str], *, home: Path, readable: list[Path], env: dic
     else:
         command = group.wrap(command)
     process = subprocess.Popen(command, env=environment, cwd=cwd, start_new_session=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               encoding="utf-8", errors="replace")  # a student's output may be any bytes
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, encoding="utf-8", errors="replace")  # any bytes a student prints
+    output = _Drained(process.stdout)
     try:
-        stopped_by = _wait(process, limits, watch_memory=group is None)
-        output = process.communicate()[0]
+        stopped_by = _wait(process, limits, space, watch_memory=group is None)
     finally:
         _kill(process)
         if group is not None:
             stopped_by = "memory" if group.hit_memory_limit() else stopped_by
             group.remove()
-    return Outcome(process.returncode, stopped_by, output or "")
+    stopped_by = stopped_by or ("disk" if _space_full(space, limits) else None)
+    return Outcome(process.returncode, stopped_by, output.text())
 
 
-def _wait(process: subprocess.Popen, limits: Limits, *, watch_memory: bool) -> str | None:
+class _Drained:
+    """A process's output, read in a thread as it comes; the last OUTPUT_KEPT characters kept."""
+
+    def __init__(self, stream):
+        self.parts: collections.deque[str] = collections.deque()
+        self.size = 0
+        self.thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self.thread.start()
+
+    def _read(self, stream) -> None:
+        for chunk in iter(lambda: stream.read(8192), ""):
+            self.parts.append(chunk)
+            self.size += len(chunk)
+            while self.size - len(self.parts[0]) > OUTPUT_KEPT:
+                self.size -= len(self.parts.popleft())
+
+    def text(self) -> str:
+        self.thread.join(10)
+        return "".join(self.parts)[-OUTPUT_KEPT:]
+
+
+def _wait(process: subprocess.Popen, limits: Limits, space: Path, *, watch_memory: bool) -> str | None:
     deadline = time.monotonic() + limits.seconds
     while process.poll() is None:
         if time.monotonic() > deadline:
@@ -151,8 +210,27 @@ def _wait(process: subprocess.Popen, limits: Limits, *, watch_memory: bool) -> s
         if watch_memory and _resident_bytes(process.pid) > limits.memory_bytes:
             _kill(process)
             return "memory"
+        if _space_full(space, limits):
+            _kill(process)
+            return "disk"
         time.sleep(POLL_S)
     return None
+
+
+def _space_full(space: Path, limits: Limits) -> bool:
+    """Whether the sandbox's writable places reached their size or file limit."""
+    if os.path.ismount(space):
+        found = os.statvfs(space)
+        return found.f_bavail * found.f_frsize < 2**20 or found.f_favail == 0
+    size = files = 0
+    for folder, folders, names in os.walk(space):
+        files += len(folders) + len(names)
+        for name in names:
+            with contextlib.suppress(OSError):
+                size += os.lstat(os.path.join(folder, name)).st_size
+        if size >= limits.disk_bytes or files >= limits.files:
+            return True
+    return False
 
 
 def _kill(process: subprocess.Popen) -> None:
@@ -196,25 +274,28 @@ def _namespace_options(*, network: bool = False) -> list[str]:
     return [*user, "--unshare-pid", *net, "--unshare-ipc", "--unshare-uts", "--die-with-parent"]
 
 
-def _bwrap(argv: list[str], home: Path, readable: list[Path], env: dict[str, str]) -> list[str]:
+def _bwrap(argv: list[str], space: Path, readable: list[Path], env: dict[str, str]) -> list[str]:
     """The grader's bwrap command line: :func:`view`, no network, a new session, as nobody."""
-    options = [*_namespace_options(), "--new-session", *view(readable, home, HOME)]
+    options = [*_namespace_options(), "--new-session", *view(readable, space / "home", HOME, scratch=space)]
     for name, value in {**env, "HOME": str(HOME), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}.items():
         options += ["--setenv", name, value]
     user = _drop_to(NOBODY, NOBODY) if os.geteuid() == 0 else []
     return ["bwrap", *options, "--chdir", str(HOME), "--", *user, *argv]
 
 
-def view(readable: list[Path], home: Path, home_inside: Path) -> list[str]:
+def view(readable: list[Path], home: Path, home_inside: Path, *, scratch: Path | None = None) -> list[str]:
     """bwrap options for an empty root holding only the system (``/usr``, a few files of ``/etc``),
     ``readable`` (read-only, each at its own place), ``home`` (writable, at ``home_inside``),
-    and a private ``/tmp`` and ``/dev/shm``.
+    and a private ``/tmp`` and ``/dev/shm`` (``scratch/tmp`` and ``scratch/shm`` when given).
 
     Bound, never copied: as root, bwrap reads what other accounts cannot reach (a checkout
     in a 0700 home), and the account inside sees only what is bound.
     """
-    options = ["--proc", "/proc", "--dev", "/dev",
-               "--perms", "1777", "--tmpfs", "/tmp", "--perms", "1777", "--tmpfs", "/dev/shm"]
+    options = ["--proc", "/proc", "--dev", "/dev"]
+    if scratch is None:
+        options += ["--perms", "1777", "--tmpfs", "/tmp", "--perms", "1777", "--tmpfs", "/dev/shm"]
+    else:
+        options += ["--bind", str(scratch / "tmp"), "/tmp", "--bind", str(scratch / "shm"), "/dev/shm"]
     made: set[Path] = set()
     options += _bind("--ro-bind", Path("/usr"), made)
     for name in ("bin", "lib", "lib64", "sbin"):
@@ -269,6 +350,11 @@ def _give_to_nobody(home: Path) -> None:
         os.chown(folder, NOBODY, NOBODY)
         for name in files:
             os.chown(Path(folder) / name, NOBODY, NOBODY)
+
+
+def memory_is_limited() -> bool:
+    """Whether a sandbox's memory is held by the kernel (a cgroup), not only watched from outside."""
+    return _cgroups_usable()
 
 
 def _cgroups_usable() -> bool:

@@ -6,12 +6,15 @@ the honest students in the same class must still be graded normally.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import json
 import os
 import re
+import shutil
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -20,15 +23,16 @@ import psutil
 import pytest
 
 import course_utils
-from course_tools import answers, sandbox
-from course_tools.grading import Grader, course_exercises, edition_language, grade_folder, grading_context
+from course_tools import answers, grading, sandbox
+from course_tools.grading import (Grader, course_exercises, edition_language, grade_folder, grading_context,
+                                  write_gradebook)
 from course_tools.paths import ASSETS, NOTEBOOK_DIR
 from course_tools.runner import course_notebooks
 from course_tools.student import student_notebook
 from tests.conftest import require_full_mnist
 
 NOTEBOOKS = course_notebooks()
-LIMITS = sandbox.Limits(memory_bytes=2 * sandbox.GIB, processes=256, seconds=60)
+LIMITS = sandbox.Limits(memory_bytes=2 * sandbox.GIB, processes=256, seconds=60, disk_bytes=256 * 2**20)
 SCHEDULE_GROUP = "graders"  # make test keeps both graders on one worker: they count nobody's processes
 MARKER = "7777"  # the processes a submission leaves behind run `sleep 7777...`
 
@@ -206,9 +210,96 @@ def test_memory_sizes_are_read_and_checked():
 
 def test_a_submission_that_prints_bytes_that_are_not_utf8_still_gets_an_outcome(tmp_path):
     code = "import sys; sys.stdout.buffer.write(b'\\xff\\xfe \\xe4\\xbd\\xa0\\xe5\\xa5\\xbd\\n')"
-    outcome = sandbox.run_sandboxed([sys.executable, "-c", code], home=tmp_path, readable=[], env={},
-                                    limits=LIMITS, trusted=True)
+    with sandbox.private_space(tmp_path / "space", LIMITS) as space:
+        outcome = sandbox.run_sandboxed([sys.executable, "-c", code], space=space, readable=[], env={},
+                                        limits=LIMITS, trusted=True)
     assert (outcome.returncode, outcome.output) == (0, "\ufffd\ufffd 你好\n")
+
+
+PYTHON_VIEW = [Path(sys.prefix), Path(sys.base_prefix)]
+
+
+def sandboxed(tmp_path, code: str, limits=LIMITS, *, space=None) -> sandbox.Outcome:
+    """``code`` run by the course's Python in the sandbox, in a private space of ``limits``."""
+    with contextlib.ExitStack() as stack:
+        space = space or stack.enter_context(sandbox.private_space(tmp_path / "space", limits))
+        return sandbox.run_sandboxed([sys.executable, "-c", code], space=space, readable=PYTHON_VIEW,
+                                     env={}, limits=limits)
+
+
+def test_a_sandbox_that_prints_megabytes_is_not_stalled_and_reads_no_input(tmp_path):
+    code = "import sys; print(repr(sys.stdin.read())); sys.stdout.write('x' * 2**20 + '\\nthe end\\n')"
+    outcome = sandboxed(tmp_path, code, sandbox.Limits(2 * sandbox.GIB, 64, seconds=30))
+    assert (outcome.returncode, outcome.stopped_by) == (0, None), outcome.output[-300:]
+    assert outcome.output.startswith("''") or outcome.output.endswith("the end\n")
+    assert outcome.output.endswith("the end\n") and len(outcome.output) <= sandbox.OUTPUT_KEPT
+
+
+FILLER = ("import os\n"
+          "for folder in ('/tmp', '/dev/shm', os.path.expanduser('~')):\n"
+          "    n = 0\n"
+          "    try:\n"
+          "        while True:\n"
+          "            with open(f'{folder}/fill{n}', 'wb') as f:\n"
+          "                f.write(os.urandom(2**20))\n"
+          "            n += 1\n"
+          "    except OSError as error:\n"
+          "        print(folder, error.strerror, n)\n"
+          "import time; time.sleep(60)")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a tmpfs per sandbox needs root (CI runs as root)")
+def test_as_root_the_sandboxs_writable_places_are_one_tmpfs_of_limited_size(tmp_path):
+    limits = sandbox.Limits(2 * sandbox.GIB, 64, seconds=30, disk_bytes=64 * 2**20, files=500)
+    free_before = shutil.disk_usage(tmp_path).free
+    with sandbox.private_space(tmp_path / "space", limits) as space:
+        assert os.path.ismount(space)
+        outcome = sandboxed(tmp_path, FILLER, limits, space=space)
+    assert not os.path.ismount(tmp_path / "space")
+    assert outcome.stopped_by == "disk", outcome.output[-500:]
+    assert shutil.disk_usage(tmp_path).free > free_before - 32 * 2**20  # the host disk did not take it
+
+
+def test_without_a_tmpfs_the_space_is_watched_and_a_filler_stopped(tmp_path):
+    limits = sandbox.Limits(2 * sandbox.GIB, 64, seconds=30, disk_bytes=32 * 2**20, files=10_000)
+    space = tmp_path / "plain"
+    for name in ("home", "tmp", "shm"):
+        (space / name).mkdir(parents=True)
+        (space / name).chmod(0o1777)
+    started = time.monotonic()
+    outcome = sandboxed(tmp_path, FILLER.replace("2**20", "2**18"), limits, space=space)  # a normal user's case
+    assert outcome.stopped_by == "disk" and time.monotonic() - started < 25, outcome.output[-500:]
+
+
+def test_where_memory_is_only_watched_grading_refuses_unless_told(tmp_path, monkeypatch, capsys):
+    from course_tools.cli import main
+
+    (tmp_path / "class" / "heidi").mkdir(parents=True)
+    (tmp_path / "class" / "heidi" / "notes.txt").write_text("no notebook", encoding="utf-8")
+    monkeypatch.setattr(sandbox, "memory_is_limited", lambda: False)
+    out = tmp_path / "grades"
+    assert main(["grade", str(tmp_path / "class"), "--out", str(out)]) == 2
+    assert "--no-memory-limit" in capsys.readouterr().err and not out.exists()
+    assert main(["grade", str(tmp_path / "class"), "--out", str(out), "--no-memory-limit"]) == 0
+    summary = (out / "summary.csv").read_text(encoding="utf-8")
+    assert "memory NOT limited" in summary.splitlines()[-1]
+
+
+def test_what_a_student_names_opens_as_text_in_a_spreadsheet(tmp_path):
+    rows = [{"student": "=cmd|' /C calc'!A0", "notebook": "+01.ipynb", "exercise": "01.1.1", "passed": False,
+             "message": "@SUM(1)\x1b[2J\x1b]0;pwned\x07 and\r\nmore\x00"},
+            {"student": "alice", "notebook": "01_data", "exercise": "01.1.1", "passed": True,
+             "message": "-3 is not it"}]
+    book, summary = write_gradebook(rows, tmp_path / "grades", "limits: test")
+    with open(book, newline="", encoding="utf-8") as stream:
+        read = list(csv.DictReader(stream))
+    assert read[0]["student"] == "'=cmd|' /C calc'!A0" and read[0]["notebook"] == "'+01.ipynb"
+    assert read[0]["message"] == "'@SUM(1) and  more" and read[1]["message"] == "'-3 is not it"
+    assert read[1]["student"] == "alice"
+    for path in (book, summary):
+        assert path.stat().st_mode & 0o077 == 0
+    assert (tmp_path / "grades").stat().st_mode & 0o077 == 0
+    assert grading.printable("ok\x1b[31m red\x1b[0m\x07") == "ok red"
 
 
 def test_without_bubblewrap_grading_refuses_and_says_how_to_fix_it(monkeypatch, tmp_path, capsys):
@@ -332,6 +423,16 @@ def graded_class(tmp_path_factory):
             "    process.kill()\n"
             "    process.wait()"),
         "mallory-hog": attack("hoard = b'x' * (3 * 2**30)"),
+        # more than a pipe holds, written past the kernel's own streams, then a wrong answer
+        "mallory-flooder": attack("import os\nfor _ in range(64):\n    os.write(1, b'#' * 2**16)",
+                                  most_ink="1"),
+        # writes files until nothing is left: the sandbox's space, not the host's disk
+        "mallory-filler": attack("n = 0\nwhile True:\n    open(f'/tmp/fill{n}', 'wb').write(b'x' * 2**20)\n"
+                                 "    n += 1"),
+        # busy loops in sessions of their own, to starve the classmate graded beside it
+        "mallory-spinner": attack("import subprocess, sys\nfor _ in range(20):\n"
+                                  "    subprocess.Popen([sys.executable, '-c', 'while True: pass'], "
+                                  "start_new_session=True)", most_ink="1"),
         "mallory-deleter": nbformat.writes(deleted),
         "erin": "this is not a notebook {",
     }
@@ -366,7 +467,7 @@ def test_honest_students_are_graded_normally(graded_class):
 def test_no_cheat_earns_a_pass(graded_class):
     rows, *_ = graded_class
     cheats = {student for student, _ in rows if student.startswith("mallory")}
-    assert len(cheats) == 6
+    assert len(cheats) == 9
     assert [key for key in rows if key[0] in cheats and rows[key]["passed"]] == []
 
 
@@ -393,6 +494,13 @@ def test_nobody_elses_files_change_and_nothing_keeps_running(graded_class):
 def test_limits_stop_a_submission_and_name_the_limit(graded_class):
     rows, *_ = graded_class
     assert rows[("mallory-hog", "01.1.1")]["message"] == "stopped: memory limit 2 GiB"
+    assert rows[("mallory-filler", "01.1.1")]["message"] == "stopped: disk limit 0.25 GiB, 100,000 files"
+
+
+def test_a_flood_of_output_or_busy_loops_cost_only_their_own_marks(graded_class):
+    rows, *_ = graded_class
+    for student in ("mallory-flooder", "mallory-spinner"):  # graded normally: the answer is wrong
+        assert rows[(student, "01.1.1")]["message"].startswith("Not yet: the training images of 1")
 
 
 def test_damaged_submissions_get_rows_with_their_reason(graded_class):
@@ -409,8 +517,10 @@ def test_the_gradebook_and_summary_are_written(graded_class):
     assert len(book) == len(rows) and set(book[0]) == {"student", "notebook", "exercise", "passed", "message"}
     with open(out / "summary.csv", encoding="utf-8") as stream:
         summary = {row["exercise"]: row for row in csv.DictReader(stream)}
-    # 01.1.1: only alice passed, of the 9 files named 01_data.ipynb
-    assert summary["01.1.1"]["passed"] == "1" and summary["01.1.1"]["submitted"] == "9"
+    # 01.1.1: only alice passed, of the 12 files named 01_data.ipynb
+    assert summary["01.1.1"]["passed"] == "1" and summary["01.1.1"]["submitted"] == "12"
+    assert summary["limits"]["share"].startswith("sandbox: bubblewrap; limits: memory 2 GiB")
+    assert (out / "gradebook.csv").stat().st_mode & 0o077 == 0
 
 
 def test_an_endless_loop_is_stopped_at_the_time_limit(tmp_path, monkeypatch):
