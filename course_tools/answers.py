@@ -21,20 +21,32 @@ from pathlib import Path
 from course_utils.reporting import read_regular_file
 
 MAX_FILE_BYTES = 64 * 2**20  # a .keras model of the course is under 1 MiB
-MAX_MODEL_UNPACKED_BYTES = 256 * 2**20
 MAX_ARRAY_BYTES = 64 * 2**20  # checked in the .npy header, before numpy allocates anything
 NUMERIC_KINDS = "biuf"  # bool, signed and unsigned integers, floats: nothing numpy would unpickle
 SCALARS = (bool, int, float, str, type(None))
+# A model answer is rebuilt from its configuration only if it uses these classes, of these sizes at most.
+MODEL_CLASSES = {"Functional", "Sequential", "InputLayer", "Conv2D", "Conv2DTranspose", "MaxPooling2D",
+                 "UpSampling2D", "Resizing", "Cropping2D", "ZeroPadding2D", "Dense", "Flatten", "Reshape",
+                 "Activation", "ReLU", "DTypePolicy", "GlorotUniform", "GlorotNormal", "HeNormal", "HeUniform",
+                 "Zeros", "Ones", "RandomNormal", "RandomUniform", "__keras_tensor__"}
+MODEL_MODULES = {None, "keras", "keras.layers", "keras.initializers", "keras.src.models.functional",
+                 "keras.src.models.sequential", "keras.models"}
+MODEL_SIZES = {"filters": 256, "units": 4096, "kernel_size": 9, "pool_size": 8, "strides": 8, "size": 8,
+               "height": 512, "width": 512, "batch_shape": 512, "target_shape": 4096}
+MAX_LAYERS = 64
+MAX_CONFIG_BYTES = 2**20
 
 # The code that runs inside the sandbox, in the student's kernel. It is written out
 # in full (no import from the course) because the sandbox sees no course_tools.
 EXPORT_FUNCTION = r'''
-def _course_export_answers(_exercise, _evaluate):
+def _course_export_answers(_exercise, _evaluate, _only_unset=False):
     import json, os, traceback
     folder = os.path.join(os.environ["COURSE_ANSWERS"], str(_exercise))
     os.makedirs(folder, exist_ok=True)
     for _index, _expression in enumerate(_evaluate):
         _stem = os.path.join(folder, str(_index))
+        if _only_unset and (_expression is None or not _course_unset(_stem)):
+            continue
         try:
             _value = _expression()
         except Exception as _error:
@@ -43,6 +55,16 @@ def _course_export_answers(_exercise, _evaluate):
             _record = _course_plain(_value, _stem)
         with open(_stem + ".json", "w", encoding="utf-8") as _file:
             json.dump(_record, _file)
+
+
+def _course_unset(stem):
+    import json
+    try:
+        with open(stem + ".json", encoding="utf-8") as _file:
+            record = json.load(_file)
+    except (OSError, ValueError):
+        return True
+    return record.get("kind") == "error" or record == {"kind": "value", "value": None}
 
 
 def _course_plain(value, stem):
@@ -74,10 +96,15 @@ class Answer:
     problem: tuple[str, str] | None = None  # (Chinese, English), when the answer cannot be graded
 
 
-def export_cell_source(exercise: int, expressions: list[str]) -> str:
-    """The cell inserted after an exercise cell: save each answer expression's value."""
-    calls = ", ".join(f"lambda: ({expression})" for expression in expressions)
-    return f"_course_export_answers({exercise}, [{calls}])"
+def export_cell_source(exercise: int, expressions: list[str | None], *, only_unset: bool = False) -> str:
+    """The cell inserted after an exercise cell: save each answer expression's value.
+
+    With ``only_unset`` (the notebook's last cell), only the answers the exercise cell left
+    unset (None, or an error) are saved again, now from the student's later cells; an
+    expression given as None is left as it was.
+    """
+    calls = ", ".join("None" if expression is None else f"lambda: ({expression})" for expression in expressions)
+    return f"_course_export_answers({exercise}, [{calls}]{', True' if only_unset else ''})"
 
 
 def read_answers(folder: Path, exercise: int, count: int) -> list[Answer] | None:
@@ -140,13 +167,53 @@ def _read_array(path: Path):
 
 
 def _read_model(path: Path):
+    """A model answer rebuilt from its configuration alone, read as data: never its weights, never
+    a layer class, module or size outside :data:`MODEL_CLASSES` and :data:`MODEL_SIZES`."""
     _read_plain_file(path)  # refuses links and oversized files
     with zipfile.ZipFile(path) as archive:
-        if sum(entry.file_size for entry in archive.infolist()) > MAX_MODEL_UNPACKED_BYTES:
-            raise ValueError("the model unpacks to more than 256 MiB")
+        entry = archive.getinfo("config.json")
+        if entry.file_size > MAX_CONFIG_BYTES:
+            raise ValueError("the model's configuration is larger than 1 MiB")
+        config = json.loads(archive.read(entry))
+    check_model_config(config)
     import keras
 
-    return keras.saving.load_model(path, compile=False, safe_mode=True)
+    return keras.saving.deserialize_keras_object(config, safe_mode=True)
+
+
+def check_model_config(config) -> None:
+    """Raise ValueError unless every object in a saved model's configuration is an allowed
+    Keras class of a bounded size, so that rebuilding it runs no code of the student's and
+    allocates no more than the course's own models need."""
+    layers = 0
+    for node in _objects(config):
+        name, module = node.get("class_name"), node.get("module")
+        if name not in MODEL_CLASSES or module not in MODEL_MODULES or node.get("registered_name") not in (None, name):
+            raise ValueError(f"a model with a {str(name)[:40]} from {str(module)[:40]} is not one the course grades")
+        layers += module == "keras.layers"
+        for key, limit in MODEL_SIZES.items():
+            if not _within(node.get("config", {}).get(key) if isinstance(node.get("config"), dict) else None, limit):
+                raise ValueError(f"a {name} with {key} over {limit} is larger than any model of the course")
+    if layers > MAX_LAYERS:
+        raise ValueError(f"a model of more than {MAX_LAYERS} layers is not one the course grades")
+
+
+def _objects(value):
+    """Every dictionary in ``value`` that names a class, depth first."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if "class_name" in item:
+                yield item
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _within(value, limit: int) -> bool:
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return all(v is None or (isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= limit) for v in values)
 
 
 def _read_plain_file(path: Path) -> bytes:

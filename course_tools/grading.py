@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import csv
+import dataclasses
 import io
 import os
 import re
@@ -31,7 +32,6 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import course_utils
@@ -48,7 +48,7 @@ CONTEXT_TAG = "grading-context"
 FIELDS = ["student", "notebook", "exercise", "passed", "message"]
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Exercise:
     """One exercise cell of a course notebook and the check calls that grade it."""
 
@@ -56,6 +56,7 @@ class Exercise:
     setup: str  # the exercise cell without its ``passed = ...`` statement
     calls: tuple[str, ...]  # each check call, its answer replaced by ``_answer``
     answers: tuple[str, ...]  # each check call's answer expression, evaluated in the sandbox
+    late: tuple[bool, ...] = ()  # whether each answer may come from the student's later cells
 
     @property
     def checks(self) -> int:
@@ -69,9 +70,37 @@ def course_exercises(notebook: Path) -> list[Exercise]:
     """The exercise cells of a course notebook, each split into its answers and its checks."""
     import nbformat
 
-    cells = [c for c in nbformat.read(notebook, as_version=4).cells
-             if "exercise" in c.metadata.get("tags", [])]
-    return [_exercise(index, cell.source) for index, cell in enumerate(cells)]
+    code = [c for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"]
+    places = [number for number, c in enumerate(code) if "exercise" in c.metadata.get("tags", [])]
+    exercises = []
+    for index, place in enumerate(places):
+        exercise = _exercise(index, code[place].source)
+        reassigned = set().union(*(_assigned_names(c.source) for c in code[place + 1:]
+                                   if "solution" not in c.metadata.get("tags", [])))
+        late = tuple(not (_names(expression) & reassigned) for expression in exercise.answers)
+        exercises.append(dataclasses.replace(exercise, late=late))
+    return exercises
+
+
+def _names(expression: str) -> set[str]:
+    return {node.id for node in ast.walk(ast.parse(expression)) if isinstance(node, ast.Name)}
+
+
+def _assigned_names(source: str) -> set[str]:
+    """The names a course cell binds: an answer it computes itself is never taken from the end."""
+    try:
+        tree = ast.parse("\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))))
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+    return names
 
 
 def _exercise(index: int, source: str) -> Exercise:
@@ -136,7 +165,7 @@ def grade_folder(submissions: str | Path, out_dir: str | Path = "build/grades", 
         for future in as_completed(running):
             finished(running[future], future.result())
     if jobs > 1:
-        for index in sorted(i for i in done if grader.timed_out(done[i])):
+        for index in sorted(i for i in done if grader.timed_out(done[i]) and work[i][0] in grader.crowded):
             rows = grader.grade_item(work[index])  # alone: nothing else competes for the CPUs
             finished(index, [{**row, "message": f"{row['message']} ({_regraded_alone(row)})"} for row in rows])
     return [row for index in sorted(done) for row in done[index]]
@@ -156,6 +185,8 @@ class Grader:
         self.course = {p.name: p for p in course_notebooks()}
         self.contexts: dict[str, dict] = {}
         self.judging = threading.Lock()  # the checks print to one sys.stdout, captured per check
+        self.running: set[Path] = set()
+        self.crowded: set[Path] = set()  # submissions graded while another one ran
         timed = sandbox.Outcome(None, "time", "")
         self.time_messages = {_stopped_text(timed, limits, lang) for lang in ("zh", "en", "both")}
 
@@ -164,11 +195,18 @@ class Grader:
         path, student, label = item
         if path is None:
             return [_row(student, "-", "-", False, "no files handed in")]
+        with self.judging:
+            self.running.add(path)
+            if len(self.running) > 1:
+                self.crowded.update(self.running)  # they shared the CPUs for a while
         try:
             return self.grade(path, student, label=label)
         except Exception as error:  # one submission's failure is its own row, never the class's
             return [_row(student, path.name, "-", False,
                          f"grading failed ({type(error).__name__}: {str(error)[:200]})")]
+        finally:
+            with self.judging:
+                self.running.discard(path)
 
     def timed_out(self, rows: list[dict]) -> bool:
         return any(row["message"] in self.time_messages for row in rows)
@@ -307,6 +345,11 @@ def instrument(nb, exercises: list[Exercise]):
         export = nbformat.v4.new_code_cell(answers.export_cell_source(exercise.cell, list(exercise.answers)))
         nb.cells.insert(nb.cells.index(cell) + 1, export)
     nb.cells.insert(0, nbformat.v4.new_code_cell(answers.EXPORT_FUNCTION))
+    for exercise in exercises:  # an answer left unset in the exercise cell, computed further down
+        later = [expression if late else None for expression, late in zip(exercise.answers, exercise.late)]
+        if any(later):
+            source = answers.export_cell_source(exercise.cell, later, only_unset=True)
+            nb.cells.append(nbformat.v4.new_code_cell(source, metadata={"tags": ["raises-exception"]}))
     return nb
 
 

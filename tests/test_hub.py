@@ -24,13 +24,13 @@ from pathlib import Path
 import nbformat
 import psutil
 import pytest
-
 from conftest import NEEDS_PYTHON_311
 
 if sys.version_info < (3, 11):
     pytest.skip(NEEDS_PYTHON_311, allow_module_level=True)
 
 from conftest import require_full_mnist
+
 from course_tools import hub
 from course_tools.editions import deliver
 from course_tools.lab import write_lab_settings

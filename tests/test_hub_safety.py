@@ -22,7 +22,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import NEEDS_PYTHON_311
 
 if sys.version_info < (3, 11):
