@@ -40,6 +40,26 @@ def describe_layers(model: keras.Model) -> list[tuple[str, tuple, int]]:
     return rows
 
 
+def borrowed_layers(candidate: keras.Model, reference: keras.Model) -> list[str]:
+    """The names of the layers (or nested models) of ``candidate`` that are the reference's own:
+    the same objects, or layers carrying the names the course's builders give theirs."""
+    theirs = _all_layers(reference)
+    names = {layer.name for layer in theirs}
+    return [layer.name for layer in _all_layers(candidate)
+            if any(layer is other for other in theirs) or layer.name in names]
+
+
+def _all_layers(model: keras.Model) -> list:
+    found = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        found.append(layer)
+        if isinstance(layer, keras.Model):
+            found.extend(_all_layers(layer))
+    return found
+
+
 def check_architecture(candidate: keras.Model, reference: keras.Model, *, lang: str = "both") -> bool:
     """Compare ``candidate`` with ``reference`` layer by layer and print what differs.
 
@@ -61,6 +81,11 @@ def check_architecture(candidate: keras.Model, reference: keras.Model, *, lang: 
         True when both have the same layers; otherwise the first layer that
         differs is printed, the student's side only.
     """
+    borrowed = borrowed_layers(candidate, reference)
+    if borrowed:
+        say((f"你的模型用了参考模型自己的层（{'、'.join(borrowed)}）：请自己搭建这些层。",
+             f"Your model uses the reference's own layers ({', '.join(borrowed)}): build them yourself."), lang)
+        return False
     yours, expected = describe_layers(candidate), describe_layers(reference)
     for number, (mine, theirs) in enumerate(zip(yours, expected), start=1):
         if mine != theirs:

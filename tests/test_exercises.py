@@ -35,6 +35,18 @@ def test_the_differing_layer_is_named_in_chinese(capsys):
     assert not re.search(r"[A-Za-z]{4,}", out.replace("Conv2D", "")), "no English words in Chinese feedback"
 
 
+def test_a_decoder_taken_from_the_reference_does_not_pass(capsys):
+    reference = build_conv_autoencoder()
+    encoder = student_model().layers[:7]  # the student's own encoder: input and three conv + pool
+    images, code = encoder[0].output, encoder[-1].output
+    borrowed = keras.Model(images, reference.get_layer("decoder")(code))
+    assert not check_architecture(borrowed, reference, lang="en")
+    assert "uses the reference's own layers (decoder, resize4, conv4" in capsys.readouterr().out
+    rebuilt = keras.Model(images, build_conv_autoencoder().get_layer("decoder")(code))  # the course's builder
+    assert not check_architecture(rebuilt, reference, lang="zh")
+    assert capsys.readouterr().out.startswith("你的模型用了参考模型自己的层（decoder、")
+
+
 def test_parameter_count_check(capsys):
     assert check_parameter_count(4385, (16, 8, 8), lang="en")
     assert not check_parameter_count(4000, (16, 8, 8), lang="en")

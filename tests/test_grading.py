@@ -172,6 +172,16 @@ def test_a_model_answer_is_rebuilt_from_its_configuration_and_never_its_weights(
     assert describe_layers(read.value) == describe_layers(build_conv_autoencoder((16, 8, 8)))
 
 
+def test_a_model_answer_made_of_the_references_layers_does_not_pass(tmp_path, capsys):
+    from course_utils.exercises import check_architecture
+    from course_utils.models import build_conv_autoencoder
+
+    saved_model_with(tmp_path, shipped_config())  # the course's own model, handed in as an answer
+    [read] = answers.read_answers(tmp_path, 0, 1)
+    assert not check_architecture(read.value, build_conv_autoencoder((16, 8, 8)), lang="en")
+    assert "uses the reference's own layers (encoder, conv1" in capsys.readouterr().out
+
+
 def first(config: dict, class_name: str) -> dict:
     return next(node for node in answers._objects(config) if node["class_name"] == class_name)
 
