@@ -414,7 +414,7 @@ def _stopped_text(outcome: sandbox.Outcome, limits: sandbox.Limits, lang: str) -
         return choose((f"已停止：超出内存上限 {limits.memory_text()}",
                        f"stopped: memory limit {limits.memory_text()}"), lang)
     if outcome.stopped_by == "disk":
-        return choose((f"已停止：写满了磁盘上限 {limits.disk_text()}",
+        return choose((f"已停止：写满了磁盘上限 {limits.disk_text('zh')}",
                        f"stopped: disk limit {limits.disk_text()}"), lang)
     if outcome.stopped_by == "time":
         return choose((f"已停止：超出时间上限 {limits.seconds:.0f} 秒",

@@ -59,7 +59,9 @@ class Limits:
     def memory_text(self) -> str:
         return f"{self.memory_bytes / GIB:g} GiB"
 
-    def disk_text(self) -> str:
+    def disk_text(self, lang: str = "en") -> str:
+        if lang == "zh":
+            return f"{self.disk_bytes / GIB:g} GiB、{self.files:,} 个文件"
         return f"{self.disk_bytes / GIB:g} GiB, {self.files:,} files"
 
 

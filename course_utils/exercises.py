@@ -41,8 +41,22 @@ def describe_layers(model: keras.Model) -> list[tuple[str, tuple, int]]:
 
 
 def borrowed_layers(candidate: keras.Model, reference: keras.Model) -> list[str]:
-    """The names of the layers (or nested models) of ``candidate`` that are the reference's own:
-    the same objects, or layers carrying the names the course's builders give theirs."""
+    """The layers (or nested models) of ``candidate`` that are the reference's own.
+
+    Parameters
+    ----------
+    candidate : keras.Model
+        The student's model.
+    reference : keras.Model
+        The model to match.
+
+    Returns
+    -------
+    list of str
+        The names of the candidate's layers that are the reference's own objects, or that
+        carry the names the course's builders give theirs ("conv1", "decoder", ...); empty
+        when the student built every layer.
+    """
     theirs = _all_layers(reference)
     names = {layer.name for layer in theirs}
     return [layer.name for layer in _all_layers(candidate)

@@ -212,13 +212,28 @@ def test_a_model_with_code_inside_is_not_loaded(tmp_path):
     assert read.value is None and "could not be read safely" in read.problem[1]
 
 
+def own_autoencoder(filters):
+    """A student's own model of the course's architecture: every layer built by them, not the course."""
+    import keras
+    from keras import layers
+
+    images = keras.Input((28, 28, 1))
+    x = images
+    for depth in filters:
+        x = layers.Conv2D(depth, 3, padding="same", activation="relu")(x)
+        x = layers.MaxPooling2D(2, padding="same")(x)
+    for depth, size in zip(reversed(filters), (7, 14, 28)):
+        x = layers.Resizing(size, size, interpolation="nearest")(x)
+        x = layers.Conv2D(depth, 3, padding="same", activation="relu")(x)
+    return keras.Model(images, layers.Conv2D(1, 3, padding="same")(x))
+
+
 def test_the_grader_judges_every_notebooks_answers_with_the_course_checks(tmp_path, monkeypatch):
     """Right and wrong answers to every exercise, judged outside any kernel."""
     monkeypatch.setenv("COURSE_DATA_SOURCE", "local")
     monkeypatch.setenv("COURSE_DATA_DIR", str(require_full_mnist()))
     grader = Grader(parameters={"epochs": 1})
-    decoder = course_utils.build_conv_autoencoder((16, 8, 8))
-    wrong_decoder = course_utils.build_conv_autoencoder((16, 8, 4))
+    decoder, wrong_decoder = own_autoencoder((16, 8, 8)), own_autoencoder((16, 8, 4))
     context = grading_context(NOTEBOOK_DIR / "03_denoising_autoencoder.ipynb")
     x, seed = context["dataset"].x_test, course_utils.defaults.validation_noise_seed(context["seed"])
     rng = np.random.default_rng(seed)  # the same draw as add_noise documents: one normal per pixel
@@ -249,7 +264,7 @@ def test_wrong_answers_get_feedback_that_does_not_give_the_answer_away(tmp_path,
     assert all(right not in message and "0.3265" not in message for _, message in results)
     assert all("还不对" in message and "Not yet" not in message for _, message in results)
     [architecture, _] = course_exercises(NOTEBOOK_DIR / "02_conv_autoencoder.ipynb")
-    given = export(tmp_path, architecture.cell, [course_utils.build_conv_autoencoder((16, 8, 4))])
+    given = export(tmp_path, architecture.cell, [own_autoencoder((16, 8, 4))])
     [(passed, message)] = grader._judge("02_conv_autoencoder.ipynb", architecture, given, "en")
     assert not passed and "differs" in message and "584" not in message  # the reference layer's count
 
@@ -516,8 +531,8 @@ def graded_class(tmp_path_factory):
                                  "    n += 1"),
         # busy loops in sessions of their own, to starve the classmate graded beside it
         "mallory-spinner": attack("import subprocess, sys\nfor _ in range(20):\n"
-                                  "    subprocess.Popen([sys.executable, '-c', 'while True: pass'], "
-                                  "start_new_session=True)", most_ink="1"),
+                                  "    subprocess.Popen([sys.executable, '-c', 'import time\\nend = time.time() + 8"
+                                  "\\nwhile time.time() < end: pass'], start_new_session=True)", most_ink="1"),
         "mallory-deleter": nbformat.writes(deleted),
         "erin": "this is not a notebook {",
     }
