@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Tuple
 
 from course_tools.paths import ROOT
+from course_tools import cgroups
 from course_tools.sandbox import closed_folder, probe_command
 from course_utils.data_home import (
     IDX_FILES,
@@ -424,6 +425,20 @@ def check_sandbox(bwrap_found: bool, probe: Probe | None, *, as_root: bool,
 # --- 7. What make test, make slides and make book need ---------------------------------------
 
 
+def check_grading_limits(cgroup_version: int | None) -> Finding:
+    """Whether a submission's memory, processes and CPU share are held by the kernel (a cgroup)."""
+    if cgroup_version:
+        return Finding(OK, (f"批改时，每份作业的内存、进程数和 CPU 份额由 cgroup v{cgroup_version} 限制。",
+                            f"While grading, each submission's memory, processes and CPU share are held "
+                            f"by cgroup v{cgroup_version}."))
+    return Finding(WARNING, ("这里没有可用的 cgroup（需要 root）：批改时内存只能从外部查看，无法真正限制，"
+                             "所以 `make grade` 会拒绝运行，除非加上 `NO_MEMORY_LIMIT=1`。",
+                             "No cgroup can be made here (it needs root): while grading, memory can only be "
+                             "watched, not limited, so `make grade` refuses unless given `NO_MEMORY_LIMIT=1`."),
+                   ("以 root 批改：`sudo make grade SUBMISSIONS=文件夹`",
+                    "grade as root: `sudo make grade SUBMISSIONS=folder`"))
+
+
 def check_test_tools(missing: list[str]) -> Finding:
     """Chromium, npm, the PDF tools and Fashion-MNIST (``missing``: their Debian packages)."""
     if not missing:
@@ -620,6 +635,7 @@ def measure_sandbox(root: Path, environ: Mapping[str, str]) -> Iterator[Finding]
     bwrap = shutil.which("bwrap") is not None
     yield check_sandbox(bwrap, run_probe(probe_command(), timeout=30) if bwrap else None,
                         as_root=os.geteuid() == 0, sysctls=userns_sysctls())
+    yield check_grading_limits(cgroups.version())
 
 
 def measure_test_tools(root: Path, environ: Mapping[str, str]) -> Iterator[Finding]:

@@ -311,6 +311,13 @@ def test_another_sandbox_failure_points_to_root_or_trusted_grading():
     assert "GRADE_TRUSTED=1" in finding.fix[1]
 
 
+def test_grading_without_a_cgroup_is_named_with_its_flag():
+    assert doctor.check_grading_limits(2).status == OK and "cgroup v2" in doctor.check_grading_limits(2).text[1]
+    finding = doctor.check_grading_limits(None)
+    assert finding.status == WARNING and "NO_MEMORY_LIMIT=1" in finding.text[1] and "sudo make grade" in finding.fix[1]
+    assert "NO_MEMORY_LIMIT=1" in finding.text[0]
+
+
 def test_the_sandbox_probe_is_the_graders():
     from course_tools import sandbox
 
