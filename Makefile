@@ -56,18 +56,21 @@ models: setup
 	$(COURSE) models --source $(DATA_SOURCE)
 
 # The student edition, without solutions: build/student/ (make student LANG_EDITION=zh for one language).
+# make student CLASS=class.csv: one edition per student, with their own exercise values (docs/en/grading.md).
 LANG_EDITION ?= both
 student: setup
-	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(COURSE) student --lang $(LANG_EDITION)
+	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(COURSE) student --lang $(LANG_EDITION) $(if $(filter command line,$(origin CLASS)),--class-list $(CLASS))
 
 # Grade a class: make grade SUBMISSIONS=folder (one folder per student) → build/grades/*.csv
 # Each notebook runs in a bubblewrap sandbox with GRADE_MEMORY (default 3G); GRADE_TRUSTED=1
 # runs without one, for an instructor's own notebooks only. As a normal user (no cgroup), memory is
-# only watched: grading refuses unless NO_MEMORY_LIMIT=1.
+# only watched: grading refuses unless NO_MEMORY_LIMIT=1. Each student is graded with their own seed and
+# exercise values (the grading secret, made once by make hub or make student CLASS=...); a class that got
+# the shared edition (make student) needs SAME_EXERCISES=1.
 GRADE_MEMORY ?= 3G
 grade: setup
 	$(if $(SUBMISSIONS),,$(error Give the submissions folder: make grade SUBMISSIONS=path/to/folder))
-	$(COURSE) grade $(SUBMISSIONS) --memory $(GRADE_MEMORY) $(if $(GRADE_TRUSTED),--trusted) $(if $(NO_MEMORY_LIMIT),--no-memory-limit)
+	$(COURSE) grade $(SUBMISSIONS) --memory $(GRADE_MEMORY) $(if $(GRADE_TRUSTED),--trusted) $(if $(NO_MEMORY_LIMIT),--no-memory-limit) $(if $(SAME_EXERCISES),--same-exercises)
 
 # Instructor slides: build/slides/{zh,en}/*.slides.html, offline, with build/slides/assets/.
 slides: test-setup web

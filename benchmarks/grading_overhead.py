@@ -27,8 +27,8 @@ from course_tools.sandbox import limits_in_force, Limits
 from course_tools.student import student_notebook
 
 ANSWERS = {
-    "most_ink = None": "most_ink = int(np.argmax([dataset.x_train[dataset.y_train == d].mean() for d in range(10)]))",
-    "psnr_at_0_2 = None": "psnr_at_0_2 = float(cu.psnr(dataset.x_test, cu.add_noise(dataset.x_test, 0.2, seed=seed)).mean())",
+    "most_ink = None": "most_ink = max(ink_digits, key=lambda d: dataset.x_train[dataset.y_train == d].mean())",
+    "noisy_psnr = None": "noisy_psnr = float(cu.psnr(dataset.x_test, cu.add_noise(dataset.x_test, exercise_noise, seed=seed)).mean())",
 }
 
 

@@ -6,6 +6,7 @@ Nothing heavy is imported until a command runs, so ``--help`` answers at once.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -72,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     student.add_argument("--lang", choices=LANGUAGES, default="both",
                          help="one language, or both (default)")
     student.add_argument("--out", default="build/student", help="output folder (default: build/student)")
+    student.add_argument("--class-list", help="CSV with the columns student,lang: one edition per student, in "
+                         "their language, with their own exercise values (<out>/<student>/)")
     student.set_defaults(handler=_write_student_edition)
 
     grade = commands.add_parser("grade", help="grade a folder of submissions (one folder per "
@@ -89,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--jobs", type=int, default=2, help="notebooks graded at a time (default: 2)")
     grade.add_argument("--no-memory-limit", action="store_true",
                        help="grade where memory can only be watched, not limited (a normal user without cgroups)")
+    grade.add_argument("--same-exercises", action="store_true",
+                       help="the class got the shared edition (make student without a class list): grade "
+                       "everyone's exercises with the course's own values, each with their own seed")
     grade.set_defaults(handler=_grade)
 
     lab = commands.add_parser("lab-settings", help="write JupyterLab user settings for one "
@@ -147,6 +153,7 @@ def _parser() -> argparse.ArgumentParser:
     edition.add_argument("--lang", choices=["zh", "en"], required=True)
     edition.add_argument("--home", required=True)
     edition.add_argument("--hub-dir", required=True)
+    edition.add_argument("--variants", default="{}", help="the student's exercise values, as JSON")
     edition.set_defaults(handler=_hub_edition)
 
     image = commands.add_parser("hub-image", help="(run by postBuild for the Kubernetes image) both "
@@ -228,10 +235,19 @@ def _make_slides(args) -> int:
 
 def _write_student_edition(args) -> int:
     from course_tools.runner import course_notebooks
-    from course_tools.student import write_student_edition
+    from course_tools.student import write_class_editions, write_student_edition
 
+    if args.class_list:
+        from course_tools.hub import read_class_list
+
+        folders = write_class_editions(course_notebooks(args.names), read_class_list(args.class_list), args.out)
+        print(f"Student editions (no solutions), each with the student's own exercises: {len(folders)} "
+              f"folders in {args.out}/ (student/notebooks/*.ipynb). Grade them with make grade.")
+        return 0
     written = write_student_edition(course_notebooks(args.names), args.out, lang=args.lang)
     print("\n".join(["Student edition (no solutions):", *(f"  {path}" for path in written)]))
+    print("Everyone gets the course's own exercises: grade this class with make grade SAME_EXERCISES=1 "
+          "(make student CLASS=class.csv gives each student their own).")
     return 0
 
 
@@ -239,10 +255,19 @@ def _grade(args) -> int:
     from course_tools.grading import grade_folder
     from course_tools.sandbox import Limits, SandboxUnavailable, parse_size
 
+    from course_tools.variants import load_secret
+
     limits = Limits(parse_size(args.memory), args.processes, args.time_limit)
     try:
+        secret = load_secret(create=args.same_exercises)
+    except (FileNotFoundError, PermissionError) as error:
+        print(f"make grade refused: {error} (a class that got the shared edition: make grade SAME_EXERCISES=1)",
+              file=sys.stderr)
+        return 2
+    try:
         rows = grade_folder(args.submissions, args.out, limits=limits, trusted=args.trusted, jobs=args.jobs,
-                            no_memory_limit=args.no_memory_limit)
+                            no_memory_limit=args.no_memory_limit, secret=secret,
+                            same_exercises=args.same_exercises)
     except SandboxUnavailable as error:
         print(f"make grade refused: {error}", file=sys.stderr)
         return 2
@@ -322,6 +347,8 @@ def _hub_accounts(args) -> int:
     passwords = hub.issue_passwords(students, hub_dir)
     created = hub.create_system_accounts(students, adopt=args.adopt) if args.system_users else []
     hub.prepare_hub_folder({student.lang for student in students}, hub_dir, edition=args.edition)
+    if args.edition == "student":
+        hub.issue_variants(students, hub_dir)  # each student's own exercise values, from the grading secret
     print(f"[hub] homes receive the {args.edition} edition"
           + ("" if args.edition == "student" else ": solutions and their outputs are in it; do not grade this class"))
     print(f"[hub] {len(students)} students; their passwords, to hand out: {passwords} (readable by you only)")
@@ -366,7 +393,7 @@ def _hub_k8s(args) -> int:
 def _hub_edition(args) -> int:
     from course_tools.hub import copy_edition
 
-    copy_edition(args.lang, Path(args.home), Path(args.hub_dir))
+    copy_edition(args.lang, Path(args.home), Path(args.hub_dir), json.loads(args.variants))
     return 0
 
 

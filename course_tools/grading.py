@@ -6,6 +6,9 @@ Each student hands in course notebooks in a folder of their own
 1. Its notebook runs headless (``epochs=1``) in a bubblewrap sandbox
    (:mod:`course_tools.sandbox`) that sees no solutions, no other submission and
    no checkout, with limits on memory, processes and time.
+   Each student's run gets their own grading seed and exercise values
+   (:mod:`course_tools.variants`), so a number copied from the course or a
+   classmate fails where a computed one passes.
 2. After each exercise cell, an inserted cell saves the student's answers (the
    first argument of each check call in the course's own exercise cell) as
    plain data (:mod:`course_tools.answers`). Nothing else leaves the sandbox.
@@ -26,6 +29,7 @@ import contextlib
 import csv
 import dataclasses
 import io
+import json
 import os
 import re
 import sys
@@ -35,7 +39,7 @@ import time
 from pathlib import Path
 
 import course_utils
-from course_tools import answers, sandbox
+from course_tools import answers, sandbox, variants
 from course_tools.paths import ASSETS
 from course_tools.runner import course_notebooks
 from course_utils.data import course_data_dir
@@ -43,7 +47,10 @@ from course_utils.language import choose
 from course_utils.reporting import atomic_path
 from course_utils.startup import TF_CPP_LOG_LEVEL
 
-GRADING_PARAMETERS = {"epochs": 1}
+# One epoch; 1,000 test images drawn with the student's seed, so that a seeded measurement differs
+# between students by more than its checks' tolerance (over all 10,000 it moves by under 0.01 dB).
+GRADING_PARAMETERS = {"epochs": 1, "test_limit": 1000}
+CONTEXTS_KEPT = 4  # grading contexts (each with its dataset) kept for reuse
 CONTEXT_TAG = "grading-context"
 FIELDS = ["student", "notebook", "exercise", "passed", "message"]
 
@@ -118,7 +125,8 @@ def _exercise(index: int, source: str) -> Exercise:
 
 def grade_folder(submissions: str | Path, out_dir: str | Path = "build/grades", *,
                  limits: sandbox.Limits = sandbox.Limits(), trusted: bool = False,
-                 jobs: int = 2, parameters: dict | None = None, no_memory_limit: bool = False) -> list[dict]:
+                 jobs: int = 2, parameters: dict | None = None, no_memory_limit: bool = False,
+                 secret: bytes | None = None, same_exercises: bool = False) -> list[dict]:
     """Grade every student folder in ``submissions``, ``jobs`` notebooks at a time.
 
     Writes ``gradebook.csv`` and ``summary.csv`` to ``out_dir`` (the instructor's only), again
@@ -126,7 +134,9 @@ def grade_folder(submissions: str | Path, out_dir: str | Path = "build/grades", 
     names. A submission stopped at the time limit while others ran beside it is graded again
     alone, and its rows say so. Without ``trusted``, refuses (SandboxUnavailable) where no sandbox
     can be set up, and where memory can only be watched, not limited, unless ``no_memory_limit``.
-    ``parameters`` (default ``epochs=1``) are given to each submission and to the checks alike.
+    ``parameters`` (default :data:`GRADING_PARAMETERS`) are given to each submission and to the
+    checks alike, with the student's own seed and exercise values from ``secret``
+    (:mod:`course_tools.variants`; the course's own exercises for all with ``same_exercises``).
     """
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
@@ -153,7 +163,7 @@ def grade_folder(submissions: str | Path, out_dir: str | Path = "build/grades", 
         files = sorted(p for p in folder.iterdir() if p.is_file() and not p.is_symlink())
         label = f"[grade {number}/{len(students)}] {printable(folder.name)}"
         work += [(path, folder.name, label) for path in files] or [(None, folder.name, label)]
-    grader = Grader(limits, trusted, parameters)
+    grader = Grader(limits, trusted, parameters, secret=secret, same_exercises=same_exercises)
     done: dict[int, list[dict]] = {}
 
     def finished(index: int, rows: list[dict]) -> None:
@@ -179,11 +189,15 @@ class Grader:
     """Runs submissions in the sandbox and judges their answers with the course's own checks."""
 
     def __init__(self, limits: sandbox.Limits = sandbox.Limits(), trusted: bool = False,
-                 parameters: dict | None = None):
+                 parameters: dict | None = None, *, secret: bytes | None = None, same_exercises: bool = False):
+        import nbformat
+
         self.limits, self.trusted = limits, trusted
         self.parameters = parameters or GRADING_PARAMETERS
+        self.secret, self.same_exercises = secret, same_exercises
         self.course = {p.name: p for p in course_notebooks()}
-        self.contexts: dict[str, dict] = {}
+        self.course_nbs = {name: nbformat.read(path, as_version=4) for name, path in self.course.items()}
+        self.contexts: dict[str, dict] = {}  # by notebook and parameters, the newest last
         self.judging = threading.Lock()  # the checks print to one sys.stdout, captured per check
         self.running: set[Path] = set()
         self.crowded: set[Path] = set()  # submissions graded while another one ran
@@ -207,6 +221,14 @@ class Grader:
         finally:
             with self.judging:
                 self.running.discard(path)
+
+    def student_parameters(self, student: str, notebook: str) -> dict:
+        """What ``student``'s ``notebook`` runs and is checked with: the grading parameters, their
+        own seed, and their exercise values (unless the class got the course's own exercises)."""
+        if self.secret is None:
+            return dict(self.parameters)
+        own = {} if self.same_exercises else variants.student_variant(self.secret, student, self.course_nbs[notebook])
+        return {**self.parameters, "seed": variants.grading_seed(self.secret, student), **own}
 
     def timed_out(self, rows: list[dict]) -> bool:
         return any(row["message"] in self.time_messages for row in rows)
@@ -234,13 +256,14 @@ class Grader:
                 f"练习单元格被删改：应有 {len(exercises)} 个，找到 {found} 个",
                 f"exercise cells changed: expected {len(exercises)}, found {found}"), lang))
         start = time.perf_counter()
+        parameters = self.student_parameters(student, path.name)
         with tempfile.TemporaryDirectory(prefix="grade-") as scratch, \
                 sandbox.private_space(Path(scratch) / "space", self.limits) as space:
-            outcome = self._run(nb, path.name, exercises, space, lang)
+            outcome = self._run(nb, path.name, exercises, space, {**parameters, "lang": lang})
             home = space / "home"
             given = [answers.read_answers(home / "answers", e.cell, e.checks) for e in exercises]  # no lock held
             with self.judging:
-                verdicts = [self._judge(path.name, exercise, answered, lang)
+                verdicts = [self._judge(path.name, exercise, answered, lang, parameters)
                             for exercise, answered in zip(exercises, given)]
         stopped = _stopped_text(outcome, self.limits, lang)
         print(f"{label} {printable(path.name)}: {stopped or 'done'} in {time.perf_counter() - start:.0f} s",
@@ -253,18 +276,16 @@ class Grader:
                 rows.append(_row(student, path.stem, name, passed, message))
         return rows
 
-    def _run(self, nb, name: str, exercises: list[Exercise], space: Path, lang: str) -> sandbox.Outcome:
+    def _run(self, nb, name: str, exercises: list[Exercise], space: Path, parameters: dict) -> sandbox.Outcome:
         import nbformat
 
         home = space / "home"
         (home / "notebooks").mkdir()
         (home / "answers").mkdir()
         nbformat.write(instrument(nb, exercises), home / "notebooks" / name)
-        parameters = [item for key, value in {**self.parameters, "lang": lang}.items()
-                      for item in ("-p", key, str(value))]
         inside = sandbox.HOME if not self.trusted else home
         argv = [sys.executable, "-m", "papermill", f"{inside}/notebooks/{name}",
-                f"{inside}/executed.ipynb", *parameters, "-k", "python3", "--cwd", f"{inside}/notebooks",
+                f"{inside}/executed.ipynb", "-y", json.dumps(parameters), "-k", "python3", "--cwd", f"{inside}/notebooks",
                 "--no-progress-bar", "--log-level", "ERROR"]
         models = ASSETS / "models"
         data = Path(os.environ.get("COURSE_DATA_DIR") or course_data_dir("mnist"))
@@ -276,11 +297,12 @@ class Grader:
         return sandbox.run_sandboxed(argv, space=space, readable=readable, env=env, limits=self.limits,
                                      trusted=self.trusted)
 
-    def _judge(self, notebook: str, exercise: Exercise, given: list[answers.Answer] | None, lang: str):
+    def _judge(self, notebook: str, exercise: Exercise, given: list[answers.Answer] | None, lang: str,
+               parameters: dict | None = None):
         """[(passed, message)] for each check of ``exercise``, or None when no answer came back."""
         if given is None:
             return None
-        namespace = {**self.context(notebook), "lang": lang}
+        namespace = {**self.context(notebook, parameters), "lang": lang}
         with contextlib.redirect_stdout(io.StringIO()):
             exec(exercise.setup, namespace)  # the course's own exercise cell, not the student's
         results = []
@@ -299,11 +321,16 @@ class Grader:
             results.append((passed, " ".join(printed.getvalue().split())))
         return results
 
-    def context(self, notebook: str) -> dict:
-        """What the checks need, rebuilt from the course notebook's ``grading-context`` cells."""
-        if notebook not in self.contexts:
-            self.contexts[notebook] = grading_context(self.course[notebook], self.parameters)
-        return self.contexts[notebook]
+    def context(self, notebook: str, parameters: dict | None = None) -> dict:
+        """What the checks need, rebuilt from the course notebook's ``grading-context`` cells with
+        these parameters; the last few are kept, since a class's students share most of them."""
+        parameters = parameters or self.parameters
+        key = f"{notebook} {json.dumps(parameters, sort_keys=True)}"
+        if key not in self.contexts:
+            self.contexts[key] = grading_context(self.course[notebook], parameters)
+            for old in list(self.contexts)[:-CONTEXTS_KEPT]:
+                del self.contexts[old]
+        return self.contexts[key]
 
 
 def grading_context(course_notebook: Path, parameters: dict | None = None) -> dict:

@@ -229,7 +229,23 @@ def share_data(hub_dir: Path = HUB_DIR, source: Path | None = None) -> Path:
     return target
 
 
-def edition_command(name: str, lang: str, hub_dir: Path = HUB_DIR) -> list[str]:
+def issue_variants(students: list[Student], hub_dir: Path = HUB_DIR, secret: bytes | None = None) -> None:
+    """Each student's own exercise values, per notebook, into the accounts file: the hub shows them
+    in the student's edition (:func:`copy_edition`), and make grade derives the same from the secret."""
+    import nbformat
+
+    from course_tools.variants import load_secret, student_variant
+
+    secret = secret or load_secret()
+    notebooks = {path.name: nbformat.read(path, as_version=4) for path in _course_notebooks()}
+    accounts = read_accounts(hub_dir)
+    for student in students:
+        accounts[student.name]["variants"] = {name: student_variant(secret, student.name, nb)
+                                              for name, nb in notebooks.items()}
+    write_private(hub_dir / ACCOUNTS, json.dumps(accounts, indent=1))
+
+
+def edition_command(name: str, lang: str, hub_dir: Path = HUB_DIR, variants: dict | None = None) -> list[str]:
     """The command that copies the ``lang`` edition into ``name``'s ``~/course``, as the student.
 
     The home is theirs to change (links, FIFOs, a ``course_tools`` folder of their own), so
@@ -237,7 +253,7 @@ def edition_command(name: str, lang: str, hub_dir: Path = HUB_DIR) -> list[str]:
     """
     account = pwd.getpwnam(name)
     command = [sys.executable, "-I", "-m", "course_tools", "hub-edition", "--lang", lang,
-               "--home", account.pw_dir, "--hub-dir", str(hub_dir)]
+               "--home", account.pw_dir, "--hub-dir", str(hub_dir), "--variants", json.dumps(variants or {})]
     return as_student(account, command, [*student_readable(lang, hub_dir), Path(__file__).parent])
 
 
@@ -272,8 +288,9 @@ def student_group(name: str, limits: cgroups.GroupLimits) -> cgroups.Group | Non
     return cgroups.Group(f"course-hub-{name}", limits)
 
 
-def copy_edition(lang: str, home: Path, hub_dir: Path = HUB_DIR) -> Path:
-    """The copy itself: each notebook delivered (a changed one is kept, the new one beside it).
+def copy_edition(lang: str, home: Path, hub_dir: Path = HUB_DIR, variants: dict | None = None) -> Path:
+    """The copy itself: each notebook delivered (a changed one is kept, the new one beside it),
+    showing the student's own exercise values (``variants``: notebook name → values).
 
     A notebook delivered by an older hub with its solutions keeps the student's cells and
     loses the solution cells and the exercises' outputs. Only regular files are read.
@@ -281,13 +298,15 @@ def copy_edition(lang: str, home: Path, hub_dir: Path = HUB_DIR) -> Path:
     import nbformat
 
     from course_tools.editions import deliver
+    from course_tools.variants import with_variant
 
     edition, folder = hub_dir / "editions" / lang, home / COURSE_FOLDER
     for notebook in sorted((edition / "notebooks").glob("*.ipynb")):
         if not notebook.name.endswith(".new.ipynb"):
             target = folder / "notebooks" / notebook.name
             remove_answers(target)
-            deliver(nbformat.read(notebook, as_version=4), target)
+            nb = with_variant(nbformat.read(notebook, as_version=4), (variants or {}).get(notebook.name, {}))
+            deliver(nb, target)
     for diagram in sorted((edition / "assets").glob("*.png")):
         target = folder / "assets" / diagram.name
         if regular_file_or_none(target) != diagram.read_bytes():

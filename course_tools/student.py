@@ -14,6 +14,7 @@ from pathlib import Path
 
 from course_tools.editions import executed, set_lang_parameter
 from course_tools.paths import ASSETS
+from course_tools.variants import load_secret, student_variant, with_variant
 from course_utils.language import as_lang
 from course_utils.reporting import write_text_atomically
 
@@ -51,13 +52,15 @@ def student_notebook(path: str | Path, lang: str = "both"):
 
 
 def write_student_edition(notebooks: list[Path], out_dir: str | Path = "build/student",
-                          *, lang: str = "both", models: bool = True) -> list[Path]:
+                          *, lang: str = "both", models: bool = True, variant_of=None) -> list[Path]:
     """Write each notebook's student edition to ``out_dir``; return the written paths.
 
     The diagrams the notebooks link (``../assets/*.png``) and the shipped models are
     copied beside them, so the folder can be handed out as it is (a student's
     ``course_utils`` then finds the models through ``COURSE_MODELS_DIR=assets/models``).
     ``models=False`` leaves the models out (the class hub's students read the course's own).
+    ``variant_of(nb)``, if given, returns the exercise values this edition shows
+    (:func:`course_tools.variants.with_variant`).
     """
     import shutil
 
@@ -70,10 +73,26 @@ def write_student_edition(notebooks: list[Path], out_dir: str | Path = "build/st
             path, lang, label=f"[student {lang} {number}/{len(notebooks)}]")
         nb = student_notebook(source, lang)
         nb.cells = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+        if variant_of is not None:
+            nb = with_variant(nb, variant_of(nb))
         written.append(write_text_atomically(out_dir / "notebooks" / path.name, nbformat.writes(nb)))
     ignored = None if models else shutil.ignore_patterns("models")
     shutil.copytree(ASSETS, out_dir / "assets", dirs_exist_ok=True, ignore=ignored)  # diagrams, shipped models
     return written
+
+
+def write_class_editions(notebooks: list[Path], students, out_dir: str | Path = "build/student",
+                         *, secret: bytes | None = None) -> list[Path]:
+    """One student edition per student of a class list (``hub.Student``), in ``out_dir/<student>/``:
+    in their language, each asking them their own exercise values (:mod:`course_tools.variants`)."""
+    secret = secret or load_secret()
+    folders = []
+    for student in students:
+        folder = Path(out_dir) / student.name
+        write_student_edition(notebooks, folder, lang=student.lang,
+                              variant_of=lambda nb, name=student.name: student_variant(secret, name, nb))
+        folders.append(folder)
+    return folders
 
 
 def answer_lines(executed_nb) -> set[str]:

@@ -54,6 +54,17 @@ def pytest_xdist_make_scheduler(config, log):
     return CourseScheduling(config, log)
 
 
+def pytest_configure(config):
+    """A grading secret of the test run's own (make grade and make hub read it): never the user's."""
+    import secrets
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix="course-grading-secret-")) / "grading-secret"
+    path.write_text(secrets.token_hex(32), encoding="ascii")
+    path.chmod(0o600)
+    os.environ["COURSE_GRADING_SECRET"] = str(path)
+
+
 @pytest.fixture(autouse=True)
 def working_directory_kept():
     """nbval and the notebooks' relative paths need the checkout as the working directory."""

@@ -139,4 +139,4 @@ def test_most_ink_wants_one_digit(embedded, capsys):
     from course_utils.exercises import check_most_ink
 
     assert not check_most_ink(12, embedded, lang="en")
-    assert capsys.readouterr().out == "Not yet: answer with one digit, 0 to 9.\n"
+    assert capsys.readouterr().out == "Not yet: answer with one of the digits 0, 1, 2, 3, 4, 5, 6, 7, 8, 9.\n"

@@ -55,7 +55,7 @@ def test_an_answer_is_taken_from_the_end_only_where_no_course_cell_computes_it(t
     assert course_exercises(tmp_path / NOTEBOOKS[0].name)[0].late == (False, True)
     last = grading.instrument(student_notebook(tmp_path / NOTEBOOKS[0].name), course_exercises(
         tmp_path / NOTEBOOKS[0].name)).cells[-1].source
-    assert last == "_course_export_answers(0, [None, lambda: (psnr_at_0_2)], True)" and exercise
+    assert last == "_course_export_answers(0, [None, lambda: (noisy_psnr)], True)" and exercise
 
 
 def test_the_grader_reads_each_exercise_from_the_course_notebook():
@@ -68,7 +68,7 @@ def test_the_grader_reads_each_exercise_from_the_course_notebook():
         asserted = [len(re.findall(r"^assert check_", c.source, flags=re.M)) for c in solutions]
         assert [e.checks for e in exercises] == asserted, path.name
     [exercise] = course_exercises(NOTEBOOK_DIR / "01_data.ipynb")
-    assert exercise.answers == ("most_ink", "psnr_at_0_2")
+    assert exercise.answers == ("most_ink", "noisy_psnr")
     assert all(call.startswith("check_") and "_answer" in call for call in exercise.calls)
 
 
@@ -241,7 +241,7 @@ def test_the_grader_judges_every_notebooks_answers_with_the_course_checks(tmp_pa
     background = float(noisy[x == 0].mean())
     right = {"02_conv_autoencoder.ipynb": [[decoder], [160 + 1160 + 292 + 148 + 296 + 1168 + 145, 256 / 784]],
              "03_denoising_autoencoder.ipynb": [[background, 10 * np.log10(1 / 0.5**2)]],
-             "04_upsampling_vs_transposed.ipynb": [[{2, 4, 6}, {3, 6, 9}]]}
+             "04_upsampling_vs_transposed.ipynb": [[{2, 4, 6, 8}, {3, 6, 9}]]}
     wrong = {"02_conv_autoencoder.ipynb": [[wrong_decoder], [3000, 0.16]],
              "03_denoising_autoencoder.ipynb": [[0.0, 9.0]],
              "04_upsampling_vs_transposed.ipynb": [[{2, 3}, {3}]]}
@@ -415,7 +415,7 @@ def answered(most_ink: str, psnr: str, lang="en") -> str:
     nb = student_edition(lang)
     [cell] = [c for c in nb.cells if "exercise" in tags(c)]
     cell.source = (cell.source.replace("most_ink = None", f"most_ink = {most_ink}")
-                   .replace("psnr_at_0_2 = None", f"psnr_at_0_2 = {psnr}"))
+                   .replace("noisy_psnr = None", f"noisy_psnr = {psnr}"))
     return nbformat.writes(nb)
 
 
@@ -431,15 +431,15 @@ def attack(code: str, *, most_ink: str = "None", psnr: str = "None", lang: str =
     nb = student_edition(lang)
     [exercise] = [c for c in nb.cells if "exercise" in tags(c)]
     exercise.source = (exercise.source.replace("most_ink = None", f"most_ink = {most_ink}")
-                       .replace("psnr_at_0_2 = None", f"psnr_at_0_2 = {psnr}"))
+                       .replace("noisy_psnr = None", f"noisy_psnr = {psnr}"))
     parameters = next(c for c in nb.cells if "parameters" in tags(c))
     title = next(c for c in nb.cells if f"lang-{lang}" in tags(c))  # the edition's language
     nb.cells = [title, parameters, nbformat.v4.new_code_cell(code), exercise]
     return nbformat.writes(nb)
 
 
-CORRECT_DIGIT = "int(np.argmax([dataset.x_train[dataset.y_train == d].mean() for d in range(10)]))"
-CORRECT_PSNR = "float(cu.psnr(dataset.x_test, cu.add_noise(dataset.x_test, 0.2, seed=seed)).mean())"
+CORRECT_DIGIT = "max(ink_digits, key=lambda d: dataset.x_train[dataset.y_train == d].mean())"
+CORRECT_PSNR = "float(cu.psnr(dataset.x_test, cu.add_noise(dataset.x_test, exercise_noise, seed=seed)).mean())"
 
 
 def fingerprint(folder: Path) -> dict[str, str]:
@@ -661,3 +661,67 @@ def test_a_submission_stopped_at_the_time_limit_beside_another_is_graded_again_a
     rows = grade_folder(tmp_path / "class", tmp_path / "grades", limits=limits, jobs=2)
     assert [(row["student"], row["passed"], row["message"]) for row in rows] == [
         ("ana", True, "Correct: 0. (graded again alone)"), ("bo", True, "Correct: 0. (graded again alone)")]
+
+
+# --- each student's own seed and exercises: a copied number fails, a computed one passes -----
+
+SECRET = b"0123456789abcdef" * 4  # with it, alice and bob share exercise_noise 0.35: only the seed tells them apart
+
+
+def short_edition(name: str, answers: dict[str, str]) -> str:
+    """The student edition of ``name`` cut to the cells the exercises need, with ``answers`` filled in."""
+    nb = student_notebook(NOTEBOOK_DIR / name, "en")
+    nb.cells = [c for c in nb.cells if tags(c) & {"grading-context", "exercise"}]
+    for cell in nb.cells:
+        for blank, answer in answers.items():
+            cell.source = cell.source.replace(f"{blank} = None", f"{blank} = {answer}")
+    return nbformat.writes(nb)
+
+
+def parameter_count(filters) -> int:
+    """Counted by hand, as the exercise asks: 3·3·in·out weights and a bias per output channel."""
+    a, b, c = filters
+    pairs = [(1, a), (a, b), (b, c), (c, c), (c, b), (b, a), (a, 1)]
+    return sum(9 * n_in * n_out + n_out for n_in, n_out in pairs)
+
+
+def test_a_number_copied_from_the_course_or_a_classmate_fails_and_a_computed_one_passes(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA_SOURCE", "local")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(require_full_mnist()))
+    first, second = "01_data.ipynb", "02_conv_autoencoder.ipynb"
+    grader = Grader(secret=SECRET)
+    alice = {name: grader.student_parameters("alice", name) for name in (first, second)}
+    bob, ivan = grader.student_parameters("bob", first), grader.student_parameters("ivan", first)
+    assert alice[first]["exercise_noise"] == bob["exercise_noise"] and alice[first]["seed"] != bob["seed"]
+    assert 0 not in ivan["ink_digits"]  # the course's answer is not among ivan's digits
+    # what alice's run computes, typed in by bob
+    context = grading_context(NOTEBOOK_DIR / first, alice[first])
+    x = context["dataset"].x_test
+    alices_psnr = float(course_utils.psnr(x, course_utils.add_noise(x, 0.35, seed=alice[first]["seed"])).mean())
+    full = grading_context(NOTEBOOK_DIR / first, {"epochs": 1})["dataset"].x_test  # the course's own run
+    courses_psnr = float(course_utils.psnr(full, course_utils.add_noise(full, 0.2, seed=0)).mean())
+    count, share = alice[second]["count_filters"], alice[second]["share_filters"]
+    handed_in = {
+        "alice": {first: {"most_ink": CORRECT_DIGIT, "noisy_psnr": CORRECT_PSNR},
+                  second: {"predicted_parameters": str(parameter_count(count)), "code_share": f"{16 * share[2]} / 784"}},
+        "bob": {first: {"most_ink": "0", "noisy_psnr": repr(alices_psnr)},
+                second: {"predicted_parameters": str(parameter_count(count)), "code_share": f"{16 * share[2]} / 784"}},
+        "ivan": {first: {"most_ink": "0", "noisy_psnr": repr(courses_psnr)},
+                 second: {"predicted_parameters": "3369", "code_share": "256 / 784"}},
+    }
+    for student, notebooks in handed_in.items():
+        for name, answers in notebooks.items():
+            (tmp_path / "class" / student).mkdir(parents=True, exist_ok=True)
+            (tmp_path / "class" / student / name).write_text(short_edition(name, answers), encoding="utf-8")
+    rows = grade_folder(tmp_path / "class", tmp_path / "grades", limits=LIMITS, secret=SECRET)
+    passed = {(row["student"], row["exercise"]): row["passed"] for row in rows}
+    assert [passed[("alice", check)] for check in ("01.1.1", "01.1.2", "02.2.1", "02.2.2")] == [True] * 4
+    # bob's most_ink 0 is right for his digits too; the numbers he copied are not his
+    assert [passed[("bob", check)] for check in ("01.1.2", "02.2.1", "02.2.2")] == [False] * 3
+    assert [passed[("ivan", check)] for check in ("01.1.1", "01.1.2", "02.2.1", "02.2.2")] == [False] * 4
+    # without the secret's variants the course's own numbers would have passed: the test can tell
+    assert grader.context(first, {"epochs": 1})["exercise_noise"] == 0.2
+    assert abs(courses_psnr - alices_psnr) > 0.01 and parameter_count([16, 8, 4]) == 3369
+    bobs = grading_context(NOTEBOOK_DIR / first, bob)["dataset"].x_test
+    bobs_psnr = float(course_utils.psnr(bobs, course_utils.add_noise(bobs, 0.35, seed=bob["seed"])).mean())
+    assert abs(bobs_psnr - alices_psnr) > 0.0005  # more than the check's tolerance: the seed tells them apart

@@ -55,16 +55,17 @@ class StudentSpawner(LocalProcessSpawner):
 async def give_edition(spawner):
     """Off JupyterHub's event loop and with a time limit: one student's home cannot stall the hub."""
     name = spawner.user.name
-    lang = hub.read_accounts(hub_dir)[name]["lang"]
+    account = hub.read_accounts(hub_dir)[name]
+    lang, variants = account["lang"], account.get("variants", {})
     if shared_account:
         home = hub.student_home(name, hub_dir, system_accounts=False)
         home.mkdir(parents=True, exist_ok=True)
-        await asyncio.wait_for(asyncio.to_thread(hub.copy_edition, lang, home, hub_dir), hub.COPY_SECONDS)
+        await asyncio.wait_for(asyncio.to_thread(hub.copy_edition, lang, home, hub_dir, variants), hub.COPY_SECONDS)
         return
     group = hub.student_group(name, limits)
     wrap = group.wrap if group else (lambda command: command)
     copying = await asyncio.create_subprocess_exec(
-        *wrap(hub.edition_command(name, lang, hub_dir)), stdin=subprocess.DEVNULL,
+        *wrap(hub.edition_command(name, lang, hub_dir, variants)), stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={"PATH": os.defpath, "HOME": pwd.getpwnam(name).pw_dir},
         start_new_session=True)
     try:
