@@ -98,3 +98,16 @@ def test_the_hub_copies_each_student_their_own_values(tmp_path):
     delivered = nbformat.read(folder / "notebooks" / "04_upsampling_vs_transposed.ipynb", as_version=4)
     [shown] = [c for c in delivered.cells if variants.VARIANT_TAG in c.metadata.get("tags", [])]
     assert f"overlap_strides = {own['04_upsampling_vs_transposed.ipynb']['overlap_strides']!r}" in shown.source
+
+
+def test_grading_without_the_secret_refuses_unless_everyone_got_the_same_exercises(tmp_path, monkeypatch, capsys):
+    from course_tools.cli import main
+
+    monkeypatch.setenv(variants.SECRET_ENV, str(tmp_path / "secret" / "grading-secret"))
+    (tmp_path / "class" / "heidi").mkdir(parents=True)
+    (tmp_path / "class" / "heidi" / "notes.txt").write_text("no notebook", encoding="utf-8")
+    out = tmp_path / "grades"
+    assert main(["grade", str(tmp_path / "class"), "--out", str(out), "--trusted"]) == 2
+    assert "SAME_EXERCISES=1" in capsys.readouterr().err and not out.exists()
+    assert main(["grade", str(tmp_path / "class"), "--out", str(out), "--trusted", "--same-exercises"]) == 0
+    assert (tmp_path / "secret" / "grading-secret").is_file()  # made for the seeds, kept for next time
