@@ -1,6 +1,6 @@
 # Two commands do everything:  make run   and   make test
 # make setup PYTHON=python3.12 picks the interpreter; by default the newest supported python3.x
-# on PATH (3.10 to 3.13: TensorFlow 2.21's wheels). course_tools.interpreters decides, on the
+# on PATH (3.10 to 3.13: TensorFlow 2.21's wheels). course_tools.provision.interpreters decides, on the
 # distribution's own python3, before .venv exists.
 PYTHON ?=
 BOOT_PYTHON := python3
@@ -176,7 +176,7 @@ hub: setup web
 	COURSE_HUB_DIR=build/hub COURSE_HUB_IP=$(HUB_IP) COURSE_HUB_PORT=$(HUB_PORT) COURSE_HUB_MEMORY=$(HUB_MEMORY) \
 		COURSE_HUB_SSL_CERT=$(HUB_CERT) COURSE_HUB_SSL_KEY=$(HUB_KEY) \
 		$(if $(HUB_SHARED),COURSE_HUB_SHARED_ACCOUNT=1) PATH=$(CURDIR)/$(BIN):$$PATH \
-		$(BIN)/jupyterhub -f course_tools/templates/hub/jupyterhub_config.py
+		$(BIN)/jupyterhub -f course_tools/classroom/templates/hub/jupyterhub_config.py
 
 # Beyond one machine (Zero to JupyterHub): passwords and build/hub/z2jh-class.yaml, Helm values
 # to use with deploy/z2jh-values.yaml (docs/en/hub.md).
@@ -187,7 +187,7 @@ collect: setup
 	$(COURSE) hub-collect --out $(COLLECT_OUT) $(if $(HUB_SHARED),--shared-account)
 
 assets: setup
-	$(BIN)/python -m course_tools.diagrams
+	$(BIN)/python -m course_tools.publish.diagrams
 
 # Column (c) needs PyTorch: .venv/bin/pip install torch==2.13.0 (CPU build; see README).
 benchmark: setup

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import nbformat
 
-from course_tools.grading import grade_folder
+from course_tools.grading.grader import grade_folder
+from course_tools.grading.sandbox import Limits, limits_in_force
+from course_tools.notebook.student import student_notebook
 from course_tools.paths import NOTEBOOK_DIR
-from course_tools.sandbox import limits_in_force, Limits
-from course_tools.student import student_notebook
 
 ANSWERS = {
     "most_ink = None": "most_ink = max(ink_digits, key=lambda d: dataset.x_train[dataset.y_train == d].mean())",

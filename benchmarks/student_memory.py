@@ -18,8 +18,8 @@ import time
 import psutil
 from jupyter_client.manager import start_new_kernel
 
-from course_tools.editions import course_edition
-from course_tools.runner import course_notebooks
+from course_tools.notebook.editions import course_edition
+from course_tools.run.runner import course_notebooks
 
 KERNEL = "course-autoencoders"
 

@@ -18,10 +18,19 @@ import time
 
 import keras
 
-from course_utils import add_noise, build_conv_autoencoder, evaluate, load_dataset
-from course_utils import baselines
+from course_utils import (
+    add_noise,
+    baselines,
+    build_conv_autoencoder,
+    evaluate,
+    load_dataset,
+)
 from course_utils.defaults import validation_noise_seed
-from course_utils.training import compile_autoencoder, train_autoencoder, validation_inputs
+from course_utils.training import (
+    compile_autoencoder,
+    train_autoencoder,
+    validation_inputs,
+)
 
 MODELS = {"conv": ((16, 8, 8), 0.0), "denoise": ((32, 32, 16), 0.5)}
 

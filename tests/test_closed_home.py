@@ -20,18 +20,27 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import NEEDS_PYTHON_311
 
 if sys.version_info < (3, 11):
     pytest.skip(NEEDS_PYTHON_311, allow_module_level=True)
 
 from conftest import ROOT, require_full_mnist
-from course_tools import hub
-from course_tools.lab import write_lab_settings
-from course_tools.student import student_notebook
-from test_hub import ANSWER, NOTEBOOK, api, editions_from_the_committed_notebook, free_port, run_in_kernel
-from test_hub import status, stop, wait_for
+from test_hub import (
+    ANSWER,
+    NOTEBOOK,
+    api,
+    editions_from_the_committed_notebook,
+    free_port,
+    run_in_kernel,
+    status,
+    stop,
+    wait_for,
+)
+
+from course_tools.classroom import hub
+from course_tools.classroom.lab import write_lab_settings
+from course_tools.notebook.student import student_notebook
 
 SCHEDULE_GROUP = "graders"  # the graders count nobody's processes; keep them on one worker
 STUDENT = hub.Student("closedtest-dan", "zh")
@@ -103,7 +112,7 @@ def closed_hub(closed_clone):
                    **{f"COURSE_HUB_{name}": str(port) for name, port in ports.items()}}
     log = open(hub_dir / "hub.log", "wb")
     process = subprocess.Popen([str(python.parent / "jupyterhub"), "-f",
-                                str(checkout / "course_tools" / "templates" / "hub" / "jupyterhub_config.py")],
+                                str(checkout / "course_tools" / "classroom" / "templates" / "hub" / "jupyterhub_config.py")],
                                cwd=checkout, env=environment, stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True)
     base = f"http://127.0.0.1:{ports['PORT']}"

@@ -8,7 +8,7 @@ import re
 import nbformat
 import pytest
 
-from course_tools.runner import course_notebooks
+from course_tools.run.runner import course_notebooks
 
 NOTEBOOKS = course_notebooks()
 NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")

@@ -6,9 +6,9 @@ import re
 
 import numpy as np
 import pytest
-
 from conftest import PageProblems
-from course_tools.demo import build_demo, export_layer
+
+from course_tools.publish.demo import build_demo, export_layer
 from course_utils import add_noise, load_pretrained
 from course_utils.models import reconstruct, sigmoid
 

@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+
 try:
     import tomllib
 except ImportError:  # Python 3.10
@@ -20,7 +21,7 @@ import pytest
 import yaml
 
 from course_tools.paths import ROOT
-from course_tools.wheelhouse import course_wheel, install_offline
+from course_tools.provision.wheelhouse import course_wheel, install_offline
 
 CONSTRAINTS = (ROOT / "requirements" / "constraints.txt").read_text(encoding="utf-8")
 

@@ -14,10 +14,18 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import require_full_mnist
-from course_tools import doctor, sandbox
-from course_tools.doctor import OK, PROBLEM, WARNING, Finding, Interpreter, Probe
+
+from course_tools.grading import sandbox
+from course_tools.provision import doctor
+from course_tools.provision.doctor import (
+    OK,
+    PROBLEM,
+    WARNING,
+    Finding,
+    Interpreter,
+    Probe,
+)
 from course_utils import data, data_home
 from course_utils.data_files import sha256_hex
 
@@ -319,7 +327,7 @@ def test_grading_without_a_cgroup_is_named_with_its_flag():
 
 
 def test_the_sandbox_probe_is_the_graders():
-    from course_tools import sandbox
+    from course_tools.grading import sandbox
 
     command = sandbox.probe_command()
     assert command[0] == "bwrap" and command[-4:] == ["--ro-bind", "/", "/", "true"]
@@ -442,13 +450,13 @@ WRAPPER = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
 before = set(sys.modules)
-from course_tools import doctor
+from course_tools.provision import doctor
 status = doctor.main(sys.argv[2:])
 print("MODULES " + json.dumps(sorted(set(sys.modules) - before)))
 sys.exit(status)
 """
-COURSE_MODULES = {"course_tools", "course_tools.cgroups", "course_tools.doctor", "course_tools.paths",
-                  "course_tools.sandbox",
+COURSE_MODULES = {"course_tools", "course_tools.paths", "course_tools.provision", "course_tools.provision.doctor",
+                  "course_tools.grading", "course_tools.grading.cgroups", "course_tools.grading.sandbox",
                   "course_utils", "course_utils.data_home"}
 
 

@@ -7,11 +7,11 @@ import re
 
 import nbformat
 import pytest
-
 from conftest import EXECUTION_LANGUAGES, cell, markdown
-from course_tools import editions
+
+from course_tools.notebook import editions
+from course_tools.notebook.student import write_student_edition
 from course_utils import data
-from course_tools.student import write_student_edition
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH_PROSE = re.compile(r"[A-Za-z]+(?: [A-Za-z]+){2,}")  # three English words in a row

@@ -6,7 +6,12 @@ import keras
 import pytest
 from keras import layers
 
-from course_utils.exercises import check_architecture, check_choice, check_parameter_count, check_value
+from course_utils.exercises import (
+    check_architecture,
+    check_choice,
+    check_parameter_count,
+    check_value,
+)
 from course_utils.models import build_conv_autoencoder
 
 
@@ -65,11 +70,14 @@ def test_value_and_choice_checks(capsys):
 
 def test_dataset_exercise_checks(embedded, capsys):
     import numpy as np
-
     from skimage.metrics import peak_signal_noise_ratio
 
     from course_utils import add_noise
-    from course_utils.exercises import check_code_share, check_digit_count, check_noisy_psnr
+    from course_utils.exercises import (
+        check_code_share,
+        check_digit_count,
+        check_noisy_psnr,
+    )
 
     assert check_digit_count(400, embedded, 7, lang="en")  # 400 per digit in the embedded split
     assert not check_digit_count(500, embedded, 7, lang="en")
@@ -124,7 +132,10 @@ def test_most_ink_check_never_reveals_the_digit(full_mnist, capsys):
 def test_clipping_checks_accept_the_formula_and_the_measurement(full_mnist, capsys):
     import numpy as np
 
-    from course_utils.exercises import check_clipped_background_mean, check_unclipped_psnr
+    from course_utils.exercises import (
+        check_clipped_background_mean,
+        check_unclipped_psnr,
+    )
 
     # E[max(0, σZ)] = σ·φ(0) = σ/√(2π): the mean of a clipped black pixel
     assert check_clipped_background_mean(0.3 / np.sqrt(2 * np.pi), full_mnist, 0.3, seed=1, lang="en")

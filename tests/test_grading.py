@@ -22,8 +22,8 @@ import psutil
 import pytest
 
 import course_utils
-from course_tools import answers, grading, sandbox
-from course_tools.grading import (
+from course_tools.grading import answers, grader, sandbox
+from course_tools.grading.grader import (
     Grader,
     course_exercises,
     edition_language,
@@ -31,9 +31,9 @@ from course_tools.grading import (
     grading_context,
     write_gradebook,
 )
+from course_tools.notebook.student import student_notebook
 from course_tools.paths import ASSETS, NOTEBOOK_DIR
-from course_tools.runner import course_notebooks
-from course_tools.student import student_notebook
+from course_tools.run.runner import course_notebooks
 from tests.conftest import require_full_mnist
 
 NOTEBOOKS = course_notebooks()
@@ -53,7 +53,7 @@ def test_an_answer_is_taken_from_the_end_only_where_no_course_cell_computes_it(t
     nb.cells.append(nbformat.v4.new_code_cell("most_ink = 3  # the course computing it itself"))
     nbformat.write(nb, tmp_path / NOTEBOOKS[0].name)
     assert course_exercises(tmp_path / NOTEBOOKS[0].name)[0].late == (False, True)
-    last = grading.instrument(student_notebook(tmp_path / NOTEBOOKS[0].name), course_exercises(
+    last = grader.instrument(student_notebook(tmp_path / NOTEBOOKS[0].name), course_exercises(
         tmp_path / NOTEBOOKS[0].name)).cells[-1].source
     assert last == "_course_export_answers(0, [None, lambda: (noisy_psnr)], True)" and exercise
 
@@ -232,7 +232,7 @@ def test_the_grader_judges_every_notebooks_answers_with_the_course_checks(tmp_pa
     """Right and wrong answers to every exercise, judged outside any kernel."""
     monkeypatch.setenv("COURSE_DATA_SOURCE", "local")
     monkeypatch.setenv("COURSE_DATA_DIR", str(require_full_mnist()))
-    grader = Grader(parameters={"epochs": 1})
+    course_grader = Grader(parameters={"epochs": 1})
     decoder, wrong_decoder = own_autoencoder((16, 8, 8)), own_autoencoder((16, 8, 4))
     context = grading_context(NOTEBOOK_DIR / "03_denoising_autoencoder.ipynb")
     x, seed = context["dataset"].x_test, course_utils.defaults.validation_noise_seed(context["seed"])
@@ -249,23 +249,23 @@ def test_the_grader_judges_every_notebooks_answers_with_the_course_checks(tmp_pa
         for given, expected in ((right, True), (wrong, False)):
             for exercise, values in zip(course_exercises(NOTEBOOK_DIR / name), given[name]):
                 folder = tmp_path / f"{name}-{expected}"
-                results = grader._judge(name, exercise, export(folder, exercise.cell, values), "en")
+                results = course_grader._judge(name, exercise, export(folder, exercise.cell, values), "en")
                 assert [passed for passed, _ in results] == [expected] * len(values), (name, results)
 
 
 def test_wrong_answers_get_feedback_that_does_not_give_the_answer_away(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_DATA_SOURCE", "local")
     monkeypatch.setenv("COURSE_DATA_DIR", str(require_full_mnist()))
-    grader = Grader()
+    course_grader = Grader()
     [_, counting] = course_exercises(NOTEBOOK_DIR / "02_conv_autoencoder.ipynb")
-    results = grader._judge("02_conv_autoencoder.ipynb", counting, export(tmp_path, counting.cell, [3000, 0.3]), "zh")
+    results = course_grader._judge("02_conv_autoencoder.ipynb", counting, export(tmp_path, counting.cell, [3000, 0.3]), "zh")
     right = str(course_utils.build_conv_autoencoder((16, 8, 4)).count_params())
     assert not any(passed for passed, _ in results)
     assert all(right not in message and "0.3265" not in message for _, message in results)
     assert all("还不对" in message and "Not yet" not in message for _, message in results)
     [architecture, _] = course_exercises(NOTEBOOK_DIR / "02_conv_autoencoder.ipynb")
     given = export(tmp_path, architecture.cell, [own_autoencoder((16, 8, 4))])
-    [(passed, message)] = grader._judge("02_conv_autoencoder.ipynb", architecture, given, "en")
+    [(passed, message)] = course_grader._judge("02_conv_autoencoder.ipynb", architecture, given, "en")
     assert not passed and "differs" in message and "584" not in message  # the reference layer's count
 
 
@@ -391,7 +391,7 @@ def test_what_a_student_names_opens_as_text_in_a_spreadsheet(tmp_path):
     for path in (book, summary):
         assert path.stat().st_mode & 0o077 == 0
     assert (tmp_path / "grades").stat().st_mode & 0o077 == 0
-    assert grading.printable("ok\x1b[31m red\x1b[0m\x07") == "ok red"
+    assert grader.printable("ok\x1b[31m red\x1b[0m\x07") == "ok red"
 
 
 def test_without_bubblewrap_grading_refuses_and_says_how_to_fix_it(monkeypatch, tmp_path, capsys):
@@ -643,7 +643,7 @@ def test_a_submission_stopped_at_the_time_limit_beside_another_is_graded_again_a
 
     both_running = threading.Barrier(2, timeout=30)
     limits = sandbox.Limits(memory_bytes=2 * sandbox.GIB, processes=256, seconds=15)
-    stopped = grading._stopped_text(sandbox.Outcome(None, "time", ""), limits, "en")
+    stopped = grader._stopped_text(sandbox.Outcome(None, "time", ""), limits, "en")
 
     graded = set()
 
@@ -651,8 +651,8 @@ def test_a_submission_stopped_at_the_time_limit_beside_another_is_graded_again_a
         if path not in graded:
             graded.add(path)
             both_running.wait()  # both are in the sandbox at once
-            return [grading._row(student, path.stem, "01.1.1", False, stopped)]
-        return [grading._row(student, path.stem, "01.1.1", True, "Correct: 0.")]
+            return [grader._row(student, path.stem, "01.1.1", False, stopped)]
+        return [grader._row(student, path.stem, "01.1.1", True, "Correct: 0.")]
 
     monkeypatch.setattr(Grader, "grade", grade)
     for student in ("ana", "bo"):
@@ -689,9 +689,9 @@ def test_a_number_copied_from_the_course_or_a_classmate_fails_and_a_computed_one
     monkeypatch.setenv("COURSE_DATA_SOURCE", "local")
     monkeypatch.setenv("COURSE_DATA_DIR", str(require_full_mnist()))
     first, second = "01_data.ipynb", "02_conv_autoencoder.ipynb"
-    grader = Grader(secret=SECRET)
-    alice = {name: grader.student_parameters("alice", name) for name in (first, second)}
-    bob, ivan = grader.student_parameters("bob", first), grader.student_parameters("ivan", first)
+    course_grader = Grader(secret=SECRET)
+    alice = {name: course_grader.student_parameters("alice", name) for name in (first, second)}
+    bob, ivan = course_grader.student_parameters("bob", first), course_grader.student_parameters("ivan", first)
     assert alice[first]["exercise_noise"] == bob["exercise_noise"] and alice[first]["seed"] != bob["seed"]
     assert 0 not in ivan["ink_digits"]  # the course's answer is not among ivan's digits
     # what alice's run computes, typed in by bob
@@ -720,7 +720,7 @@ def test_a_number_copied_from_the_course_or_a_classmate_fails_and_a_computed_one
     assert [passed[("bob", check)] for check in ("01.1.2", "02.2.1", "02.2.2")] == [False] * 3
     assert [passed[("ivan", check)] for check in ("01.1.1", "01.1.2", "02.2.1", "02.2.2")] == [False] * 4
     # without the secret's variants the course's own numbers would have passed: the test can tell
-    assert grader.context(first, {"epochs": 1})["exercise_noise"] == 0.2
+    assert course_grader.context(first, {"epochs": 1})["exercise_noise"] == 0.2
     assert abs(courses_psnr - alices_psnr) > 0.01 and parameter_count([16, 8, 4]) == 3369
     bobs = grading_context(NOTEBOOK_DIR / first, bob)["dataset"].x_test
     bobs_psnr = float(course_utils.psnr(bobs, course_utils.add_noise(bobs, 0.35, seed=bob["seed"])).mean())

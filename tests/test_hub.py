@@ -31,11 +31,11 @@ if sys.version_info < (3, 11):
 
 from conftest import require_full_mnist
 
-from course_tools import hub
-from course_tools.editions import deliver
-from course_tools.lab import write_lab_settings
+from course_tools.classroom import hub
+from course_tools.classroom.lab import write_lab_settings
+from course_tools.notebook.editions import deliver
+from course_tools.notebook.student import answer_lines, shown_answers, student_notebook
 from course_tools.paths import ASSETS, NOTEBOOK_DIR, ROOT
-from course_tools.student import answer_lines, shown_answers, student_notebook
 
 SCHEDULE_GROUP = "graders"  # make test keeps both graders on one worker: they count nobody's processes
 STUDENTS = [hub.Student("hubtest-ana", "zh"), hub.Student("hubtest-bo", "en"), hub.Student("hubtest-chen", "zh")]
@@ -343,7 +343,7 @@ def test_a_memory_hog_stops_at_its_limit_and_a_classmate_keeps_working(class_hub
 
 
 def test_collected_notebooks_are_graded(class_hub, servers, tmp_path, monkeypatch):
-    from course_tools.grading import grade_folder
+    from course_tools.grading.grader import grade_folder
 
     monkeypatch.setenv("COURSE_DATA_DIR", str(require_full_mnist()))
     path = f"/user/hubtest-ana/api/contents/notebooks/{NOTEBOOK}"

@@ -18,7 +18,6 @@ from types import SimpleNamespace
 
 import nbformat
 import pytest
-
 from conftest import NEEDS_PYTHON_311
 
 if sys.version_info < (3, 11):
@@ -26,8 +25,8 @@ if sys.version_info < (3, 11):
 import yaml
 from traitlets.config import PyFileConfigLoader
 
-from course_tools import hub
-from course_tools.editions import course_edition, deliver
+from course_tools.classroom import hub
+from course_tools.notebook.editions import course_edition, deliver
 from course_tools.paths import ASSETS, NOTEBOOK_DIR, ROOT
 
 VALUES = ROOT / "deploy" / "z2jh-values.yaml"

@@ -27,11 +27,11 @@ from conftest import NEEDS_PYTHON_311
 if sys.version_info < (3, 11):
     pytest.skip(NEEDS_PYTHON_311, allow_module_level=True)
 
-from course_tools import hub, hub_auth
-from course_tools.editions import DELIVERED, course_edition, deliver
+from course_tools.classroom import hub, hub_auth
+from course_tools.notebook.editions import DELIVERED, course_edition, deliver
+from course_tools.notebook.student import answer_lines, shown_answers, student_notebook
 from course_tools.paths import NOTEBOOK_DIR, ROOT
-from course_tools.runner import course_notebooks
-from course_tools.student import answer_lines, shown_answers, student_notebook
+from course_tools.run.runner import course_notebooks
 
 NOTEBOOK = "01_data.ipynb"
 
@@ -52,7 +52,7 @@ def test_the_student_edition_shows_no_answer(path, lang):
 
 
 def test_the_hub_builds_the_student_edition_unless_told(tmp_path, monkeypatch):
-    from course_tools import editions, student
+    from course_tools.notebook import editions, student
 
     monkeypatch.setattr(student, "executed", lambda path, lang, **_: path)  # the committed outputs
     monkeypatch.setattr(hub, "_course_notebooks", lambda: [NOTEBOOK_DIR / NOTEBOOK])

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from course_tools import interpreters
+from course_tools.provision import interpreters
 
 ROOT = Path(__file__).resolve().parent.parent
 

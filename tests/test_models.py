@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from course_utils.models import build_conv_autoencoder, as_images, reconstruct
+from course_utils.models import as_images, build_conv_autoencoder, reconstruct
 
 NEAREST_16_8_8 = [
     ("conv1", (28, 28, 16)), ("pool1", (14, 14, 16)),

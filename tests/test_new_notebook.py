@@ -6,13 +6,13 @@ from __future__ import annotations
 import shutil
 
 import nbformat
-
 from conftest import cell, markdown
-from course_tools import runner
-from course_tools.grading import Grader, course_exercises
+
+from course_tools.grading.grader import Grader, course_exercises
+from course_tools.notebook.student import student_notebook
 from course_tools.paths import NOTEBOOK_DIR
-from course_tools.results import report_card_table
-from course_tools.student import student_notebook
+from course_tools.run import runner
+from course_tools.run.results import report_card_table
 
 
 def a_fifth_notebook():

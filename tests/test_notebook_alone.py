@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import FULL_MNIST_DIR, ROOT, require_full_mnist
-from course_tools.runner import course_notebooks
+
+from course_tools.run.runner import course_notebooks
 
 QUICK = {"epochs": 1, "seeds": 1, "test_limit": 300, "lang": "en"}  # as make test's short runs
 EMBEDDED_NOTICE = "Using the embedded 5,000-image MNIST subset"

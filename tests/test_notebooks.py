@@ -9,7 +9,7 @@ import re
 import nbformat
 import pytest
 
-from course_tools.runner import course_notebooks, run_notebooks
+from course_tools.run.runner import course_notebooks, run_notebooks
 
 NOTEBOOKS = course_notebooks()
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -109,7 +109,7 @@ def test_headless_run_records_sane_metrics(executed_course):
 
 
 def test_the_report_card_shows_what_each_notebook_recorded(executed_course):
-    from course_tools.results import report_card_table
+    from course_tools.run.results import report_card_table
     from course_utils.reporting import report_table
 
     _, metrics = executed_course
@@ -217,7 +217,7 @@ def test_each_language_shows_its_own_diagrams(path):
 def test_metrics_json_takes_numpy_values(tmp_path):
     import numpy as np
 
-    from course_tools.results import read_json
+    from course_tools.run.results import read_json
     from course_utils.reporting import record
 
     record(tmp_path / "m.json", {"loss": np.float32(0.25), "sweep": np.array([1.5, 2.0]), "steps": np.int64(3)})

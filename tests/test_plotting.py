@@ -119,7 +119,11 @@ def test_every_course_figure_speaks_one_language(lang):
     import re
 
     from course_utils import build_conv_autoencoder
-    from course_utils.plotting import plot_architecture, plot_noise_sweep, plot_report_card
+    from course_utils.plotting import (
+        plot_architecture,
+        plot_noise_sweep,
+        plot_report_card,
+    )
 
     card = {"noisy input": {"psnr": 9.4, "ssim": 0.41}, "non-local means": {"psnr": 12.3, "ssim": 0.5},
             "autoencoder (fully trained)": {"psnr": 19.6, "ssim": 0.85}}

@@ -1,4 +1,4 @@
-"""course_tools.pretrain (make models): the plateau schedule in steps, and resuming."""
+"""course_tools.run.pretrain (make models): the plateau schedule in steps, and resuming."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import keras
 import pytest
 
-from course_tools import pretrain
+from course_tools.run import pretrain
 from course_utils.data import load_dataset
 from course_utils.models import build_conv_autoencoder
 from course_utils.training import compile_autoencoder

@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import pytest
 
-from course_tools.pretrain import ROUND_STEPS
+from course_tools.run.pretrain import ROUND_STEPS
 from course_utils import defaults
 from course_utils.data import load_dataset
 from course_utils.data_files import images_sha256

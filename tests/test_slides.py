@@ -8,11 +8,11 @@ from html.parser import HTMLParser
 
 import nbformat
 import pytest
-
 from conftest import EXECUTION_LANGUAGES, PageProblems
-from course_tools import slides
+
 from course_tools.paths import ROOT
-from course_tools.runner import course_notebooks
+from course_tools.publish import slides
+from course_tools.run.runner import course_notebooks
 
 NOTEBOOKS = course_notebooks()
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -9,12 +9,13 @@ import stat
 import nbformat
 import pytest
 
-from course_tools import hub, variants
-from course_tools import student as student_module
-from course_tools.hub import Student
+from course_tools.classroom import hub
+from course_tools.classroom.hub import Student
+from course_tools.notebook import student as student_module
+from course_tools.notebook import variants
+from course_tools.notebook.student import write_class_editions
 from course_tools.paths import NOTEBOOK_DIR
-from course_tools.runner import course_notebooks
-from course_tools.student import write_class_editions
+from course_tools.run.runner import course_notebooks
 
 SECRET = b"0123456789abcdef" * 4
 NOTEBOOKS = course_notebooks()

@@ -5,16 +5,16 @@ one-language edition, the other language's markdown; the outputs of the
 ``exercise`` cells are cleared, so no verdict is given away. The automatic checks
 stay: they live in the exercise cells and in ``course_utils.exercises``. A
 one-language edition carries the outputs of that language's cached execution
-(:mod:`course_tools.editions`); the both-language edition those of the source.
+(:mod:`course_tools.notebook.editions`); the both-language edition those of the source.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from course_tools.editions import executed, set_lang_parameter
+from course_tools.notebook.editions import executed, set_lang_parameter
+from course_tools.notebook.variants import load_secret, student_variant, with_variant
 from course_tools.paths import ASSETS
-from course_tools.variants import load_secret, student_variant, with_variant
 from course_utils.language import as_lang
 from course_utils.reporting import write_text_atomically
 
@@ -60,7 +60,7 @@ def write_student_edition(notebooks: list[Path], out_dir: str | Path = "build/st
     ``course_utils`` then finds the models through ``COURSE_MODELS_DIR=assets/models``).
     ``models=False`` leaves the models out (the class hub's students read the course's own).
     ``variant_of(nb)``, if given, returns the exercise values this edition shows
-    (:func:`course_tools.variants.with_variant`).
+    (:func:`course_tools.notebook.variants.with_variant`).
     """
     import shutil
 
@@ -84,7 +84,7 @@ def write_student_edition(notebooks: list[Path], out_dir: str | Path = "build/st
 def write_class_editions(notebooks: list[Path], students, out_dir: str | Path = "build/student",
                          *, secret: bytes | None = None) -> list[Path]:
     """One student edition per student of a class list (``hub.Student``), in ``out_dir/<student>/``:
-    in their language, each asking them their own exercise values (:mod:`course_tools.variants`)."""
+    in their language, each asking them their own exercise values (:mod:`course_tools.notebook.variants`)."""
     secret = secret or load_secret()
     folders = []
     for student in students:

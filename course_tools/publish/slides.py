@@ -20,9 +20,9 @@ import re
 import shutil
 from pathlib import Path
 
+from course_tools.notebook.editions import executed
 from course_tools.paths import BUILD, NODE_MODULES, NOTEBOOK_DIR, ROOT
 from course_utils.reporting import write_text_atomically
-from course_tools.editions import executed
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DECK_LANGUAGES = ("zh", "en")
@@ -159,7 +159,7 @@ def embed_live_demo(nb) -> None:
 
 def copy_live_demo(deck_dir: Path, lang: str, demo_dir: Path) -> None:
     """Copy make demo's ``<demo_dir>/<lang>/`` to ``<deck_dir>/demo/`` (building it if missing)."""
-    from course_tools.demo import build_demo
+    from course_tools.publish.demo import build_demo
 
     if not (demo_dir / lang / "index.html").is_file():
         build_demo(demo_dir)
@@ -188,7 +188,7 @@ def make_slides(
 ) -> list[Path]:
     """Render each notebook's execution in each language to ``<out_dir>/<lang>/``.
 
-    The executions are the cached ones the editions use (:func:`course_tools.editions.executed`);
+    The executions are the cached ones the editions use (:func:`course_tools.notebook.editions.executed`);
     ``parameters`` go to papermill as they do for ``make run`` (epochs, train_limit, ...);
     by default each notebook keeps its own. A notebook with a cell tagged ``live-demo``
     gets the live demo of ``demo_dir`` (make demo) on that cell's slide.

@@ -18,7 +18,7 @@ import numpy as np
 
 from course_tools.paths import NODE_MODULES, ROOT
 
-TEMPLATES = ROOT / "course_tools" / "templates" / "demo"
+TEMPLATES = Path(__file__).resolve().parent / "templates" / "demo"
 TFJS = NODE_MODULES / "@tensorflow" / "tfjs" / "dist" / "tf.es2017.min.js"
 WASM_DIST = NODE_MODULES / "@tensorflow" / "tfjs-backend-wasm" / "dist"
 WASM_BACKEND = WASM_DIST / "tf-backend-wasm.es2017.min.js"
@@ -109,7 +109,7 @@ def export_layer(layer) -> dict:
         (top, bottom), (left, right) = layer.cropping
         return {"type": "crop", "name": layer.name, "crop": [top, bottom, left, right]}
     raise ValueError(f"The demo cannot run layer {layer.name!r} ({kind}); add it to "
-                     "course_tools/demo.py and course_tools/templates/demo/demo.js.")
+                     "course_tools/publish/demo.py and course_tools/publish/templates/demo/demo.js.")
 
 
 def gallery(dataset) -> dict:

@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "choose-python":
             print(choose_python(os.environ.get("PYTHON") or None).executable)
         else:
-            root = Path(__file__).resolve().parent.parent
+            root = Path(__file__).resolve().parents[2]
             resolved = check_pins(root)
             if resolved or not args.install:
                 return resolved

@@ -28,11 +28,11 @@ import keras
 import numpy as np
 
 from course_tools.paths import BUILD, MODELS_DIR
-from course_tools.results import read_json
-from course_utils.reporting import atomic_path, write_json
+from course_tools.run.results import read_json
 from course_utils import defaults
 from course_utils.data_files import file_sha256, images_sha256
 from course_utils.pretrained import MANIFEST_NAME, build_from_manifest
+from course_utils.reporting import atomic_path, write_json
 
 # name: architecture (build_conv_autoencoder's arguments), training noise, and a cap
 # on steps: about the steps the 4,000-image models took to plateau, to fit 2 CPU cores.
@@ -88,7 +88,11 @@ def train_models(names: list[str] | None = None, *, source: str = "local",
 def train_one(name: str, dataset, *, source: str, seed: int, max_steps: int,
               checkpoint_dir: Path):
     from course_utils.metrics import evaluate
-    from course_utils.training import compile_autoencoder, train_autoencoder, validation_inputs
+    from course_utils.training import (
+        compile_autoencoder,
+        train_autoencoder,
+        validation_inputs,
+    )
 
     spec = SPECS[name]
     noise_factor = spec["noise_factor"]

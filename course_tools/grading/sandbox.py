@@ -10,7 +10,7 @@ process ends, the kernel ends every process it started.
 
 As root, bwrap runs without a user namespace, so the notebook runs as the
 unprivileged account ``nobody`` (``setpriv``), and a cgroup (v2 or v1:
-:mod:`course_tools.cgroups`) holds memory, processes and an equal CPU share.
+:mod:`course_tools.grading.cgroups`) holds memory, processes and an equal CPU share.
 As a normal user, the notebook keeps the user's own id inside a user namespace; memory is then watched from outside (resident
 size of every process, polled) and processes are capped with ``RLIMIT_NPROC``.
 """
@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from course_tools import cgroups
+from course_tools.grading import cgroups
 
 GIB = 2**30
 NOBODY = 65534

@@ -4,14 +4,14 @@ Each student hands in course notebooks in a folder of their own
 (``submissions/<student>/02_conv_autoencoder.ipynb``). A submission is untrusted:
 
 1. Its notebook runs headless (``epochs=1``) in a bubblewrap sandbox
-   (:mod:`course_tools.sandbox`) that sees no solutions, no other submission and
+   (:mod:`course_tools.grading.sandbox`) that sees no solutions, no other submission and
    no checkout, with limits on memory, processes and time.
    Each student's run gets their own grading seed and exercise values
-   (:mod:`course_tools.variants`), so a number copied from the course or a
+   (:mod:`course_tools.notebook.variants`), so a number copied from the course or a
    classmate fails where a computed one passes.
 2. After each exercise cell, an inserted cell saves the student's answers (the
    first argument of each check call in the course's own exercise cell) as
-   plain data (:mod:`course_tools.answers`). Nothing else leaves the sandbox.
+   plain data (:mod:`course_tools.grading.answers`). Nothing else leaves the sandbox.
 3. The verdicts come from this process, which never runs student code: it
    rebuilds what the checks need from the course notebook's cells tagged
    ``grading-context`` (imports, parameters, the dataset), then calls the
@@ -39,9 +39,10 @@ import time
 from pathlib import Path
 
 import course_utils
-from course_tools import answers, sandbox, variants
+from course_tools.grading import answers, sandbox
+from course_tools.notebook import variants
 from course_tools.paths import ASSETS
-from course_tools.runner import course_notebooks
+from course_tools.run.runner import course_notebooks
 from course_utils.data import course_data_dir
 from course_utils.language import choose
 from course_utils.reporting import atomic_path
@@ -136,7 +137,7 @@ def grade_folder(submissions: str | Path, out_dir: str | Path = "build/grades", 
     can be set up, and where memory can only be watched, not limited, unless ``no_memory_limit``.
     ``parameters`` (default :data:`GRADING_PARAMETERS`) are given to each submission and to the
     checks alike, with the student's own seed and exercise values from ``secret``
-    (:mod:`course_tools.variants`; the course's own exercises for all with ``same_exercises``).
+    (:mod:`course_tools.notebook.variants`; the course's own exercises for all with ``same_exercises``).
     """
     from concurrent.futures import ThreadPoolExecutor, as_completed
 

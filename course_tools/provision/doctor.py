@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Tuple
 
+from course_tools.grading import cgroups
+from course_tools.grading.sandbox import closed_folder, probe_command
 from course_tools.paths import ROOT
-from course_tools import cgroups
-from course_tools.sandbox import closed_folder, probe_command
 from course_utils.data_home import (
     IDX_FILES,
     MNIST_IDX_SHA256,

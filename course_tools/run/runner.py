@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from course_tools.paths import NOTEBOOK_DIR
-from course_tools.results import read_json, report_card_table, summary_table
+from course_tools.run.results import read_json, report_card_table, summary_table
 from course_utils.reporting import atomic_path, write_json
 from course_utils.startup import TF_CPP_LOG_LEVEL
 

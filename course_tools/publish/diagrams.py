@@ -1,6 +1,6 @@
 """Regenerate the course's illustrations in assets/ from code (``make assets``).
 
-    .venv/bin/python -m course_tools.diagrams
+    .venv/bin/python -m course_tools.publish.diagrams
 """
 
 from course_tools.paths import ASSETS

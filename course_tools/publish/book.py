@@ -1,7 +1,7 @@
 """The course as a book: HTML and PDF in each language, offline (make book → build/book/).
 
 Each chapter is a notebook's cached execution in that language (the one the slides and the
-editions use, :func:`course_tools.editions.executed`), cut to one language with its solutions
+editions use, :func:`course_tools.notebook.editions.executed`), cut to one language with its solutions
 folded. Sphinx with myst-nb renders it (``nb_execution_mode = "off"``: nothing runs again)
 in sphinx-book-theme, with MathJax from npm. The PDF is Chromium's print of Sphinx's
 single-page build, after MathJax has typeset it; Chinese uses the system's Noto CJK.
@@ -17,9 +17,14 @@ from pathlib import Path
 
 import nbformat
 
-from course_tools.editions import course_edition
+from course_tools.notebook.editions import course_edition
 from course_tools.paths import BUILD, NODE_MODULES, NOTEBOOK_DIR
-from course_tools.slides import DEMO_FOLDER, LIVE_DEMO_TAG, WEB_ASSETS, markdown_images
+from course_tools.publish.slides import (
+    DEMO_FOLDER,
+    LIVE_DEMO_TAG,
+    WEB_ASSETS,
+    markdown_images,
+)
 
 BOOK_LANGUAGES = ("zh", "en")
 TITLES = {"zh": "卷积自编码器", "en": "Convolutional autoencoders"}

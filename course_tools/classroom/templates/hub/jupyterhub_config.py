@@ -10,8 +10,8 @@ from pathlib import Path
 
 from jupyterhub.spawner import LocalProcessSpawner, SimpleLocalProcessSpawner
 
-from course_tools import hub
-from course_tools.hub_auth import ClassListAuthenticator
+from course_tools.classroom import hub
+from course_tools.classroom.hub_auth import ClassListAuthenticator
 from course_tools.paths import NODE_MODULES
 
 c = get_config()  # noqa: F821 (JupyterHub defines it)

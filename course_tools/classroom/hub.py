@@ -26,12 +26,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from course_tools import cgroups, hub_auth, sandbox
+import course_tools
+from course_tools.classroom import hub_auth
+from course_tools.grading import cgroups, sandbox
 from course_tools.paths import BUILD, ROOT
 from course_utils.reporting import atomic_path, read_regular_file, write_text_atomically
 
 HUB_DIR = BUILD / "hub"
-CONFIG = ROOT / "course_tools" / "templates" / "hub" / "jupyterhub_config.py"
+CONFIG = ROOT / "course_tools" / "classroom" / "templates" / "hub" / "jupyterhub_config.py"
 Z2JH_CONFIG = CONFIG.with_name("z2jh_class.py")
 Z2JH_ETC = "/usr/local/etc/jupyterhub"  # the chart's configuration folder in the hub's pod
 Z2JH_HEADER = ("the class list for Zero to JupyterHub, with deploy/z2jh-values.yaml (see README).\n"
@@ -179,7 +181,7 @@ def prepare_hub_folder(langs: set[str], hub_dir: Path = HUB_DIR, *, edition: str
     ``hub_dir`` is the hub's own (0700): the students' processes see these folders
     through read-only binds, never the hub's database, passwords or logs.
     """
-    from course_tools.lab import write_lab_settings
+    from course_tools.classroom.lab import write_lab_settings
 
     hub_dir.mkdir(parents=True, exist_ok=True)
     hub_dir.chmod(0o700)
@@ -195,8 +197,8 @@ def prepare_editions(langs: set[str], hub_dir: Path = HUB_DIR, *, edition: str =
     The student edition (no solution cell, exercises' outputs cleared) unless ``edition``
     is "course" (solutions folded, their outputs in the file): only for a class that is not graded.
     """
-    from course_tools.editions import prepare_work_folder
-    from course_tools.student import write_student_edition
+    from course_tools.notebook.editions import prepare_work_folder
+    from course_tools.notebook.student import write_student_edition
 
     if edition not in EDITIONS:
         raise ValueError(f"HUB_EDITION must be one of {', '.join(EDITIONS)}; got {edition!r}.")
@@ -210,7 +212,7 @@ def prepare_editions(langs: set[str], hub_dir: Path = HUB_DIR, *, edition: str =
 
 
 def _course_notebooks() -> list[Path]:
-    from course_tools.runner import course_notebooks
+    from course_tools.run.runner import course_notebooks
 
     return course_notebooks()
 
@@ -234,7 +236,7 @@ def issue_variants(students: list[Student], hub_dir: Path = HUB_DIR, secret: byt
     in the student's edition (:func:`copy_edition`), and make grade derives the same from the secret."""
     import nbformat
 
-    from course_tools.variants import load_secret, student_variant
+    from course_tools.notebook.variants import load_secret, student_variant
 
     secret = secret or load_secret()
     notebooks = {path.name: nbformat.read(path, as_version=4) for path in _course_notebooks()}
@@ -254,7 +256,7 @@ def edition_command(name: str, lang: str, hub_dir: Path = HUB_DIR, variants: dic
     account = pwd.getpwnam(name)
     command = [sys.executable, "-I", "-m", "course_tools", "hub-edition", "--lang", lang,
                "--home", account.pw_dir, "--hub-dir", str(hub_dir), "--variants", json.dumps(variants or {})]
-    return as_student(account, command, [*student_readable(lang, hub_dir), Path(__file__).parent])
+    return as_student(account, command, [*student_readable(lang, hub_dir), Path(course_tools.__file__).parent])
 
 
 def as_student(account: pwd.struct_passwd, command: list[str], readable: list[Path]) -> list[str]:
@@ -297,8 +299,8 @@ def copy_edition(lang: str, home: Path, hub_dir: Path = HUB_DIR, variants: dict 
     """
     import nbformat
 
-    from course_tools.editions import deliver
-    from course_tools.variants import with_variant
+    from course_tools.notebook.editions import deliver
+    from course_tools.notebook.variants import with_variant
 
     edition, folder = hub_dir / "editions" / lang, home / COURSE_FOLDER
     for notebook in sorted((edition / "notebooks").glob("*.ipynb")):
@@ -319,7 +321,7 @@ def remove_answers(path: Path) -> bool:
     """Drop the solution cells, and the exercises' outputs, from a notebook in a home; True if changed."""
     import nbformat
 
-    from course_tools.editions import DELIVERED
+    from course_tools.notebook.editions import DELIVERED
 
     text = regular_file_or_none(path)
     if text is None or b'"solution"' not in text:

@@ -23,7 +23,7 @@ import shutil
 from pathlib import Path
 
 from course_tools.paths import ASSETS, BUILD, ROOT
-from course_tools.runner import course_notebooks, execute_notebook
+from course_tools.run.runner import course_notebooks, execute_notebook
 from course_utils.reporting import atomic_path, read_regular_file
 
 EXECUTIONS = BUILD / "executions"

@@ -1,0 +1,1 @@
+"""The classroom: JupyterLab's settings, the class hub and its log-in."""

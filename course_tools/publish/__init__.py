@@ -1,0 +1,1 @@
+"""Publishing the course: slides, the book, the live demo, the diagrams."""
