@@ -24,7 +24,7 @@ import nbformat
 from course_tools.grading.grader import grade_folder
 from course_tools.grading.sandbox import Limits, limits_in_force
 from course_tools.notebook.student import student_notebook
-from course_tools.paths import NOTEBOOK_DIR
+from course_tools.settings import NOTEBOOK_DIR
 
 ANSWERS = {
     "most_ink = None": "most_ink = max(ink_digits, key=lambda d: dataset.x_train[dataset.y_train == d].mean())",

@@ -173,7 +173,20 @@ def _parser() -> argparse.ArgumentParser:
     collect.add_argument("--out", default="submissions", help="submissions folder (default: submissions)")
     collect.add_argument("--shared-account", action="store_true", help="the hub ran without system accounts")
     collect.set_defaults(handler=_hub_collect)
+
+    page = commands.add_parser("settings-page", help="write docs/en/settings.md and docs/zh/settings.md from "
+                               "the settings both packages declare")
+    page.set_defaults(handler=_settings_page)
     return parser
+
+
+def _settings_page(args) -> int:
+    from course_tools.settings import DOCS, settings_page
+    from course_utils.reporting import write_text_atomically
+
+    for lang in ("en", "zh"):
+        print(write_text_atomically(DOCS / lang / "settings.md", settings_page(lang)))
+    return 0
 
 
 def _notebook_options(parser) -> None:
@@ -313,10 +326,10 @@ def _build_book(args) -> int:
     require_python_311("book")
 
     from course_tools.notebook.editions import executed
-    from course_tools.paths import BUILD
     from course_tools.publish.book import BOOK_LANGUAGES, build_book
     from course_tools.publish.demo import build_demo
     from course_tools.run.runner import course_notebooks
+    from course_tools.settings import BUILD
 
     langs = BOOK_LANGUAGES if args.lang == "both" else (args.lang,)
     demo_dir = BUILD / "demo"

@@ -13,10 +13,10 @@ from scipy import ndimage
 from skimage.restoration import denoise_nl_means
 
 from course_utils import defaults
-from course_utils.validation import as_images
 from course_utils.language import choose
 from course_utils.metrics import image_scores, psnr
 from course_utils.noise import add_noise
+from course_utils.validation import as_images
 
 
 def median_filter(images: np.ndarray, size: int = 3) -> np.ndarray:

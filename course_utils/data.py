@@ -16,16 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
-from course_utils.validation import as_whole_number
-from course_utils.language import bilingual, as_lang, choose
 from course_utils.data_files import (
     IDX_IMAGES_MAGIC,
     IDX_LABELS_MAGIC,
-    require_valid_arrays,
     hash_is_known,
     load_npz,
     parse_idx,
     read_bytes,
+    require_valid_arrays,
 )
 from course_utils.data_home import (  # the folder and the pinned hashes (standard library only)
     FASHION_MNIST_IDX_SHA256,
@@ -34,9 +32,11 @@ from course_utils.data_home import (  # the folder and the pinned hashes (standa
     MNIST_NPZ_SHA256,
     course_data_dir,
 )
+from course_utils.language import as_lang, bilingual, choose
+from course_utils.settings import SOURCES, current
+from course_utils.validation import as_whole_number
 
 KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
-SOURCES = ("auto", "local", "cache", "download", "embedded")
 PROBE_TIMEOUT_S = 3
 DOWNLOAD_TIMEOUT_S = 30
 
@@ -190,7 +190,7 @@ def load_dataset(
     """
     spec = _dataset_spec(name)
     source = _source_choice(source)
-    data_dir = data_dir or os.environ.get("COURSE_DATA_DIR") or None
+    data_dir = data_dir or current().data_dir
     as_lang(lang)
     arrays, (origin_zh, origin) = _resolve(spec, source, data_dir, seed, lang)
     x_train, y_train, x_test, y_test = arrays
@@ -310,7 +310,7 @@ def _dataset_spec(name: str) -> DatasetSpec:
 
 
 def _source_choice(source: str | None) -> str:
-    source = source or os.environ.get("COURSE_DATA_SOURCE") or "auto"
+    source = source or current().data_source
     if source not in SOURCES:
         raise ValueError(bilingual(
             f"未知的数据来源 {source!r}（来自参数 source 或环境变量 COURSE_DATA_SOURCE），可选："
@@ -359,7 +359,7 @@ def _resolve(
         try:
             return _download(spec)
         except DownloadError as error:
-            if source == "download" or os.environ.get("COURSE_DATA_MIRROR"):
+            if source == "download" or current().data_mirror:
                 raise
             failure = tuple(str(error).split("\n", 1))  # (Chinese, English)
     if spec.has_embedded_subset:
@@ -426,7 +426,7 @@ def _load_idx_folder(spec: DatasetSpec, folder: Path) -> Arrays:
 
 
 def _keras_home() -> Path:
-    return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras")
+    return current().keras_folder()
 
 
 def _cache_dir(spec: DatasetSpec) -> Path:
@@ -461,7 +461,7 @@ def _load_cached(spec: DatasetSpec, files: list[Path]) -> Arrays:
 
 
 def _download(spec: DatasetSpec) -> tuple[Arrays, tuple[str, str]]:
-    mirror = os.environ.get("COURSE_DATA_MIRROR")
+    mirror = current().data_mirror
     origins = ([mirror.rstrip("/") + "/"] if mirror else []) + list(spec.origins)
     failures = []
     for origin in origins:

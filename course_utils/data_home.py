@@ -14,7 +14,8 @@ import hashlib
 import os
 from pathlib import Path
 
-DATA_HOME_VARIABLE = "COURSE_DATA_HOME"  # where `make data` writes full MNIST
+from course_utils.settings import current
+
 IDX_FILES = {
     "train_images": "train-images-idx3-ubyte",
     "train_labels": "train-labels-idx1-ubyte",
@@ -83,7 +84,7 @@ def course_data_dir(name: str = "mnist") -> Path:
     >>> course_data_dir("mnist").name
     'mnist'
     """
-    home = os.environ.get(DATA_HOME_VARIABLE) or Path.home() / ".local/share/course-autoencoders"
+    home = current().data_home_folder()
     return Path(home) / name
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from course_utils.validation import as_image_pair, as_images
 from course_utils.models import sigmoid
+from course_utils.validation import as_image_pair, as_images
 
 MAX_VALUE = 1.0  # images live in [0, 1]
 SSIM_WINDOW = 11  # tf.image.ssim's default Gaussian window side

@@ -17,6 +17,7 @@ from pathlib import Path
 from course_utils.data_files import file_sha256
 from course_utils.defaults import shipped_folder
 from course_utils.language import bilingual
+from course_utils.settings import current
 
 MANIFEST_NAME = "manifest.json"
 REBUILD_COMMAND = "make models"
@@ -40,7 +41,7 @@ def models_folder(folder: str | os.PathLike | None = None) -> Path:
     pathlib.Path
         The folder; whether it exists is not checked here.
     """
-    chosen = folder or os.environ.get("COURSE_MODELS_DIR") or shipped_folder() / "models"
+    chosen = folder or current().models_dir or shipped_folder() / "models"
     return Path(chosen)
 
 

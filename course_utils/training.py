@@ -11,10 +11,10 @@ import keras
 import numpy as np
 
 from course_utils import defaults
-from course_utils.validation import as_whole_number
 from course_utils.data import Dataset
 from course_utils.language import as_lang, choose
 from course_utils.noise import add_noise, as_noise_factor, noisy_batches
+from course_utils.validation import as_whole_number
 
 
 def compile_autoencoder(model: keras.Model, *, learning_rate: float = defaults.LEARNING_RATE,

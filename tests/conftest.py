@@ -18,7 +18,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from course_tools.settings import Settings as ToolSettings  # noqa: E402
 from course_utils import data  # noqa: E402
+from course_utils.settings import Settings as StudentSettings  # noqa: E402
 
 # On Python 3.10 the hub and book test modules skip with this reason (make hub and make book refuse).
 NEEDS_PYTHON_311 = "JupyterHub 6 and sphinx-book-theme 1.4 need Python 3.11 or newer"
@@ -54,6 +56,27 @@ def pytest_xdist_make_scheduler(config, log):
     return CourseScheduling(config, log)
 
 
+SETTING_VARIABLES = {field.name: field.metadata["environment"]
+                     for settings in (StudentSettings, ToolSettings) for field in dataclasses.fields(settings)}
+
+
+def settings_for(patch: pytest.MonkeyPatch, **values) -> StudentSettings:
+    """Give settings by name (``data_source="local"``; None unsets one) for one test: the one way tests
+    set them. They travel as environment variables, so the processes a test starts get them too."""
+    for name, value in values.items():
+        if value is None:
+            patch.delenv(SETTING_VARIABLES[name], raising=False)
+        else:
+            patch.setenv(SETTING_VARIABLES[name], str(value))
+    return StudentSettings.from_environment()
+
+
+@pytest.fixture
+def course_settings(monkeypatch):
+    """``course_settings(data_source="local", data_dir=...)``: :func:`settings_for` in this test."""
+    return functools.partial(settings_for, monkeypatch)
+
+
 def pytest_configure(config):
     """A grading secret of the test run's own (make grade and make hub read it): never the user's."""
     import secrets
@@ -76,10 +99,9 @@ def working_directory_kept():
 @pytest.fixture(autouse=True)
 def offline_environment(monkeypatch, tmp_path_factory):
     """No network, an empty Keras cache and an empty course data folder for each test."""
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path_factory.mktemp("keras_home")))
-    monkeypatch.setenv("COURSE_DATA_HOME", str(tmp_path_factory.mktemp("course_data_home")))
-    for name in ("COURSE_DATA_DIR", "COURSE_DATA_MIRROR", "COURSE_DATA_SOURCE", "COURSE_MNIST_WHEEL"):
-        monkeypatch.delenv(name, raising=False)
+    settings_for(monkeypatch, keras_home=tmp_path_factory.mktemp("keras_home"),
+                 data_home=tmp_path_factory.mktemp("course_data_home"),
+                 data_dir=None, data_mirror=None, data_source=None, mnist_wheel=None)
     for name, spec in data.DATASETS.items():
         offline = dataclasses.replace(spec, origins=(CLOSED_PORT_ORIGIN,))
         monkeypatch.setitem(data.DATASETS, name, offline)
@@ -179,8 +201,7 @@ def executed_course(tmp_path_factory):
         return run_notebooks(course_notebooks(names), parameters={**SHORT_RUN, "lang": lang}, out_dir=out / lang)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("COURSE_DATA_SOURCE", "local")
-        patch.setenv("COURSE_DATA_DIR", str(require_full_mnist()))
+        settings_for(patch, data_source="local", data_dir=require_full_mnist())
         # one language after the other: papermill changes the process's working directory while a
         # notebook runs, so two runs in threads of one process leave it pointing elsewhere
         metrics = {name: values for lang in ("zh", "en") for name, values in run(lang).items()}

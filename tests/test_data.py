@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import settings_for
 
 from course_utils import data
 from course_utils.data import DownloadError, load_dataset, stratified_split
@@ -79,7 +80,7 @@ def test_idx_without_published_hash_says_so(tmp_path, tiny_mnist, use_tiny_spec,
 
 def test_environment_variable_names_the_folder(tmp_path, tiny_mnist, use_tiny_spec, monkeypatch):
     use_tiny_spec(npz_sha256=[tiny_mnist.write_npz(tmp_path / "mnist.npz")])
-    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    settings_for(monkeypatch, data_dir=str(tmp_path))
     assert "local folder" in load_dataset().description
 
 
@@ -93,7 +94,7 @@ def test_keras_cache(tiny_mnist, use_tiny_spec):
 
 def test_download_from_mirror(tiny_mnist, use_tiny_spec, mirror, monkeypatch):
     use_tiny_spec(npz_sha256=[tiny_mnist.write_npz(mirror.root / "mnist.npz")])
-    monkeypatch.setenv("COURSE_DATA_MIRROR", mirror.url)
+    settings_for(monkeypatch, data_mirror=mirror.url)
     dataset = load_dataset()
     assert mirror.url in dataset.description
     assert_matches(dataset, tiny_mnist)
@@ -103,7 +104,7 @@ def test_download_from_mirror(tiny_mnist, use_tiny_spec, mirror, monkeypatch):
 def test_download_idx_files_checks_content_hash(tiny_mnist, use_tiny_spec, mirror, monkeypatch):
     hashes = tiny_mnist.write_idx(mirror.root, gz=True)
     use_tiny_spec(name="fashion_mnist", idx_sha256=hashes, system_dirs=())
-    monkeypatch.setenv("COURSE_DATA_MIRROR", mirror.url)
+    settings_for(monkeypatch, data_mirror=mirror.url)
     dataset = load_dataset("fashion_mnist")
     assert dataset.name == "fashion_mnist" and mirror.url in dataset.description
     assert_matches(dataset, tiny_mnist)
@@ -134,7 +135,7 @@ def test_order_local_before_cache_before_download(tmp_path, tiny_mnist, use_tiny
                                                   monkeypatch):
     npz_hash = tiny_mnist.write_npz(mirror.root / "mnist.npz")
     use_tiny_spec(npz_sha256=[npz_hash])
-    monkeypatch.setenv("COURSE_DATA_MIRROR", mirror.url)
+    settings_for(monkeypatch, data_mirror=mirror.url)
     (tmp_path / "local").mkdir()
     (tmp_path / "local" / "mnist.npz").write_bytes((mirror.root / "mnist.npz").read_bytes())
     assert "local folder" in load_dataset(data_dir=tmp_path / "local").description
@@ -152,7 +153,7 @@ def test_falls_back_to_embedded_when_nothing_else(capsys):
 def test_source_can_be_forced(tiny_mnist, use_tiny_spec, monkeypatch):
     cache_file().parent.mkdir(parents=True)
     use_tiny_spec(npz_sha256=[tiny_mnist.write_npz(cache_file())])
-    monkeypatch.setenv("COURSE_DATA_SOURCE", "embedded")
+    settings_for(monkeypatch, data_source="embedded")
     assert "embedded" in load_dataset().description
     assert "Keras cache" in load_dataset(source="cache").description
 
@@ -250,7 +251,7 @@ def test_corrupt_cache_is_deleted_and_fetched_again(tiny_mnist, use_tiny_spec, m
     use_tiny_spec(npz_sha256=[tiny_mnist.write_npz(mirror.root / "mnist.npz")])
     cache_file().parent.mkdir(parents=True)
     cache_file().write_bytes(b"half a download")
-    monkeypatch.setenv("COURSE_DATA_MIRROR", mirror.url)
+    settings_for(monkeypatch, data_mirror=mirror.url)
     dataset = load_dataset()
     assert "Deleting a corrupt cached file" in capsys.readouterr().out
     assert mirror.url in dataset.description
@@ -260,7 +261,7 @@ def test_corrupt_cache_is_deleted_and_fetched_again(tiny_mnist, use_tiny_spec, m
 def test_download_with_wrong_hash_leaves_no_file(tiny_mnist, use_tiny_spec, mirror, monkeypatch):
     tiny_mnist.write_npz(mirror.root / "mnist.npz")
     use_tiny_spec(npz_sha256=["0" * 64])
-    monkeypatch.setenv("COURSE_DATA_MIRROR", mirror.url)
+    settings_for(monkeypatch, data_mirror=mirror.url)
     with pytest.raises(DownloadError, match="failed its check"):
         load_dataset()
     assert list(cache_file().parent.iterdir()) == []
@@ -268,14 +269,14 @@ def test_download_with_wrong_hash_leaves_no_file(tiny_mnist, use_tiny_spec, mirr
 
 def test_missing_file_on_mirror_leaves_no_file(tiny_mnist, use_tiny_spec, mirror, monkeypatch):
     use_tiny_spec(npz_sha256=["0" * 64])
-    monkeypatch.setenv("COURSE_DATA_MIRROR", mirror.url)
+    settings_for(monkeypatch, data_mirror=mirror.url)
     with pytest.raises(DownloadError, match="404"):
         load_dataset(source="download")
     assert not cache_file().exists()
 
 
 def test_unreachable_mirror_names_the_fix(monkeypatch):
-    monkeypatch.setenv("COURSE_DATA_MIRROR", "http://127.0.0.1:9/mnist/")
+    settings_for(monkeypatch, data_mirror="http://127.0.0.1:9/mnist/")
     with pytest.raises(DownloadError, match="unreachable.*Check the COURSE_DATA_MIRROR address"):
         load_dataset()
 

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from course_tools.paths import ROOT
 from course_tools.provision.wheelhouse import course_wheel, install_offline
+from course_tools.settings import ROOT
 
 CONSTRAINTS = (ROOT / "requirements" / "constraints.txt").read_text(encoding="utf-8")
 

@@ -455,9 +455,9 @@ status = doctor.main(sys.argv[2:])
 print("MODULES " + json.dumps(sorted(set(sys.modules) - before)))
 sys.exit(status)
 """
-COURSE_MODULES = {"course_tools", "course_tools.paths", "course_tools.provision", "course_tools.provision.doctor",
+COURSE_MODULES = {"course_tools", "course_tools.settings", "course_tools.provision", "course_tools.provision.doctor",
                   "course_tools.grading", "course_tools.grading.cgroups", "course_tools.grading.sandbox",
-                  "course_utils", "course_utils.data_home"}
+                  "course_utils", "course_utils.data_home", "course_utils.settings"}
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -7,7 +7,7 @@ import re
 
 import nbformat
 import pytest
-from conftest import EXECUTION_LANGUAGES, cell, markdown
+from conftest import EXECUTION_LANGUAGES, cell, markdown, settings_for
 
 from course_tools.notebook import editions
 from course_tools.notebook.student import write_student_edition
@@ -59,7 +59,7 @@ def test_each_language_runs_once_and_is_reused(small_course, monkeypatch):
 def test_auto_and_local_share_an_execution_when_they_read_the_same_folder(small_course, monkeypatch, tiny_mnist,
                                                                            tmp_path):
     def key(source):
-        monkeypatch.setenv("COURSE_DATA_SOURCE", source)
+        settings_for(monkeypatch, data_source=source)
         return editions.execution_key(small_course, {"lang": "zh"})
 
     without_local_files = key("auto")
@@ -68,7 +68,7 @@ def test_auto_and_local_share_an_execution_when_they_read_the_same_folder(small_
     from_course_folder = key("local")
     assert key("auto") == from_course_folder != without_local_files
     assert key("embedded") != from_course_folder
-    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))  # another folder: other outputs
+    settings_for(monkeypatch, data_dir=str(tmp_path))  # another folder: other outputs
     assert key("auto") == key("local") != from_course_folder
 
 
@@ -110,9 +110,9 @@ def test_a_students_changes_are_never_overwritten(tmp_path):
 
 
 def test_the_work_folder_is_outside_build(monkeypatch, tmp_path):
-    monkeypatch.delenv("COURSE_WORK_DIR", raising=False)
+    settings_for(monkeypatch, work_dir=None)
     assert "build" not in editions.work_folder("zh").parts
-    monkeypatch.setenv("COURSE_WORK_DIR", str(tmp_path))
+    settings_for(monkeypatch, work_dir=str(tmp_path))
     assert editions.work_folder("en") == tmp_path / "en"
     with pytest.raises(ValueError, match="one language"):
         editions.require_edition_language("both")

@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from course_tools.paths import ROOT
+from course_tools.settings import ROOT
 
 # Every folder that holds the course's Python files and notebooks, all checked the same way.
 CHECKED = ("course_utils", "course_tools", "tests", "benchmarks", "scripts", "notebooks")

@@ -32,9 +32,9 @@ from course_tools.grading.grader import (
     write_gradebook,
 )
 from course_tools.notebook.student import student_notebook
-from course_tools.paths import ASSETS, NOTEBOOK_DIR
 from course_tools.run.runner import course_notebooks
-from tests.conftest import require_full_mnist
+from course_tools.settings import ASSETS, NOTEBOOK_DIR
+from tests.conftest import require_full_mnist, settings_for
 
 NOTEBOOKS = course_notebooks()
 LIMITS = sandbox.Limits(memory_bytes=2 * sandbox.GIB, processes=256, seconds=60, disk_bytes=256 * 2**20)
@@ -230,8 +230,7 @@ def own_autoencoder(filters):
 
 def test_the_grader_judges_every_notebooks_answers_with_the_course_checks(tmp_path, monkeypatch):
     """Right and wrong answers to every exercise, judged outside any kernel."""
-    monkeypatch.setenv("COURSE_DATA_SOURCE", "local")
-    monkeypatch.setenv("COURSE_DATA_DIR", str(require_full_mnist()))
+    settings_for(monkeypatch, data_source="local", data_dir=str(require_full_mnist()))
     course_grader = Grader(parameters={"epochs": 1})
     decoder, wrong_decoder = own_autoencoder((16, 8, 8)), own_autoencoder((16, 8, 4))
     context = grading_context(NOTEBOOK_DIR / "03_denoising_autoencoder.ipynb")
@@ -254,8 +253,7 @@ def test_the_grader_judges_every_notebooks_answers_with_the_course_checks(tmp_pa
 
 
 def test_wrong_answers_get_feedback_that_does_not_give_the_answer_away(tmp_path, monkeypatch):
-    monkeypatch.setenv("COURSE_DATA_SOURCE", "local")
-    monkeypatch.setenv("COURSE_DATA_DIR", str(require_full_mnist()))
+    settings_for(monkeypatch, data_source="local", data_dir=str(require_full_mnist()))
     course_grader = Grader()
     [_, counting] = course_exercises(NOTEBOOK_DIR / "02_conv_autoencoder.ipynb")
     results = course_grader._judge("02_conv_autoencoder.ipynb", counting, export(tmp_path, counting.cell, [3000, 0.3]), "zh")
@@ -545,8 +543,7 @@ def graded_class(tmp_path_factory):
               "assets": fingerprint(ASSETS), "notebooks": fingerprint(NOTEBOOK_DIR)}
     out = tmp_path_factory.mktemp("grades")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("COURSE_DATA_SOURCE", "local")
-        patch.setenv("COURSE_DATA_DIR", str(require_full_mnist()))
+        settings_for(patch, data_source="local", data_dir=str(require_full_mnist()))
         rows = grade_folder(submissions, out, limits=LIMITS)
     after = {"submissions": fingerprint(submissions), "package": fingerprint(package),
              "assets": fingerprint(ASSETS), "notebooks": fingerprint(NOTEBOOK_DIR)}
@@ -627,8 +624,7 @@ def test_the_gradebook_and_summary_are_written(graded_class):
 
 def test_an_endless_loop_is_stopped_at_the_time_limit(tmp_path, monkeypatch):
     """In a class of its own, with a short limit, so the test run does not wait 60 s for it."""
-    monkeypatch.setenv("COURSE_DATA_SOURCE", "local")
-    monkeypatch.setenv("COURSE_DATA_DIR", str(require_full_mnist()))
+    settings_for(monkeypatch, data_source="local", data_dir=str(require_full_mnist()))
     notebook = tmp_path / "class" / "mallory-looper" / "01_data.ipynb"
     notebook.parent.mkdir(parents=True)
     notebook.write_text(attack("while True:\n    pass"), encoding="utf-8")
@@ -686,8 +682,7 @@ def parameter_count(filters) -> int:
 
 
 def test_a_number_copied_from_the_course_or_a_classmate_fails_and_a_computed_one_passes(tmp_path, monkeypatch):
-    monkeypatch.setenv("COURSE_DATA_SOURCE", "local")
-    monkeypatch.setenv("COURSE_DATA_DIR", str(require_full_mnist()))
+    settings_for(monkeypatch, data_source="local", data_dir=str(require_full_mnist()))
     first, second = "01_data.ipynb", "02_conv_autoencoder.ipynb"
     course_grader = Grader(secret=SECRET)
     alice = {name: course_grader.student_parameters("alice", name) for name in (first, second)}
@@ -710,9 +705,9 @@ def test_a_number_copied_from_the_course_or_a_classmate_fails_and_a_computed_one
                  second: {"predicted_parameters": "3369", "code_share": "256 / 784"}},
     }
     for student, notebooks in handed_in.items():
-        for name, answers in notebooks.items():
+        for name, given in notebooks.items():
             (tmp_path / "class" / student).mkdir(parents=True, exist_ok=True)
-            (tmp_path / "class" / student / name).write_text(short_edition(name, answers), encoding="utf-8")
+            (tmp_path / "class" / student / name).write_text(short_edition(name, given), encoding="utf-8")
     rows = grade_folder(tmp_path / "class", tmp_path / "grades", limits=LIMITS, secret=SECRET)
     passed = {(row["student"], row["exercise"]): row["passed"] for row in rows}
     assert [passed[("alice", check)] for check in ("01.1.1", "01.1.2", "02.2.1", "02.2.2")] == [True] * 4

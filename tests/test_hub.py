@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 import psutil
 import pytest
-from conftest import NEEDS_PYTHON_311
+from conftest import NEEDS_PYTHON_311, settings_for
 
 if sys.version_info < (3, 11):
     pytest.skip(NEEDS_PYTHON_311, allow_module_level=True)
@@ -35,7 +35,7 @@ from course_tools.classroom import hub
 from course_tools.classroom.lab import write_lab_settings
 from course_tools.notebook.editions import deliver
 from course_tools.notebook.student import answer_lines, shown_answers, student_notebook
-from course_tools.paths import ASSETS, NOTEBOOK_DIR, ROOT
+from course_tools.settings import ASSETS, NOTEBOOK_DIR, ROOT
 
 SCHEDULE_GROUP = "graders"  # make test keeps both graders on one worker: they count nobody's processes
 STUDENTS = [hub.Student("hubtest-ana", "zh"), hub.Student("hubtest-bo", "en"), hub.Student("hubtest-chen", "zh")]
@@ -345,7 +345,7 @@ def test_a_memory_hog_stops_at_its_limit_and_a_classmate_keeps_working(class_hub
 def test_collected_notebooks_are_graded(class_hub, servers, tmp_path, monkeypatch):
     from course_tools.grading.grader import grade_folder
 
-    monkeypatch.setenv("COURSE_DATA_DIR", str(require_full_mnist()))
+    settings_for(monkeypatch, data_dir=str(require_full_mnist()))
     path = f"/user/hubtest-ana/api/contents/notebooks/{NOTEBOOK}"
     saved = api(class_hub, "GET", path, token=servers["hubtest-ana"]).json()
     for cell in saved["content"]["cells"]:  # ana answers the first exercise and saves, as JupyterLab does

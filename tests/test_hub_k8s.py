@@ -27,7 +27,7 @@ from traitlets.config import PyFileConfigLoader
 
 from course_tools.classroom import hub
 from course_tools.notebook.editions import course_edition, deliver
-from course_tools.paths import ASSETS, NOTEBOOK_DIR, ROOT
+from course_tools.settings import ASSETS, NOTEBOOK_DIR, ROOT
 
 VALUES = ROOT / "deploy" / "z2jh-values.yaml"
 STUDENTS = [hub.Student("ana", "zh"), hub.Student("bo", "en")]

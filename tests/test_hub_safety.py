@@ -30,8 +30,8 @@ if sys.version_info < (3, 11):
 from course_tools.classroom import hub, hub_auth
 from course_tools.notebook.editions import DELIVERED, course_edition, deliver
 from course_tools.notebook.student import answer_lines, shown_answers, student_notebook
-from course_tools.paths import NOTEBOOK_DIR, ROOT
 from course_tools.run.runner import course_notebooks
+from course_tools.settings import NOTEBOOK_DIR, ROOT
 
 NOTEBOOK = "01_data.ipynb"
 

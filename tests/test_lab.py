@@ -24,7 +24,7 @@ from conftest import PageProblems
 
 from course_tools.classroom.lab import write_lab_settings
 from course_tools.notebook.editions import course_edition, deliver
-from course_tools.paths import ROOT
+from course_tools.settings import ROOT
 
 NOTEBOOK = "notebooks/01_data.ipynb"
 SCREENSHOTS = ROOT / "build" / "lab" / "screenshots"

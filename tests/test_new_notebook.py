@@ -10,9 +10,9 @@ from conftest import cell, markdown
 
 from course_tools.grading.grader import Grader, course_exercises
 from course_tools.notebook.student import student_notebook
-from course_tools.paths import NOTEBOOK_DIR
 from course_tools.run import runner
 from course_tools.run.results import report_card_table
+from course_tools.settings import NOTEBOOK_DIR
 
 
 def a_fifth_notebook():

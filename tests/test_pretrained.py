@@ -6,7 +6,6 @@ import json
 import shutil
 
 import keras
-import numpy as np
 import pytest
 
 from course_tools.run.pretrain import ROUND_STEPS

@@ -10,9 +10,9 @@ import nbformat
 import pytest
 from conftest import EXECUTION_LANGUAGES, PageProblems
 
-from course_tools.paths import ROOT
 from course_tools.publish import slides
 from course_tools.run.runner import course_notebooks
+from course_tools.settings import ROOT
 
 NOTEBOOKS = course_notebooks()
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -14,8 +14,8 @@ from course_tools.classroom.hub import Student
 from course_tools.notebook import student as student_module
 from course_tools.notebook import variants
 from course_tools.notebook.student import write_class_editions
-from course_tools.paths import NOTEBOOK_DIR
 from course_tools.run.runner import course_notebooks
+from course_tools.settings import NOTEBOOK_DIR
 
 SECRET = b"0123456789abcdef" * 4
 NOTEBOOKS = course_notebooks()

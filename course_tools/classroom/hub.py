@@ -29,7 +29,7 @@ from pathlib import Path
 import course_tools
 from course_tools.classroom import hub_auth
 from course_tools.grading import cgroups, sandbox
-from course_tools.paths import BUILD, ROOT
+from course_tools.settings import BUILD, ROOT, current
 from course_utils.reporting import atomic_path, read_regular_file, write_text_atomically
 
 HUB_DIR = BUILD / "hub"
@@ -276,11 +276,12 @@ def student_readable(lang: str, hub_dir: Path = HUB_DIR) -> list[Path]:
     return [path for path in paths if path.exists()]
 
 
-def student_limits(memory: str | None = None, cpus: str | None = None) -> cgroups.GroupLimits:
-    """Each student's share: by default 2.5 GB (one active student needs 1.25 GB, measured, and the
-    limit leaves room for a second open notebook), 1,024 processes and threads, 2 CPUs."""
-    return cgroups.GroupLimits(sandbox.parse_size(memory or "2.5G"), processes=1024,
-                               cpus=float(cpus or 2))
+def student_limits(memory: str | None = None, cpus: float | None = None) -> cgroups.GroupLimits:
+    """Each student's share: by default (settings) 2.5 GB (one active student needs 1.25 GB, measured,
+    and the limit leaves room for a second open notebook), 1,024 processes and threads, 2 CPUs."""
+    settings = current()
+    return cgroups.GroupLimits(sandbox.parse_size(memory or settings.hub_memory), processes=1024,
+                               cpus=float(cpus or settings.hub_cpus))
 
 
 def student_group(name: str, limits: cgroups.GroupLimits) -> cgroups.Group | None:

@@ -41,11 +41,12 @@ from pathlib import Path
 import course_utils
 from course_tools.grading import answers, sandbox
 from course_tools.notebook import variants
-from course_tools.paths import ASSETS
 from course_tools.run.runner import course_notebooks
+from course_tools.settings import ASSETS, use_delivery_data_source
 from course_utils.data import course_data_dir
 from course_utils.language import choose
 from course_utils.reporting import atomic_path
+from course_utils.settings import current as student_settings
 from course_utils.startup import TF_CPP_LOG_LEVEL
 
 # One epoch; 1,000 test images drawn with the student's seed, so that a seeded measurement differs
@@ -154,7 +155,7 @@ def grade_folder(submissions: str | Path, out_dir: str | Path = "build/grades", 
                 "memory can only be watched here, not limited (no cgroup: grading as a normal user): a "
                 "submission can take the machine's memory between two looks. Grade as root, or pass "
                 "--no-memory-limit (make grade NO_MEMORY_LIMIT=1) to grade anyway; the summary says so.")
-    os.environ.setdefault("COURSE_DATA_SOURCE", "local")
+    use_delivery_data_source()
     how = ("trusted: no sandbox; " if trusted else "sandbox: bubblewrap; ") + sandbox.limits_in_force(limits)
     if not trusted and not sandbox.memory_is_limited():
         how += "; memory NOT limited, only watched (--no-memory-limit)"
@@ -289,9 +290,9 @@ class Grader:
                 f"{inside}/executed.ipynb", "-y", json.dumps(parameters), "-k", "python3", "--cwd", f"{inside}/notebooks",
                 "--no-progress-bar", "--log-level", "ERROR"]
         models = ASSETS / "models"
-        data = Path(os.environ.get("COURSE_DATA_DIR") or course_data_dir("mnist"))
+        data = student_settings().data_dir or course_data_dir("mnist")
         env = {"COURSE_ANSWERS": f"{inside}/answers", "COURSE_MODELS_DIR": str(models),
-               "COURSE_DATA_SOURCE": os.environ["COURSE_DATA_SOURCE"], "COURSE_DATA_DIR": str(data),
+               "COURSE_DATA_SOURCE": student_settings().data_source, "COURSE_DATA_DIR": str(data),
                "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": TF_CPP_LOG_LEVEL, "PYTHONDONTWRITEBYTECODE": "1"}
         readable = [Path(sys.prefix), Path(sys.base_prefix), Path(course_utils.__file__).parent, models]
         readable += [data] if data.is_dir() else []

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from pathlib import Path
 
-from course_tools.paths import ASSETS, BUILD, ROOT
 from course_tools.run.runner import course_notebooks, execute_notebook
+from course_tools.settings import ASSETS, BUILD, ROOT, current
 from course_utils.reporting import atomic_path, read_regular_file
+from course_utils.settings import current as student_settings
 
 EXECUTIONS = BUILD / "executions"
 EDITION_LANGUAGES = ("zh", "en")
@@ -65,10 +65,11 @@ def data_origin() -> str:
     """
     from course_utils.data import IDX_FILES, course_data_dir
 
-    source = os.environ.get("COURSE_DATA_SOURCE") or "auto"
+    settings = student_settings()
+    source = settings.data_source
     if source in ("auto", "local"):
-        if os.environ.get("COURSE_DATA_DIR"):
-            return f"folder {os.environ['COURSE_DATA_DIR']}"
+        if settings.data_dir:
+            return f"folder {settings.data_dir}"
         if (course_data_dir("mnist") / IDX_FILES["train_images"]).is_file():
             return f"course folder {course_data_dir('mnist')}"
     return source
@@ -153,8 +154,7 @@ def _digest_of_regular_file(path: Path) -> str | None:
 
 def work_folder(lang: str) -> Path:
     """Where a student's own copy of the ``lang`` edition lives: outside build/, so `make clean` keeps it."""
-    base = os.environ.get("COURSE_WORK_DIR") or Path.home() / "course-autoencoders-work"
-    return Path(base) / lang
+    return current().work_folder() / lang
 
 
 def prepare_work_folder(lang: str, notebooks: list[Path] | None = None, *, folder: Path | None = None) -> Path:

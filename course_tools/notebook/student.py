@@ -14,7 +14,7 @@ from pathlib import Path
 
 from course_tools.notebook.editions import executed, set_lang_parameter
 from course_tools.notebook.variants import load_secret, student_variant, with_variant
-from course_tools.paths import ASSETS
+from course_tools.settings import ASSETS
 from course_utils.language import as_lang
 from course_utils.reporting import write_text_atomically
 

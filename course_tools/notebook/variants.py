@@ -27,6 +27,8 @@ import stat
 import sys
 from pathlib import Path
 
+from course_tools.settings import current
+
 SECRET_ENV = "COURSE_GRADING_SECRET"
 VARIANT_TAG = "exercise-variant"
 
@@ -45,10 +47,7 @@ CHOICES: dict[str, list] = {
 
 def secret_path() -> Path:
     """Where the grading secret is kept: ``$COURSE_GRADING_SECRET``, else the user's config folder."""
-    if os.environ.get(SECRET_ENV):
-        return Path(os.environ[SECRET_ENV]).expanduser()
-    config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    return config / "course-autoencoders" / "grading-secret"
+    return current().grading_secret_file()
 
 
 def load_secret(path: Path | None = None, *, create: bool = True) -> bytes:

@@ -31,7 +31,7 @@ from typing import Tuple
 
 from course_tools.grading import cgroups
 from course_tools.grading.sandbox import closed_folder, probe_command
-from course_tools.paths import ROOT
+from course_tools.settings import ROOT, Settings
 from course_utils.data_home import (
     IDX_FILES,
     MNIST_IDX_SHA256,
@@ -39,6 +39,7 @@ from course_utils.data_home import (
     course_data_dir,
     file_sha256,
 )
+from course_utils.settings import Settings as StudentSettings
 
 Text = Tuple[str, str]  # (Chinese, English); typing's, so that Python 3.8 can say it is too old
 OK, WARNING, PROBLEM = "ok", "warning", "problem"
@@ -627,8 +628,8 @@ def measure_font(root: Path, environ: Mapping[str, str]) -> Iterator[Finding]:
 
 
 def measure_mnist(root: Path, environ: Mapping[str, str]) -> Iterator[Finding]:
-    data_dir = environ.get("COURSE_DATA_DIR")  # load_dataset's rule: set and not empty
-    yield check_mnist(Path(data_dir) if data_dir else course_data_dir("mnist"), from_variable=bool(data_dir))
+    data_dir = StudentSettings.from_environment(environ).data_dir  # load_dataset's rule: set and not empty
+    yield check_mnist(data_dir or course_data_dir("mnist"), from_variable=bool(data_dir))
 
 
 def measure_sandbox(root: Path, environ: Mapping[str, str]) -> Iterator[Finding]:
@@ -690,8 +691,9 @@ def choose_language(requested: str | None, environ: Mapping[str, str]) -> str:
     """--lang, else COURSE_LANG when it is zh or en, else zh for a Chinese locale, else en."""
     if requested:
         return requested
-    if environ.get("COURSE_LANG") in ("zh", "en"):
-        return environ["COURSE_LANG"]
+    chosen = Settings.from_environment(environ).lang
+    if chosen in ("zh", "en"):
+        return chosen
     locale = next((environ[name] for name in ("LC_ALL", "LC_MESSAGES", "LANG") if environ.get(name)), "")
     return "zh" if locale.startswith("zh") else "en"
 

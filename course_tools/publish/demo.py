@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_tools.paths import NODE_MODULES, ROOT
+from course_tools.settings import NODE_MODULES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "demo"
 TFJS = NODE_MODULES / "@tensorflow" / "tfjs" / "dist" / "tf.es2017.min.js"

@@ -3,7 +3,7 @@
     .venv/bin/python -m course_tools.publish.diagrams
 """
 
-from course_tools.paths import ASSETS
+from course_tools.settings import ASSETS
 from course_utils import add_noise, build_conv_autoencoder, load_dataset
 from course_utils.plotting import plot_architecture, plot_image_rows
 

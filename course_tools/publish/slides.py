@@ -21,7 +21,7 @@ import shutil
 from pathlib import Path
 
 from course_tools.notebook.editions import executed
-from course_tools.paths import BUILD, NODE_MODULES, NOTEBOOK_DIR, ROOT
+from course_tools.settings import BUILD, NODE_MODULES, NOTEBOOK_DIR, ROOT
 from course_utils.reporting import write_text_atomically
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

@@ -27,8 +27,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from course_tools.paths import BUILD, MODELS_DIR
 from course_tools.run.results import read_json
+from course_tools.settings import BUILD, MODELS_DIR
 from course_utils import defaults
 from course_utils.data_files import file_sha256, images_sha256
 from course_utils.pretrained import MANIFEST_NAME, build_from_manifest

@@ -12,8 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from course_tools.paths import NOTEBOOK_DIR
 from course_tools.run.results import read_json, report_card_table, summary_table
+from course_tools.settings import NOTEBOOK_DIR, use_delivery_data_source
 from course_utils.reporting import atomic_path, write_json
 from course_utils.startup import TF_CPP_LOG_LEVEL
 
@@ -113,7 +113,7 @@ def regenerate_notebooks(paths: list[Path]) -> None:
     set), never a download, so the committed numbers are reproducible; the
     notebook is replaced only once it ran through without an error.
     """
-    os.environ.setdefault("COURSE_DATA_SOURCE", "local")
+    use_delivery_data_source()
     for number, path in enumerate(paths, start=1):
         with atomic_path(path) as partial:
             execute_notebook(path, partial, parameters={}, label=f"[notebooks {number}/{len(paths)}]")

@@ -12,18 +12,19 @@ from jupyterhub.spawner import LocalProcessSpawner, SimpleLocalProcessSpawner
 
 from course_tools.classroom import hub
 from course_tools.classroom.hub_auth import ClassListAuthenticator
-from course_tools.paths import NODE_MODULES
+from course_tools.settings import NODE_MODULES, current
 
 c = get_config()  # noqa: F821 (JupyterHub defines it)
 # Started in the background (make hub &), the hub inherits an ignored SIGINT, and so would the
 # idle culler, which then takes 27 s to stop instead of 1 s. Give the services the usual one.
 signal.signal(signal.SIGINT, signal.default_int_handler)
 os.umask(0o077)  # the hub's database, cookie secret and logs: the instructor's only
-hub_dir = Path(os.environ["COURSE_HUB_DIR"]).resolve()
+settings = current()  # make hub exports them as COURSE_HUB_* (docs/en/settings.md)
+hub_dir = (settings.hub_dir or hub.HUB_DIR).resolve()
 hub_dir.chmod(0o700)
-shared_account = os.environ.get("COURSE_HUB_SHARED_ACCOUNT") == "1"
+shared_account = settings.hub_shared_account
 accounts = hub.read_accounts(hub_dir)
-limits = hub.student_limits(os.environ.get("COURSE_HUB_MEMORY"), os.environ.get("COURSE_HUB_CPUS"))
+limits = hub.student_limits(settings.hub_memory, settings.hub_cpus)
 
 
 SINGLEUSER = [str(Path(sys.executable).parent / "jupyterhub-singleuser")]
@@ -94,16 +95,16 @@ def student_environment(spawner):
 c.JupyterHub.authenticator_class = ClassListAuthenticator
 c.ClassListAuthenticator.accounts_file = str(hub_dir / hub.ACCOUNTS)
 c.Authenticator.allowed_users = set(accounts)
-c.JupyterHub.ip = os.environ.get("COURSE_HUB_IP", "127.0.0.1")
+c.JupyterHub.ip = settings.hub_ip
 if not hub.is_loopback(c.JupyterHub.ip):  # passwords cross the network: HTTPS only
     c.JupyterHub.ssl_cert, c.JupyterHub.ssl_key = (str(path) for path in hub.tls_files(
-        hub_dir, c.JupyterHub.ip, os.environ.get("COURSE_HUB_SSL_CERT"), os.environ.get("COURSE_HUB_SSL_KEY")))
+        hub_dir, c.JupyterHub.ip, settings.hub_ssl_cert, settings.hub_ssl_key))
     print(f"[hub] HTTPS with {c.JupyterHub.ssl_cert}; SHA-256 fingerprint, for students to compare with "
           f"their browser's: {hub.fingerprint(c.JupyterHub.ssl_cert)}", file=sys.stderr, flush=True)
-c.JupyterHub.port = int(os.environ.get("COURSE_HUB_PORT", "8000"))
+c.JupyterHub.port = settings.hub_port
 c.JupyterHub.hub_ip = "127.0.0.1"
-c.JupyterHub.hub_port = int(os.environ.get("COURSE_HUB_API_PORT", "8081"))
-c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{os.environ.get('COURSE_HUB_PROXY_PORT', '8001')}"
+c.JupyterHub.hub_port = settings.hub_api_port
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.hub_proxy_port}"
 c.ConfigurableHTTPProxy.command = [str(NODE_MODULES / ".bin" / "configurable-http-proxy")]
 c.ConfigurableHTTPProxy.pid_file = str(hub_dir / "proxy.pid")
 c.JupyterHub.db_url = f"sqlite:///{hub_dir / 'jupyterhub.sqlite'}"
@@ -137,14 +138,14 @@ c.Spawner.mem_limit = limits.memory_bytes  # enforced by the student's cgroup (h
 c.JupyterHub.services = [{
     "name": "idle-culler",
     "command": [sys.executable, "-m", "jupyterhub_idle_culler",
-                f"--timeout={os.environ.get('COURSE_HUB_IDLE_SECONDS', '3600')}"],
+                f"--timeout={settings.hub_idle_seconds}"],
 }]
 c.JupyterHub.load_roles = [{
     "name": "idle-culler",
     "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
     "services": ["idle-culler"],
 }]
-if os.environ.get("COURSE_HUB_ADMIN_TOKEN"):  # for scripts and the tests: start servers, run kernels
-    c.JupyterHub.services.append({"name": "course-admin", "api_token": os.environ["COURSE_HUB_ADMIN_TOKEN"]})
+if settings.hub_admin_token:  # for scripts and the tests: start servers, run kernels
+    c.JupyterHub.services.append({"name": "course-admin", "api_token": settings.hub_admin_token})
     c.JupyterHub.load_roles.append({"name": "course-admin", "services": ["course-admin"],
                                     "scopes": ["admin:users", "admin:servers", "access:servers", "tokens"]})
