@@ -11,7 +11,6 @@ TEST_STAMP := $(VENV)/.test-packages
 # make run, make test and make models use full MNIST from make data (local: never downloads);
 # DATA_SOURCE=auto also tries the Keras cache and a download, DATA_SOURCE=embedded the 5,000-image subset.
 DATA_SOURCE ?= local
-NOTEBOOKS := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 NPM_STAMP := node_modules/.package-lock.json
 # make slides EPOCHS_FOR_SLIDES=2 for a quick draft; empty keeps each notebook's own.
 EPOCHS_FOR_SLIDES ?=
@@ -30,15 +29,10 @@ run: setup
 	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(COURSE) run
 
 # Unit tests, one papermill run of every notebook, and nbval on the committed
-# notebooks with papermill-injected small parameters.
+# notebooks with papermill-injected small parameters (tests/conftest.py prepares build/nbval/).
 # TEST_WORKERS pytest processes share the 2 cores of CI (many tests wait on servers and browsers).
 TEST_WORKERS ?= 2
 test: test-setup web
-	rm -rf build/nbval && mkdir -p build/nbval
-	for notebook in $(NOTEBOOKS); do \
-		$(BIN)/papermill --prepare-only --log-level ERROR -p epochs 1 -p seeds 1 \
-			$$notebook build/nbval/$$(basename $$notebook) || exit 1; \
-	done
 	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(BIN)/python -m pytest tests build/nbval --durations=15 \
 		-n $(TEST_WORKERS) --dist loadscope --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
 

@@ -77,10 +77,36 @@ def course_settings(monkeypatch):
     return functools.partial(settings_for, monkeypatch)
 
 
+NBVAL_DIR = ROOT / "build" / "nbval"
+NBVAL_PARAMETERS = {"epochs": 1, "seeds": 1}  # nbval replays the committed notebooks with these
+
+
+def prepare_nbval_copies(folder: Path = NBVAL_DIR) -> list[Path]:
+    """Copies of the committed notebooks with the quick parameters injected (not run): nbval runs
+    them and compares the outputs it is told to check with the committed ones."""
+    import papermill
+
+    from course_tools.run.runner import course_notebooks
+
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    copies = []
+    for notebook in course_notebooks():
+        copies.append(folder / notebook.name)
+        papermill.execute_notebook(str(notebook), str(copies[-1]), parameters=NBVAL_PARAMETERS,
+                                   prepare_only=True, log_output=False, progress_bar=False)
+    return copies
+
+
 def pytest_configure(config):
-    """A grading secret of the test run's own (make grade and make hub read it): never the user's."""
+    """Before collection, in the controlling process only: the notebooks nbval checks (make test
+    names build/nbval), and a grading secret of the test run's own (make grade and make hub read
+    it), never the user's."""
     import secrets
     import tempfile
+
+    if not hasattr(config, "workerinput") and any(Path(arg).resolve() == NBVAL_DIR for arg in config.args):
+        prepare_nbval_copies()
 
     path = Path(tempfile.mkdtemp(prefix="course-grading-secret-")) / "grading-secret"
     path.write_text(secrets.token_hex(32), encoding="ascii")

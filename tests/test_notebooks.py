@@ -10,6 +10,7 @@ import nbformat
 import pytest
 
 from course_tools.run.runner import course_notebooks, run_notebooks
+from course_tools.settings import NOTEBOOK_DIR
 
 NOTEBOOKS = course_notebooks()
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -223,3 +224,20 @@ def test_metrics_json_takes_numpy_values(tmp_path):
     record(tmp_path / "m.json", {"loss": np.float32(0.25), "sweep": np.array([1.5, 2.0]), "steps": np.int64(3)})
     assert read_json(tmp_path / "m.json") == {"loss": 0.25, "sweep": [1.5, 2.0], "steps": 3}
     record(None, {"ignored": 1})  # a notebook run by hand records nothing
+
+
+def test_nbval_replays_the_committed_notebooks_with_the_quick_parameters(tmp_path):
+    from conftest import NBVAL_PARAMETERS, prepare_nbval_copies
+
+    copies = prepare_nbval_copies(tmp_path / "nbval")
+    assert [copy.name for copy in copies] == [path.name for path in course_notebooks()]
+    for copy in copies:
+        source = nbformat.read(NOTEBOOK_DIR / copy.name, as_version=4)
+        prepared = nbformat.read(copy, as_version=4)
+        tags = [cell.metadata.get("tags", []) for cell in prepared.cells]
+        [injected] = [i for i, t in enumerate(tags) if "injected-parameters" in t]
+        assert "parameters" in tags[injected - 1]  # right after the notebook's own parameters
+        assert all(f"{name} = {value}" in prepared.cells[injected].source for name, value in NBVAL_PARAMETERS.items())
+        rest = prepared.cells[:injected] + prepared.cells[injected + 1:]
+        assert [c.source for c in rest] == [c.source for c in source.cells]
+        assert [c.get("outputs") for c in rest] == [c.get("outputs") for c in source.cells]  # what nbval compares
