@@ -183,7 +183,7 @@ collect: setup
 assets: setup
 	$(BIN)/python -m course_tools.publish.diagrams
 
-# Column (c) needs PyTorch: .venv/bin/pip install torch==2.13.0 (CPU build; see README).
+# Column (c) needs PyTorch: .venv/bin/pip install torch==2.13.0 (CPU build; see docs/en/maintainers.md).
 benchmark: setup
 	$(BIN)/python benchmarks/train_speed.py --experiments
 	$(BIN)/python benchmarks/time_to_quality.py

@@ -1,6 +1,6 @@
 """Memory of one active student: each notebook run in a fresh course kernel, as a student runs it.
 
-For sizing a class hub (README, "Serving a class"): each notebook's code cells run top to
+For sizing a class hub (docs/en/hub.md): each notebook's code cells run top to
 bottom with its own defaults in the kernel "course-autoencoders", while the resident
 memory of the kernel is sampled every 0.2 s. It prints the peak and the memory after the
 last cell; a student's JupyterLab server adds about 133 MB (measured in the hub).

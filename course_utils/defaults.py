@@ -14,7 +14,7 @@ LEARNING_RATE = 1e-3
 NOISE_FACTOR = 0.5
 
 # On a CPU a batch of 32 takes several times more gradient steps per second than one
-# of 200, for a few fewer images per second (notebook 02 measures both; README: "Time to quality").
+# of 200, for a few fewer images per second (notebook 02 measures both; docs/en/timings.md, "Time to quality").
 BATCH_SIZE = 32
 EPOCHS = {"conv": 15, "denoise": 20, "checkerboard": 5}  # per notebook: 02, 03, 04
 TRAIN_LIMIT = 4_000  # training images drawn from the 60,000 for quick runs

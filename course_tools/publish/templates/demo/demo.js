@@ -1,5 +1,5 @@
 // The course's shipped autoencoders, run with TensorFlow.js ops on the CPU backend.
-// window.courseDemo: ready, denoise, reconstruct, encode, decode (see the README).
+// window.courseDemo: ready, denoise, reconstruct, encode, decode (see docs/en/instructors.md).
 (function () {
   "use strict";
   const DATA = window.COURSE_DEMO_DATA;
