@@ -28,9 +28,9 @@ import importlib
 # public name → the module that defines it
 _EXPORTS = {
     "Dataset": "data",
-    "DownloadError": "data",
+    "DownloadError": "data.sources",
     "load_dataset": "data",
-    "stratified_split": "data",
+    "stratified_split": "data.splits",
     "add_noise": "noise",
     "noisy_batches": "noise",
     "build_conv_autoencoder": "models",

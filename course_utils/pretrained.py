@@ -14,7 +14,7 @@ import os
 import zipfile
 from pathlib import Path
 
-from course_utils.data_files import file_sha256
+from course_utils.data_home import file_sha256
 from course_utils.defaults import shipped_folder
 from course_utils.language import bilingual
 from course_utils.settings import current
@@ -139,7 +139,7 @@ def unseen_by_pretrained(name: str, dataset, *, folder: str | os.PathLike | None
     PretrainedModelError
         If the manifest is missing or has no entry ``name``.
     """
-    from course_utils.data_files import images_sha256
+    from course_utils.data.files import images_sha256
 
     trained_on = pretrained_info(name, folder=folder)["data"]
     if dataset.name != trained_on["name"]:

@@ -15,7 +15,7 @@ from conftest import settings_for
 
 from course_utils import data
 from course_utils.data import DownloadError, load_dataset, stratified_split
-from course_utils.data_files import sha256_hex
+from course_utils.data_home import sha256_hex
 
 
 @pytest.fixture

@@ -16,8 +16,9 @@ import importlib
 import inspect
 
 MODULES = (
-    "metrics", "noise", "models", "baselines", "plotting", "exercises", "data",
-    "data_files", "data_home", "validation", "language", "defaults", "pretrained", "training",
+    "metrics", "noise", "models", "baselines", "plotting", "exercises",
+    "data", "data.catalog", "data.embedded", "data.files", "data.sources", "data.splits",
+    "data_home", "validation", "language", "defaults", "pretrained", "training",
 )
 
 

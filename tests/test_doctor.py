@@ -27,7 +27,7 @@ from course_tools.provision.doctor import (
     Probe,
 )
 from course_utils import data, data_home
-from course_utils.data_files import sha256_hex
+from course_utils.data_home import sha256_hex
 
 ROOT = Path(__file__).resolve().parent.parent
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -217,7 +217,7 @@ def test_files_that_match_no_pinned_hash_are_named_with_make_data(tmp_path):
 def test_files_that_match_their_pins_pass(tmp_path):
     plain, gzipped = tmp_path / "plain", tmp_path / "gzipped"
     assert doctor.check_mnist(plain, from_variable=False, idx_sha256=write_fake_idx(plain)).status == OK
-    # a .gz passes on the hash of its content, as course_utils.data_files.hash_is_known accepts it
+    # a .gz passes on the hash of its content, as course_utils.data.files.hash_is_known accepts it
     assert doctor.check_mnist(gzipped, from_variable=False, idx_sha256=write_fake_idx(gzipped, gz=True)).status == OK
 
 

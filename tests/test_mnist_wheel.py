@@ -175,7 +175,7 @@ def test_bad_test_limit(limit):
 
 
 def test_idx_encoding_round_trips_through_the_data_layer_parser():
-    from course_utils.data_files import IDX_IMAGES_MAGIC, parse_idx
+    from course_utils.data.files import IDX_IMAGES_MAGIC, parse_idx
 
     images = np.arange(2 * 28 * 28, dtype=np.uint8).reshape(2, 28, 28)
     encoded = mnist_wheel.encode_idx(images)

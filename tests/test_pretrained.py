@@ -11,7 +11,7 @@ import pytest
 from course_tools.run.pretrain import ROUND_STEPS
 from course_utils import defaults
 from course_utils.data import load_dataset
-from course_utils.data_files import images_sha256
+from course_utils.data.files import images_sha256
 from course_utils.metrics import evaluate
 from course_utils.noise import add_noise
 from course_utils.pretrained import (

@@ -28,7 +28,7 @@ import numpy as np
 
 from course_tools.settings import current
 from course_utils.data import DATASETS, IDX_FILES, course_data_dir
-from course_utils.data_files import (
+from course_utils.data.files import (
     IDX_IMAGES_MAGIC,
     IDX_LABELS_MAGIC,
     file_sha256,

@@ -30,7 +30,7 @@ import numpy as np
 from course_tools.run.results import read_json
 from course_tools.settings import BUILD, MODELS_DIR
 from course_utils import defaults
-from course_utils.data_files import file_sha256, images_sha256
+from course_utils.data.files import file_sha256, images_sha256
 from course_utils.pretrained import MANIFEST_NAME, build_from_manifest
 from course_utils.reporting import atomic_path, write_json
 

@@ -2,6 +2,8 @@
 
 Every reader here raises ``ValueError`` naming the file and what is wrong,
 never a bare numpy, zip or zlib error, and never returns silently wrong arrays.
+
+Introduced in notebooks/01_data.ipynb.
 """
 
 from __future__ import annotations
