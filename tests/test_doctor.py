@@ -17,8 +17,14 @@ import pytest
 from conftest import require_full_mnist
 
 from course_tools.grading import sandbox
-from course_tools.provision import doctor
-from course_tools.provision.doctor import (
+from course_tools.provision import (
+    course_checks,
+    doctor,
+    findings,
+    measurements,
+    setup_checks,
+)
+from course_tools.provision.findings import (
     OK,
     PROBLEM,
     WARNING,
@@ -54,7 +60,7 @@ WHERE = (".venv/bin/python", ".venv/bin/python")
 @pytest.mark.parametrize("version, status", [
     ((3, 9, 18), PROBLEM), ((3, 10, 0), OK), ((3, 11, 7), OK), ((3, 13, 1), OK), ((3, 14, 0), PROBLEM)])
 def test_python_versions_against_tensorflows_wheels(version, status):
-    finding = doctor.check_python(Interpreter("python3", "cpython", version), WHERE,
+    finding = setup_checks.check_python(Interpreter("python3", "cpython", version), WHERE,
                                   venv_exists=False, python312_installed=True)
     assert finding.status == status
     assert ".".join(map(str, version)) in finding.text[1]
@@ -63,7 +69,7 @@ def test_python_versions_against_tensorflows_wheels(version, status):
 
 
 def test_a_venv_on_python_314_is_removed_before_setting_up_with_312():
-    finding = doctor.check_python(Interpreter(".venv/bin/python", "cpython", (3, 14, 0)), WHERE,
+    finding = setup_checks.check_python(Interpreter(".venv/bin/python", "cpython", (3, 14, 0)), WHERE,
                                   venv_exists=True, python312_installed=False)
     assert finding.status == PROBLEM
     assert "`sudo apt-get install python3.12 python3.12-venv`" in finding.fix[1]
@@ -71,22 +77,22 @@ def test_a_venv_on_python_314_is_removed_before_setting_up_with_312():
 
 
 def test_only_cpython_has_tensorflow_wheels():
-    finding = doctor.check_python(Interpreter("pypy3", "pypy", (3, 11, 0)), WHERE,
+    finding = setup_checks.check_python(Interpreter("pypy3", "pypy", (3, 11, 0)), WHERE,
                                   venv_exists=False, python312_installed=True)
     assert finding.status == PROBLEM and "CPython only" in finding.text[1]
 
 
 def test_the_pinned_tensorflow_is_the_one_the_python_range_is_for():
     pins = (ROOT / "requirements/constraints.txt").read_text(encoding="utf-8")
-    assert re.search(rf"^tensorflow=={re.escape(doctor.TENSORFLOW)}\.\d+\b", pins, re.MULTILINE), \
+    assert re.search(rf"^tensorflow=={re.escape(setup_checks.TENSORFLOW)}\.\d+\b", pins, re.MULTILINE), \
         "constraints.txt pins another TensorFlow: update TENSORFLOW and SUPPORTED_PYTHON from its wheels"
 
 
 def test_the_venv_module():
-    assert doctor.check_venv_module("python3", True, venv_ready=False).status == OK
-    missing = doctor.check_venv_module("/usr/bin/python3", False, venv_ready=False)
+    assert setup_checks.check_venv_module("python3", True, venv_ready=False).status == OK
+    missing = setup_checks.check_venv_module("/usr/bin/python3", False, venv_ready=False)
     assert missing.status == PROBLEM and missing.fix == ("`sudo apt-get install python3-venv`",) * 2
-    assert doctor.check_venv_module("/usr/bin/python3", False, venv_ready=True).status == WARNING
+    assert setup_checks.check_venv_module("/usr/bin/python3", False, venv_ready=True).status == WARNING
 
 
 # --- 2. The venv -------------------------------------------------------------------------------
@@ -94,31 +100,31 @@ def test_the_venv_module():
 
 def test_the_venv_states(tmp_path):
     venv = tmp_path / ".venv"
-    missing = doctor.check_venv(venv, None, stamp_present=False)
+    missing = setup_checks.check_venv(venv, None, stamp_present=False)
     assert (missing.status, missing.fix) == (PROBLEM, ("`make setup`",) * 2)
-    broken = doctor.check_venv(venv, Probe(False, "No such file or directory"), stamp_present=False)
+    broken = setup_checks.check_venv(venv, Probe(False, "No such file or directory"), stamp_present=False)
     assert broken.status == PROBLEM and "No such file or directory" in broken.text[1]
     assert broken.fix[1] == "`rm -rf .venv && make setup`"
-    unfinished = doctor.check_venv(venv, Probe(True, "cpython 3 11 7"), stamp_present=False)
+    unfinished = setup_checks.check_venv(venv, Probe(True, "cpython 3 11 7"), stamp_present=False)
     assert unfinished.status == PROBLEM and ".installed" in unfinished.text[1]
-    assert doctor.check_venv(venv, Probe(True, "cpython 3 11 7"), stamp_present=True).status == OK
+    assert setup_checks.check_venv(venv, Probe(True, "cpython 3 11 7"), stamp_present=True).status == OK
 
 
 def test_tensorflow_import():
-    imported = doctor.check_tensorflow(Probe(True, "2.21.0"))
+    imported = setup_checks.check_tensorflow(Probe(True, "2.21.0"))
     assert imported.status == OK and "TensorFlow 2.21.0" in imported.text[0]
-    failed = doctor.check_tensorflow(Probe(False, "ModuleNotFoundError: No module named 'tensorflow'"))
+    failed = setup_checks.check_tensorflow(Probe(False, "ModuleNotFoundError: No module named 'tensorflow'"))
     assert failed.status == PROBLEM and "No module named 'tensorflow'" in failed.text[0]
     assert failed.fix[1] == "`rm -rf .venv && make setup`", "make setup alone keeps a finished stamp"
-    slow = doctor.check_tensorflow(Probe(False, "", timed_out=True))
+    slow = setup_checks.check_tensorflow(Probe(False, "", timed_out=True))
     assert "120 秒" in slow.text[0] and "120 s" in slow.text[1]
 
 
 def test_the_venv_probe_reads_the_interpreter():
-    probe, interpreter = doctor.venv_interpreter(Path(sys.executable))
+    probe, interpreter = measurements.venv_interpreter(Path(sys.executable))
     assert probe.succeeded
     assert interpreter == Interpreter(sys.executable, sys.implementation.name, tuple(sys.version_info[:3]))
-    assert doctor.venv_interpreter(Path("/nonexistent/python"))[1] is None
+    assert measurements.venv_interpreter(Path("/nonexistent/python"))[1] is None
 
 
 # --- 3. Memory and disk ------------------------------------------------------------------------
@@ -131,14 +137,14 @@ Buffers:          102400 kB
 
 
 def test_mem_available_is_read_in_megabytes():
-    assert doctor.mem_available_mb(MEMINFO) == 2_230  # 2,283,520 kB / 1024
-    assert doctor.mem_available_mb("MemTotal: 1000 kB\n") is None
+    assert setup_checks.mem_available_mb(MEMINFO) == 2_230  # 2,283,520 kB / 1024
+    assert setup_checks.mem_available_mb("MemTotal: 1000 kB\n") is None
 
 
 @pytest.mark.parametrize("available, status", [
     (1_114, PROBLEM), (1_115, WARNING), (2_229, WARNING), (2_230, OK), (None, WARNING)])
 def test_memory_against_notebook_01s_peak(available, status):
-    finding = doctor.check_memory(available)
+    finding = setup_checks.check_memory(available)
     assert finding.status == status
     assert "1,115 MB" in finding.text[1] and "1,115 MB" in finding.text[0]
     if available is not None:
@@ -150,30 +156,30 @@ def test_disk_needs_skip_what_set_up_has_put_in_place(tmp_path):
     root, home = tmp_path / "course", tmp_path / "home"
     (root / ".venv").mkdir(parents=True)
     (root / ".venv/.installed").touch()
-    needs = doctor.setup_disk_needs(root, home / "data", home / ".cache/uv", home / ".npm")
+    needs = setup_checks.setup_disk_needs(root, home / "data", home / ".cache/uv", home / ".npm")
     assert [need.label[1] for need in needs if not need.in_place] == [
         "node_modules", "npm's cache", "full MNIST and its wheel"]
 
 
 def test_uvs_cache_costs_little_on_the_venvs_disk(tmp_path):
-    needs = doctor.setup_disk_needs(tmp_path / "course", tmp_path / "data", tmp_path / "uv", tmp_path / "npm")
-    one_disk = doctor.needs_by_disk(needs, lambda folder: "disk", "disk")
+    needs = setup_checks.setup_disk_needs(tmp_path / "course", tmp_path / "data", tmp_path / "uv", tmp_path / "npm")
+    one_disk = setup_checks.needs_by_disk(needs, lambda folder: "disk", "disk")
     assert sum(mb for _, mb in one_disk["disk"]) == 2_660 + 50 + 395 + 107 + 75
     course_only = lambda folder: "course" if "course" in str(folder) else "home"  # noqa: E731
-    two_disks = doctor.needs_by_disk(needs, course_only, "course")
+    two_disks = setup_checks.needs_by_disk(needs, course_only, "course")
     assert sum(mb for _, mb in two_disks["course"]) == 2_660 + 395
     assert sum(mb for _, mb in two_disks["home"]) == 2_300 + 107 + 75
 
 
 def test_free_disk_against_what_set_up_writes():
     needs = [((".venv", ".venv"), 2_660), (("node_modules", "node_modules"), 395)]
-    short = doctor.check_free_disk("/home", 2_000, needs)
+    short = setup_checks.check_free_disk("/home", 2_000, needs)
     assert short.status == PROBLEM and "about 3.0 GB" in short.text[1] and "2.0 GB free" in short.text[1]
     assert "at least 2.0 GB" in short.fix[1]  # 3,055 MB + 1,024 MB spare - 2,000 MB free = 2,079 MB
-    tight = doctor.check_free_disk("/home", 3_500, needs)
+    tight = setup_checks.check_free_disk("/home", 3_500, needs)
     assert tight.status == WARNING and "at least 579 MB" in tight.fix[1]
-    assert doctor.check_free_disk("/home", 40_000, needs).status == OK
-    done = doctor.check_free_disk("/home", 500, [])
+    assert setup_checks.check_free_disk("/home", 40_000, needs).status == OK
+    done = setup_checks.check_free_disk("/home", 500, [])
     assert done.status == OK and "all in place" in done.text[1]
 
 
@@ -182,12 +188,12 @@ def test_free_disk_against_what_set_up_writes():
 
 def test_a_cjk_font_from_fc_list():
     families = "DejaVu Sans\nNoto Sans CJK JP,Noto Sans CJK JP Regular\nNoto Sans CJK SC\nNoto Serif CJK SC\n"
-    found = doctor.check_cjk_font(families)
+    found = setup_checks.check_cjk_font(families)
     assert found.status == OK and "“Noto Sans CJK SC”" in found.text[1] and "(3 CJK font families)" in found.text[1]
-    none = doctor.check_cjk_font("DejaVu Sans\nDejaVu Serif\n")
+    none = setup_checks.check_cjk_font("DejaVu Sans\nDejaVu Serif\n")
     assert none.status == WARNING and none.fix == ("`sudo apt-get install fonts-noto-cjk`",) * 2
     assert "fall back to English" in none.text[1]
-    assert doctor.check_cjk_font(None).fix[1] == "`sudo apt-get install fontconfig fonts-noto-cjk`"
+    assert setup_checks.check_cjk_font(None).fix[1] == "`sudo apt-get install fontconfig fonts-noto-cjk`"
 
 
 # --- 5. Full MNIST -----------------------------------------------------------------------------
@@ -207,7 +213,7 @@ def write_fake_idx(folder: Path, *, gz: bool = False) -> dict[str, frozenset[str
 def test_files_that_match_no_pinned_hash_are_named_with_make_data(tmp_path):
     folder = tmp_path / "mnist"
     write_fake_idx(folder)
-    finding = doctor.check_mnist(folder, from_variable=False)  # the course's real pins
+    finding = course_checks.check_mnist(folder, from_variable=False)  # the course's real pins
     assert finding.status == PROBLEM
     assert finding.fix == ("`make data`",) * 2
     for stem in data_home.IDX_FILES.values():
@@ -216,30 +222,30 @@ def test_files_that_match_no_pinned_hash_are_named_with_make_data(tmp_path):
 
 def test_files_that_match_their_pins_pass(tmp_path):
     plain, gzipped = tmp_path / "plain", tmp_path / "gzipped"
-    assert doctor.check_mnist(plain, from_variable=False, idx_sha256=write_fake_idx(plain)).status == OK
+    assert course_checks.check_mnist(plain, from_variable=False, idx_sha256=write_fake_idx(plain)).status == OK
     # a .gz passes on the hash of its content, as course_utils.data.files.hash_is_known accepts it
-    assert doctor.check_mnist(gzipped, from_variable=False, idx_sha256=write_fake_idx(gzipped, gz=True)).status == OK
+    assert course_checks.check_mnist(gzipped, from_variable=False, idx_sha256=write_fake_idx(gzipped, gz=True)).status == OK
 
 
 def test_a_missing_folder_or_file(tmp_path):
-    nothing = doctor.check_mnist(tmp_path / "mnist", from_variable=False)
+    nothing = course_checks.check_mnist(tmp_path / "mnist", from_variable=False)
     assert nothing.status == PROBLEM and nothing.fix[1] == "`make data`"
     assert "No full MNIST in the course data folder" in nothing.text[1]
     pins = write_fake_idx(tmp_path / "mnist")
     (tmp_path / "mnist" / "t10k-labels-idx1-ubyte").unlink()
-    partial = doctor.check_mnist(tmp_path / "mnist", from_variable=False, idx_sha256=pins)
+    partial = course_checks.check_mnist(tmp_path / "mnist", from_variable=False, idx_sha256=pins)
     assert partial.status == PROBLEM and "t10k-labels-idx1-ubyte is missing" in partial.text[1]
 
 
 def test_course_data_dir_is_read_first_and_fixed_by_unsetting_it(tmp_path):
-    not_a_folder = doctor.check_mnist(tmp_path / "nowhere", from_variable=True)
+    not_a_folder = course_checks.check_mnist(tmp_path / "nowhere", from_variable=True)
     assert not_a_folder.status == PROBLEM and not_a_folder.fix[1] == "`unset COURSE_DATA_DIR`"
     (tmp_path / "mnist.npz").write_bytes(b"not an archive")
-    wrong = doctor.check_mnist(tmp_path, from_variable=True)
+    wrong = course_checks.check_mnist(tmp_path, from_variable=True)
     assert wrong.status == PROBLEM and "mnist.npz" in wrong.text[1]
     assert wrong.fix[1] == "`unset COURSE_DATA_DIR && make data`"
     pinned = frozenset({sha256_hex(b"not an archive")})
-    assert doctor.check_mnist(tmp_path, from_variable=True, npz_sha256=pinned).status == OK
+    assert course_checks.check_mnist(tmp_path, from_variable=True, npz_sha256=pinned).status == OK
 
 
 @pytest.mark.parametrize("layout", ["idx", "idx.gz", "corrupt idx", "npz alone", "npz in COURSE_DATA_DIR"])
@@ -265,15 +271,15 @@ def test_doctor_agrees_with_load_dataset(layout, tmp_path, tiny_mnist, use_tiny_
         loads = True
     except ValueError:
         loads = False
-    finding = doctor.check_mnist(folder, from_variable=from_variable, **pins)
+    finding = course_checks.check_mnist(folder, from_variable=from_variable, **pins)
     assert loads == (layout not in ("corrupt idx", "npz alone"))
     assert (finding.status == OK) == loads, finding
 
 
 def test_course_data_dir_when_set_and_not_empty(tmp_path):
-    [chosen] = doctor.measure_mnist(tmp_path, {"COURSE_DATA_DIR": str(tmp_path)})
+    [chosen] = measurements.measure_mnist(tmp_path, {"COURSE_DATA_DIR": str(tmp_path)})
     assert f"{tmp_path} (COURSE_DATA_DIR" in chosen.text[1]
-    [default] = doctor.measure_mnist(tmp_path, {"COURSE_DATA_DIR": ""})  # as load_dataset: empty is unset
+    [default] = measurements.measure_mnist(tmp_path, {"COURSE_DATA_DIR": ""})  # as load_dataset: empty is unset
     assert f"the course data folder {data.course_data_dir('mnist')}" in default.text[1]
 
 
@@ -281,21 +287,21 @@ def test_the_data_make_data_wrote_passes_the_pinned_hashes():
     # one home for the pins: load_dataset checks with the very hashes doctor checks with
     assert data.DATASETS["mnist"].idx_sha256 is data_home.MNIST_IDX_SHA256
     assert data.DATASETS["mnist"].npz_sha256 is data_home.MNIST_NPZ_SHA256
-    finding = doctor.check_mnist(require_full_mnist(), from_variable=False)
+    finding = course_checks.check_mnist(require_full_mnist(), from_variable=False)
     assert finding.status == OK and "SHA-256 verified" in finding.text[1]
 
 
 # --- 6. The grading sandbox --------------------------------------------------------------------
 
-NO_SYSCTLS = dict.fromkeys(doctor.USERNS_SYSCTLS)
+NO_SYSCTLS = dict.fromkeys(course_checks.USERNS_SYSCTLS)
 
 
 def test_bubblewrap_missing_or_working():
-    missing = doctor.check_sandbox(False, None, as_root=False, sysctls=NO_SYSCTLS)
+    missing = course_checks.check_sandbox(False, None, as_root=False, sysctls=NO_SYSCTLS)
     assert missing.status == WARNING and missing.fix[1] == "`sudo apt-get install bubblewrap`"
-    assert "unprivileged user namespaces work" in doctor.check_sandbox(
+    assert "unprivileged user namespaces work" in course_checks.check_sandbox(
         True, Probe(True, ""), as_root=False, sysctls=NO_SYSCTLS).text[1]
-    assert "as root" in doctor.check_sandbox(True, Probe(True, ""), as_root=True, sysctls=NO_SYSCTLS).text[1]
+    assert "as root" in course_checks.check_sandbox(True, Probe(True, ""), as_root=True, sysctls=NO_SYSCTLS).text[1]
 
 
 @pytest.mark.parametrize("name, blocking, allowing", [
@@ -304,7 +310,7 @@ def test_bubblewrap_missing_or_working():
     ("user.max_user_namespaces", "0", "15000")])
 def test_the_setting_that_blocks_user_namespaces_is_named_with_its_fix(name, blocking, allowing):
     sysctls = {**NO_SYSCTLS, name: blocking}
-    finding = doctor.check_sandbox(True, Probe(False, "bwrap: setting up uid map: Permission denied"),
+    finding = course_checks.check_sandbox(True, Probe(False, "bwrap: setting up uid map: Permission denied"),
                                    as_root=False, sysctls=sysctls)
     assert finding.status == WARNING
     assert f"{name} = {blocking}" in finding.text[1] and "setting up uid map" in finding.text[0]
@@ -313,15 +319,15 @@ def test_the_setting_that_blocks_user_namespaces_is_named_with_its_fix(name, blo
 
 
 def test_another_sandbox_failure_points_to_root_or_trusted_grading():
-    finding = doctor.check_sandbox(True, Probe(False, "bwrap: No permissions to create new namespace"),
+    finding = course_checks.check_sandbox(True, Probe(False, "bwrap: No permissions to create new namespace"),
                                    as_root=False, sysctls={**NO_SYSCTLS, "user.max_user_namespaces": "15000"})
     assert "`sudo make grade SUBMISSIONS=folder`" in finding.fix[1]
     assert "GRADE_TRUSTED=1" in finding.fix[1]
 
 
 def test_grading_without_a_cgroup_is_named_with_its_flag():
-    assert doctor.check_grading_limits(2).status == OK and "cgroup v2" in doctor.check_grading_limits(2).text[1]
-    finding = doctor.check_grading_limits(None)
+    assert course_checks.check_grading_limits(2).status == OK and "cgroup v2" in course_checks.check_grading_limits(2).text[1]
+    finding = course_checks.check_grading_limits(None)
     assert finding.status == WARNING and "NO_MEMORY_LIMIT=1" in finding.text[1] and "sudo make grade" in finding.fix[1]
     assert "NO_MEMORY_LIMIT=1" in finding.text[0]
 
@@ -338,31 +344,31 @@ def test_the_sandbox_probe_is_the_graders():
 
 
 def test_the_tools_make_test_needs():
-    assert doctor.check_test_tools([]).status == OK
-    finding = doctor.check_test_tools(["chromium", "npm"])
+    assert course_checks.check_test_tools([]).status == OK
+    finding = course_checks.check_test_tools(["chromium", "npm"])
     assert finding.status == WARNING and finding.fix == ("`sudo apt-get install chromium npm`",) * 2
-    assert set(doctor.TEST_PACKAGES) >= {"chromium", "npm"}
+    assert set(measurements.TEST_PACKAGES) >= {"chromium", "npm"}
     script = (ROOT / "scripts/install_system_packages.sh").read_text(encoding="utf-8")
-    for package in doctor.TEST_PACKAGES:
+    for package in measurements.TEST_PACKAGES:
         assert f'wanted+=("{package}")' in script, f"{package} is not one the set-up script installs"
 
 
 def test_certificates_and_the_mirror(tmp_path):
     bundle = tmp_path / "ca.crt"
     bundle.write_text("-----BEGIN CERTIFICATE-----\nAA\n-----END CERTIFICATE-----\n" * 2, encoding="utf-8")
-    assert doctor.certificate_count(bundle) == 2
-    assert doctor.certificate_count(tmp_path / "none.crt") is None
-    found = doctor.check_certificates(bundle, 2, from_variable=False, setup_done=False,
+    assert measurements.certificate_count(bundle) == 2
+    assert measurements.certificate_count(tmp_path / "none.crt") is None
+    found = course_checks.check_certificates(bundle, 2, from_variable=False, setup_done=False,
                                       index_url="https://alice:secret@mirror.example/simple")
     assert found.status == OK and "--system-certs" in found.text[1]
     assert "PIP_INDEX_URL=https://alice:***@mirror.example/simple" in found.text[1]
     assert "secret" not in both(found)
-    gone = doctor.check_certificates(tmp_path / "none.crt", None, from_variable=True, index_url=None,
+    gone = course_checks.check_certificates(tmp_path / "none.crt", None, from_variable=True, index_url=None,
                                      setup_done=True)
     assert gone.status == PROBLEM and gone.fix[1] == "`unset SSL_CERT_FILE`"
     no_system = dict(from_variable=False, index_url=None)
-    assert doctor.check_certificates(tmp_path / "x", None, setup_done=False, **no_system).status == PROBLEM
-    after = doctor.check_certificates(tmp_path / "x", None, setup_done=True, **no_system)
+    assert course_checks.check_certificates(tmp_path / "x", None, setup_done=False, **no_system).status == PROBLEM
+    after = course_checks.check_certificates(tmp_path / "x", None, setup_done=True, **no_system)
     assert after.status == WARNING and after.fix[1] == "`sudo apt-get install ca-certificates`"
 
 
@@ -372,10 +378,10 @@ def test_the_folder_other_accounts_cannot_enter():
     assert sandbox.closed_folder(Path("/home/alice/course"), mode_of) == Path("/home/alice")
     assert sandbox.closed_folder(Path("/home"), mode_of) is None
     closed = (Path("/home/alice"), 0o700)
-    student = doctor.check_checkout_access(Path("/home/alice/course"), closed)
+    student = course_checks.check_checkout_access(Path("/home/alice/course"), closed)
     assert student.status == OK and "/home/alice is closed to other accounts (mode 0700)" in student.text[1]
     assert "make hub" in student.text[1] and "make hub" in student.text[0]
-    assert doctor.check_checkout_access(Path("/srv/course"), None).text[1].startswith("Other accounts can enter")
+    assert course_checks.check_checkout_access(Path("/srv/course"), None).text[1].startswith("Other accounts can enter")
 
 
 def test_a_check_that_cannot_read_its_folder_is_a_warning_and_the_others_still_run(tmp_path):
@@ -405,17 +411,17 @@ def test_the_report_language(requested, environ, lang):
 
 
 def test_a_line_per_finding():
-    finding = doctor.check_venv(Path("/c/.venv"), None, stamp_present=False)
+    finding = setup_checks.check_venv(Path("/c/.venv"), None, stamp_present=False)
     assert doctor.render(finding, "zh") == "问题  /c 里还没有 .venv：还没有运行过 `make setup`。解决办法：`make setup`"
     assert doctor.render(finding, "en") == "problem  No .venv in /c yet: `make setup` has not run. Fix: `make setup`"
-    assert doctor.render(doctor.check_test_tools([]), "en").startswith("ok       Chromium")
+    assert doctor.render(course_checks.check_test_tools([]), "en").startswith("ok       Chromium")
     assert doctor.summary([OK, WARNING, PROBLEM, PROBLEM], "en").startswith("2 problems, 1 warning.")
     assert doctor.summary([OK, WARNING], "zh") == "0 个问题，1 个警告。警告不影响 `make run`。"
     assert doctor.summary([OK], "en") == "All ready."
 
 
 def text_pairs() -> list[tuple[str, str]]:
-    """Every (Chinese, English) pair of string literals in doctor.py, f-strings' text included."""
+    """Every (Chinese, English) pair of string literals in the doctor's modules, f-strings' text included."""
     def literal(node):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value
@@ -426,9 +432,10 @@ def text_pairs() -> list[tuple[str, str]]:
             return None if left is None or right is None else left + right
         return None
 
-    tree = ast.parse(Path(doctor.__file__).read_text(encoding="utf-8"))
+    trees = [ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+             for module in (doctor, findings, setup_checks, course_checks, measurements)]
     pairs = []
-    for node in ast.walk(tree):
+    for node in (node for tree in trees for node in ast.walk(tree)):
         if isinstance(node, ast.Tuple) and len(node.elts) == 2:
             zh, en = map(literal, node.elts)
             if zh is not None and en is not None and CJK.search(zh):
@@ -438,7 +445,7 @@ def text_pairs() -> list[tuple[str, str]]:
 
 def test_every_chinese_text_is_chinese_and_every_english_text_english():
     pairs = text_pairs()
-    assert len(pairs) > 40, "the parser finds the module's texts"
+    assert len(pairs) > 40, "the parser finds the modules' texts"
     for zh, en in pairs:
         assert english_outside_code(zh) == [], zh
         assert not CJK.search(en), en
@@ -456,6 +463,8 @@ print("MODULES " + json.dumps(sorted(set(sys.modules) - before)))
 sys.exit(status)
 """
 COURSE_MODULES = {"course_tools", "course_tools.settings", "course_tools.provision", "course_tools.provision.doctor",
+                  "course_tools.provision.findings", "course_tools.provision.setup_checks",
+                  "course_tools.provision.course_checks", "course_tools.provision.measurements",
                   "course_tools.grading", "course_tools.grading.cgroups", "course_tools.grading.sandbox",
                   "course_utils", "course_utils.data_home", "course_utils.settings"}
 
@@ -477,7 +486,7 @@ def test_the_command_on_the_bare_interpreter(lang, tmp_path):
     assert {name for name in added if name.startswith("course_")} == COURSE_MODULES
     assert result.stderr == ""
 
-    words = doctor.STATUS_WORDS
+    words = findings.STATUS_WORDS
     statuses = {words[status][0 if lang == "zh" else 1]: status for status in words}
     header, *lines, last = report
     assert header == (f"make doctor：检查课程文件夹 {ROOT}" if lang == "zh" else f"make doctor: checking {ROOT}")
