@@ -16,7 +16,9 @@ import importlib
 import inspect
 
 MODULES = (
-    "metrics", "noise", "models", "baselines", "plotting", "exercises",
+    "metrics", "noise", "models", "baselines", "plotting",
+    "exercises", "exercises.checks", "exercises.data", "exercises.conv_autoencoder",
+    "exercises.denoising_autoencoder", "exercises.upsampling_vs_transposed",
     "data", "data.catalog", "data.embedded", "data.files", "data.sources", "data.splits",
     "data_home", "validation", "language", "defaults", "pretrained", "training",
 )
