@@ -60,10 +60,15 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         partial.unlink(missing_ok=True)
 
 
-def write_text_atomically(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through :func:`atomic_path`."""
+def write_text_atomically(path: str | Path, text: str, *, private: bool = False, newline: str | None = None) -> Path:
+    """Write ``text`` to ``path`` through :func:`atomic_path`; ``private``: readable by its owner only
+    (0600 from the first byte: passwords, grade books)."""
     with atomic_path(path) as partial:
-        partial.write_text(text, encoding="utf-8")
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o666)
+        if private:
+            os.fchmod(descriptor, 0o600)  # also when a stale partial was left with another mode
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline=newline) as stream:
+            stream.write(text)
     return Path(path)
 
 
