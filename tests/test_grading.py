@@ -502,7 +502,7 @@ def graded_class(tmp_path_factory):
             "        os.remove(target) if target.endswith('.ipynb') else shutil.rmtree(target)\n"
             "    except OSError:\n"
             "        pass\n"
-            f"for target in [{str(package / 'exercises.py')!r}, {str(ASSETS / 'models' / 'manifest.json')!r}]:\n"
+            f"for target in [{str(package / 'exercises' / '__init__.py')!r}, {str(ASSETS / 'models' / 'manifest.json')!r}]:\n"
             "    try:\n"
             "        open(target, 'a').write('\\ncheck_most_ink = lambda *a, **k: True\\n')\n"
             "    except OSError:\n"
