@@ -11,6 +11,7 @@ from conftest import EXECUTION_LANGUAGES, cell, markdown, settings_for
 
 from course_tools.notebook import editions
 from course_tools.notebook.student import write_student_edition
+from course_tools.settings import ROOT
 from course_utils import data
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -131,3 +132,11 @@ def test_the_course_editions_speak_one_language(executed_course, number, lang):
         assert ENGLISH_PROSE.findall(code_free) == []
     else:
         assert not CJK.search(text)
+
+
+def test_the_executions_key_covers_every_module_of_course_utils():
+    """A change in a subpackage (course_utils/data/, exercises/) runs the notebooks again, too."""
+    files = editions.fingerprinted_files()
+    package = ROOT / "course_utils"
+    on_disk = {str(p.relative_to(package)) for p in package.rglob("*.py") if "__pycache__" not in p.parts}
+    assert on_disk <= set(files) and {"data/sources.py", "exercises/checks.py", "manifest.json"} <= set(files)

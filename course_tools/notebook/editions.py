@@ -75,14 +75,21 @@ def data_origin() -> str:
     return source
 
 
-def package_fingerprint() -> str:
-    """The code students' notebooks run: course_utils and the shipped models' manifest."""
+def fingerprinted_files() -> dict[str, Path]:
+    """What students' notebooks run: every module of course_utils (its subpackages too) and the
+    shipped models' manifest, by a name relative to their folder."""
     import course_utils
 
-    digest = hashlib.sha256()
     package = Path(course_utils.__file__).parent
-    for file in sorted(package.glob("*.py")) + [ASSETS / "models" / "manifest.json"]:
-        digest.update(file.name.encode() + b"\0" + file.read_bytes())
+    files = {str(p.relative_to(package)): p for p in sorted(package.rglob("*.py")) if "__pycache__" not in p.parts}
+    return {**files, "manifest.json": ASSETS / "models" / "manifest.json"}
+
+
+def package_fingerprint() -> str:
+    """A digest of :func:`fingerprinted_files`: a change to any of them runs the notebooks again."""
+    digest = hashlib.sha256()
+    for name, file in fingerprinted_files().items():
+        digest.update(name.encode() + b"\0" + file.read_bytes())
     return digest.hexdigest()
 
 

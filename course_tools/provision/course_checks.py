@@ -42,7 +42,7 @@ USERNS_SYSCTLS = {  # the setting that blocks unprivileged user namespaces, and 
 def sha256_forms(path: Path) -> set[str]:
     """SHA-256 of the file as stored and, for ``.gz``, of its content: either may be the pinned one.
 
-    The same rule as ``course_utils.data_files.hash_is_known``, reading in blocks.
+    The same rule as ``course_utils.data.files.hash_is_known``, reading in blocks.
     """
     forms = {file_sha256(path)}
     if path.suffix == ".gz":
