@@ -254,7 +254,7 @@ def _write_student_edition(args) -> int:
     from course_tools.run.runner import course_notebooks
 
     if args.class_list:
-        from course_tools.classroom.hub import read_class_list
+        from course_tools.notebook.class_list import read_class_list
 
         folders = write_class_editions(course_notebooks(args.names), read_class_list(args.class_list), args.out)
         print(f"Student editions (no solutions), each with the student's own exercises: {len(folders)} "
@@ -353,14 +353,15 @@ def _hub_accounts(args) -> int:
 
     require_python_311("hub")
 
-    from course_tools.classroom import hub
+    from course_tools.classroom import accounts, hub
+    from course_tools.notebook.class_list import read_class_list
 
     hub_dir = Path(args.hub_dir)
-    students = hub.read_class_list(args.class_list)
+    students = read_class_list(args.class_list)
     if args.system_users:
-        hub.check_accounts(students, adopt=args.adopt)  # before anything changes
-    passwords = hub.issue_passwords(students, hub_dir)
-    created = hub.create_system_accounts(students, adopt=args.adopt) if args.system_users else []
+        accounts.check_accounts(students, adopt=args.adopt)  # before anything changes
+    passwords = accounts.issue_passwords(students, hub_dir)
+    created = accounts.create_system_accounts(students, adopt=args.adopt) if args.system_users else []
     hub.prepare_hub_folder({student.lang for student in students}, hub_dir, edition=args.edition)
     if args.edition == "student":
         hub.issue_variants(students, hub_dir)  # each student's own exercise values, from the grading secret
@@ -376,14 +377,15 @@ def _hub_accounts(args) -> int:
 
 
 def _hub_image(args) -> int:
-    from course_tools.classroom import hub
+    from course_tools.classroom import hub, k8s
     from course_tools.provision.mnist_wheel import prepare_mnist
+    from course_tools.settings import ROOT
 
     prepare_mnist()
     hub.prepare_hub_folder({"zh", "en"}, Path(args.hub_dir))
     print(f"[hub-image] both student editions, their JupyterLab settings and full MNIST are in {args.hub_dir}")
     if args.strip_solutions:
-        removed = hub.strip_solutions(hub.ROOT)
+        removed = k8s.strip_solutions(ROOT)
         print(f"[hub-image] removed what holds solutions: {', '.join(removed) or 'nothing left'}")
     return 0
 
@@ -393,12 +395,13 @@ def _hub_k8s(args) -> int:
 
     require_python_311("hub")
 
-    from course_tools.classroom import hub
+    from course_tools.classroom import accounts, k8s
+    from course_tools.notebook.class_list import read_class_list
 
     hub_dir = Path(args.hub_dir)
-    students = hub.read_class_list(args.class_list)
-    passwords = hub.issue_passwords(students, hub_dir)
-    values = hub.write_z2jh_class_values(hub_dir)
+    students = read_class_list(args.class_list)
+    passwords = accounts.issue_passwords(students, hub_dir)
+    values = k8s.write_z2jh_class_values(hub_dir)
     print(f"[hub-k8s] {len(students)} students; their passwords, to hand out: {passwords} (readable by you only)")
     print(f"[hub-k8s] Helm values: {values}; install with\n  helm upgrade --install course jupyterhub/jupyterhub "
           f"--values deploy/z2jh-values.yaml --values {values} (docs/en/hub.md)")
@@ -413,7 +416,7 @@ def _hub_edition(args) -> int:
 
 
 def _hub_collect(args) -> int:
-    from course_tools.classroom.hub import collect
+    from course_tools.classroom.collect import collect
 
     counts = collect(Path(args.hub_dir), Path(args.out), system_accounts=not args.shared_account)
     print(f"[collect] {sum(counts.values())} notebooks of {len(counts)} students in {args.out}/; "

@@ -38,12 +38,13 @@ from test_hub import (
     wait_for,
 )
 
-from course_tools.classroom import hub
+from course_tools.classroom import accounts, hub
 from course_tools.classroom.lab import write_lab_settings
+from course_tools.notebook import class_list
 from course_tools.notebook.student import student_notebook
 
 SCHEDULE_GROUP = "graders"  # the graders count nobody's processes; keep them on one worker
-STUDENT = hub.Student("closedtest-dan", "zh")
+STUDENT = class_list.Student("closedtest-dan", "zh")
 RIGHT_ANSWER = "most_ink = max(ink_digits, key=lambda d: dataset.x_train[dataset.y_train == d].mean())"
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the students' processes run as other accounts, "
@@ -100,8 +101,8 @@ def test_the_clone_is_closed_to_other_accounts(closed_clone):
 def closed_hub(closed_clone):
     checkout, python = closed_clone["checkout"], closed_clone["python"]
     hub_dir = checkout / "build" / "hub"  # where make hub keeps it: inside the closed folder
-    hub.issue_passwords([STUDENT], hub_dir)
-    hub.create_system_accounts([STUDENT])
+    accounts.issue_passwords([STUDENT], hub_dir)
+    accounts.create_system_accounts([STUDENT])
     write_lab_settings(hub_dir / "lab-settings" / STUDENT.lang, STUDENT.lang)
     hub.share_data(hub_dir, require_full_mnist())
     editions_from_the_committed_notebook(hub_dir)
@@ -137,7 +138,7 @@ def test_a_student_server_starts_from_a_closed_checkout(closed_clone, closed_hub
         "import os, sys, course_utils\n"
         "print('prefix', sys.prefix)\nprint('package', course_utils.__file__)\n"
         f"print('notebooks seen', os.path.exists({str(checkout / 'notebooks')!r}))\n"
-        f"print('accounts seen', os.path.exists({str(closed_hub['dir'] / hub.ACCOUNTS)!r}))\n"
+        f"print('accounts seen', os.path.exists({str(closed_hub['dir'] / accounts.ACCOUNTS)!r}))\n"
         "print('uid', os.getuid())"]))
     assert f"prefix {checkout / '.venv'}" in outputs, outputs
     assert f"package {checkout / 'course_utils' / '__init__.py'}" in outputs, outputs

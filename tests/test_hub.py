@@ -31,14 +31,16 @@ if sys.version_info < (3, 11):
 
 from conftest import require_full_mnist
 
-from course_tools.classroom import hub
+from course_tools.classroom import accounts, collect, hub
 from course_tools.classroom.lab import write_lab_settings
+from course_tools.notebook import class_list
 from course_tools.notebook.editions import deliver
 from course_tools.notebook.student import answer_lines, shown_answers, student_notebook
 from course_tools.settings import ASSETS, NOTEBOOK_DIR, ROOT
 
 SCHEDULE_GROUP = "graders"  # make test keeps both graders on one worker: they count nobody's processes
-STUDENTS = [hub.Student("hubtest-ana", "zh"), hub.Student("hubtest-bo", "en"), hub.Student("hubtest-chen", "zh")]
+STUDENTS = [class_list.Student("hubtest-ana", "zh"), class_list.Student("hubtest-bo", "en"),
+            class_list.Student("hubtest-chen", "zh")]
 NOTEBOOK = "01_data.ipynb"
 ANSWER = "most_ink = None"  # notebook 01's first exercise; ana saves her answer through her server
 
@@ -65,8 +67,8 @@ def editions_from_the_committed_notebook(hub_dir: Path) -> None:
 def class_hub():
     hub_dir = Path(tempfile.mkdtemp(prefix="course-hub-"))
     hub_dir.chmod(0o755)
-    hub.issue_passwords(STUDENTS, hub_dir)
-    hub.create_system_accounts(STUDENTS)
+    accounts.issue_passwords(STUDENTS, hub_dir)
+    accounts.create_system_accounts(STUDENTS)
     for lang in ("zh", "en"):
         write_lab_settings(hub_dir / "lab-settings" / lang, lang)
     hub.share_data(hub_dir, require_full_mnist())
@@ -253,9 +255,9 @@ def code_of(name):
 def test_a_student_logs_in_with_their_password_only(class_hub):
     import requests
 
-    handed_out = (class_hub["dir"] / hub.PASSWORDS).read_text(encoding="utf-8")
+    handed_out = (class_hub["dir"] / accounts.PASSWORDS).read_text(encoding="utf-8")
     passwords = dict(line.split(",") for line in handed_out.split()[1:])
-    assert (class_hub["dir"] / hub.PASSWORDS).stat().st_mode & 0o077 == 0
+    assert (class_hub["dir"] / accounts.PASSWORDS).stat().st_mode & 0o077 == 0
     for password, expected in ((passwords["hubtest-ana"], 302), (passwords["hubtest-bo"], 403)):
         session = requests.Session()
         session.get(f"{class_hub['base']}/hub/login", timeout=10)
@@ -302,8 +304,8 @@ def test_homes_hold_no_solution_and_no_printed_answer(class_hub, servers):
 
 def test_a_kernel_sees_none_of_the_checkout_the_hub_or_the_grades(class_hub, servers):
     hidden = [NOTEBOOK_DIR / NOTEBOOK, ROOT / "build", ROOT / "tests", ROOT / ".git", ROOT / "course_tools",
-              class_hub["dir"] / "jupyterhub.sqlite", class_hub["dir"] / hub.ACCOUNTS,
-              class_hub["dir"] / hub.PASSWORDS, class_hub["dir"] / "logs", "/etc/shadow"]
+              class_hub["dir"] / "jupyterhub.sqlite", class_hub["dir"] / accounts.ACCOUNTS,
+              class_hub["dir"] / accounts.PASSWORDS, class_hub["dir"] / "logs", "/etc/shadow"]
     assert all(Path(path).exists() for path in hidden)  # they are there, for the hub
     outputs = "".join(run_in_kernel(class_hub, "hubtest-bo", servers["hubtest-bo"], [
         "import os\n"
@@ -322,8 +324,8 @@ def test_a_kernel_sees_none_of_the_checkout_the_hub_or_the_grades(class_hub, ser
 
 
 def test_the_hubs_files_are_the_instructors_only(class_hub, servers):
-    for path in (class_hub["dir"], class_hub["dir"] / "jupyterhub.sqlite", class_hub["dir"] / hub.ACCOUNTS,
-                 class_hub["dir"] / hub.PASSWORDS, class_hub["dir"] / "logs"):
+    for path in (class_hub["dir"], class_hub["dir"] / "jupyterhub.sqlite", class_hub["dir"] / accounts.ACCOUNTS,
+                 class_hub["dir"] / accounts.PASSWORDS, class_hub["dir"] / "logs"):
         assert path.stat().st_mode & 0o077 == 0, f"{path}: {oct(path.stat().st_mode)}"
 
 
@@ -353,7 +355,7 @@ def test_collected_notebooks_are_graded(class_hub, servers, tmp_path, monkeypatc
                                                 "dataset.x_train[dataset.y_train == d].mean())")
     assert api(class_hub, "PUT", path, token=servers["hubtest-ana"],
                json={"type": "notebook", "format": "json", "content": saved["content"]}).status_code == 200
-    counts = hub.collect(class_hub["dir"], tmp_path / "submissions")
+    counts = collect.collect(class_hub["dir"], tmp_path / "submissions")
     assert counts == {s.name: 1 for s in STUDENTS}
     shutil.rmtree(tmp_path / "submissions" / "hubtest-chen")  # two are enough to tell a pass from a fail
     rows = grade_folder(tmp_path / "submissions", tmp_path / "grades", jobs=2)

@@ -25,27 +25,28 @@ if sys.version_info < (3, 11):
 import yaml
 from traitlets.config import PyFileConfigLoader
 
-from course_tools.classroom import hub
+from course_tools.classroom import accounts, hub, hub_auth, k8s
+from course_tools.notebook import class_list
 from course_tools.notebook.editions import course_edition, deliver
 from course_tools.settings import ASSETS, NOTEBOOK_DIR, ROOT
 
 VALUES = ROOT / "deploy" / "z2jh-values.yaml"
-STUDENTS = [hub.Student("ana", "zh"), hub.Student("bo", "en")]
+STUDENTS = [class_list.Student("ana", "zh"), class_list.Student("bo", "en")]
 
 
 @pytest.fixture
 def hub_pod(tmp_path):
     """The hub pod's files, from make hub-k8s's values, under tmp_path instead of /."""
     hub_dir = tmp_path / "hub"
-    hub.issue_passwords(STUDENTS, hub_dir)
-    values = yaml.safe_load(hub.write_z2jh_class_values(hub_dir).read_text(encoding="utf-8"))
+    accounts.issue_passwords(STUDENTS, hub_dir)
+    values = yaml.safe_load(k8s.write_z2jh_class_values(hub_dir).read_text(encoding="utf-8"))
     for file in values["hub"]["extraFiles"].values():
         path = tmp_path / file["mountPath"].lstrip("/")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(file["stringData"], encoding="utf-8")
-    handed_out = (hub_dir / hub.PASSWORDS).read_text(encoding="utf-8")
+    handed_out = (hub_dir / accounts.PASSWORDS).read_text(encoding="utf-8")
     passwords = dict(line.split(",") for line in handed_out.splitlines()[1:])
-    config_file = tmp_path / hub.Z2JH_ETC.lstrip("/") / "jupyterhub_config.d" / "course_class.py"
+    config_file = tmp_path / k8s.Z2JH_ETC.lstrip("/") / "jupyterhub_config.d" / "course_class.py"
     yield load_hub_config(config_file), passwords
     sys.modules.pop("hub_auth", None)
 
@@ -80,9 +81,9 @@ def test_each_student_gets_their_language(hub_pod):
 
 
 def test_no_password_leaves_this_machine(tmp_path):
-    hub.issue_passwords(STUDENTS, tmp_path)
-    text = hub.write_z2jh_class_values(tmp_path).read_text(encoding="utf-8")
-    handed_out = (tmp_path / hub.PASSWORDS).read_text(encoding="utf-8")
+    accounts.issue_passwords(STUDENTS, tmp_path)
+    text = k8s.write_z2jh_class_values(tmp_path).read_text(encoding="utf-8")
+    handed_out = (tmp_path / accounts.PASSWORDS).read_text(encoding="utf-8")
     passwords = [line.split(",")[1] for line in handed_out.splitlines()[1:]]
     assert all(password not in text for password in passwords)
     assert oct((tmp_path / "z2jh-class.yaml").stat().st_mode & 0o777) == "0o600"
@@ -97,7 +98,7 @@ def image_hub_dir() -> str:
 def test_the_image_and_the_hub_agree_on_where_the_course_is():
     values = yaml.safe_load(VALUES.read_text(encoding="utf-8"))
     assert image_hub_dir() in values["singleuser"]["lifecycleHooks"]["postStart"]["exec"]["command"][-1]
-    assert f'IMAGE_HUB_DIR = "{image_hub_dir()}"' in hub.Z2JH_CONFIG.read_text(encoding="utf-8")
+    assert f'IMAGE_HUB_DIR = "{image_hub_dir()}"' in k8s.Z2JH_CONFIG.read_text(encoding="utf-8")
     target = image_hub_dir().removesuffix("/build/hub")
     assert f"--target-repo-dir {target} " in VALUES.read_text(encoding="utf-8")
     assert values["singleuser"]["defaultUrl"] == f"/lab/tree/{hub.COURSE_FOLDER}/notebooks/01_data.ipynb"
@@ -135,17 +136,17 @@ def test_the_post_start_hook_copies_the_students_edition_and_keeps_their_work(tm
 
 
 def test_the_accounts_file_is_what_the_local_hub_reads(tmp_path):
-    hub.issue_passwords(STUDENTS, tmp_path)
-    values = yaml.safe_load(hub.write_z2jh_class_values(tmp_path).read_text(encoding="utf-8"))
+    accounts.issue_passwords(STUDENTS, tmp_path)
+    values = yaml.safe_load(k8s.write_z2jh_class_values(tmp_path).read_text(encoding="utf-8"))
     mounted = json.loads(values["hub"]["extraFiles"]["course-accounts"]["stringData"])
-    assert mounted == hub.read_accounts(tmp_path)
+    assert mounted == accounts.read_accounts(tmp_path)
     assert {name: account["lang"] for name, account in mounted.items()} == {"ana": "zh", "bo": "en"}
 
 
 def test_the_authenticator_needs_nothing_the_hub_image_lacks():
     import ast
 
-    tree = ast.parse(Path(hub.hub_auth.__file__).read_text(encoding="utf-8"))
+    tree = ast.parse(Path(hub_auth.__file__).read_text(encoding="utf-8"))
     imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
                 for alias in node.names}
     imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
@@ -171,8 +172,8 @@ def test_the_values_are_valid_for_the_chart(tmp_path):
 
     schema_text = (ROOT / "deploy" / "z2jh-chart-schema.yaml").read_text(encoding="utf-8")
     schema = without_required(yaml.safe_load(schema_text))
-    hub.issue_passwords(STUDENTS, tmp_path)
-    class_values = yaml.safe_load(hub.write_z2jh_class_values(tmp_path).read_text(encoding="utf-8"))
+    accounts.issue_passwords(STUDENTS, tmp_path)
+    class_values = yaml.safe_load(k8s.write_z2jh_class_values(tmp_path).read_text(encoding="utf-8"))
     values = yaml.safe_load(VALUES.read_text(encoding="utf-8"))
     validator = jsonschema.Draft7Validator(schema)
     for checked in (values, class_values, {**values, "hub": class_values["hub"]}):

@@ -27,7 +27,8 @@ from conftest import NEEDS_PYTHON_311
 if sys.version_info < (3, 11):
     pytest.skip(NEEDS_PYTHON_311, allow_module_level=True)
 
-from course_tools.classroom import hub, hub_auth
+from course_tools.classroom import accounts, collect, hub, hub_auth, k8s, tls
+from course_tools.notebook import class_list
 from course_tools.notebook.editions import DELIVERED, course_edition, deliver
 from course_tools.notebook.student import answer_lines, shown_answers, student_notebook
 from course_tools.run.runner import course_notebooks
@@ -90,7 +91,7 @@ def test_a_class_list_naming_an_account_the_course_did_not_make_changes_nothing(
 def existing_ordinary_account() -> str:
     """An ordinary account (uid 1000 and up) that is not the course's: made for the test if none exists."""
     for account in pwd.getpwall():
-        if 1000 <= account.pw_uid < 65534 and account.pw_name not in hub._group_members(hub.STUDENTS_GROUP):
+        if 1000 <= account.pw_uid < 65534 and account.pw_name not in accounts._group_members(accounts.STUDENTS_GROUP):
             return account.pw_name
     subprocess.run(["useradd", "--no-create-home", "hubsafety-other"], check=True)
     return "hubsafety-other"
@@ -99,18 +100,18 @@ def existing_ordinary_account() -> str:
 def test_adopting_admits_only_ordinary_accounts(monkeypatch):
     ordinary = pwd.struct_passwd(("olduser", "x", 1500, 1500, "", "/home/olduser", "/bin/sh"))
     system = {"root": 0, "bin": 2, "nobody": 65534}
-    monkeypatch.setattr(hub, "_group_members", lambda group: set())
+    monkeypatch.setattr(accounts, "_group_members", lambda group: set())
     monkeypatch.setattr(pwd, "getpwnam", lambda name: ordinary if name == "olduser" else pwd.struct_passwd(
         (name, "x", system[name], system[name], "", "/", "/bin/sh")) if name in system else (_ for _ in ()).throw(
         KeyError(name)))
-    hub.check_accounts([hub.Student("olduser", "en"), hub.Student("newcomer", "zh")], adopt=True)
+    accounts.check_accounts([class_list.Student("olduser", "en"), class_list.Student("newcomer", "zh")], adopt=True)
     with pytest.raises(PermissionError, match="olduser"):
-        hub.check_accounts([hub.Student("olduser", "en")])
+        accounts.check_accounts([class_list.Student("olduser", "en")])
     for name in system:
         with pytest.raises(PermissionError, match=name):
-            hub.check_accounts([hub.Student(name, "en")], adopt=True)
-    monkeypatch.setattr(hub, "_group_members", lambda group: {"olduser"})
-    hub.check_accounts([hub.Student("olduser", "en")])  # the course made it: reused
+            accounts.check_accounts([class_list.Student(name, "en")], adopt=True)
+    monkeypatch.setattr(accounts, "_group_members", lambda group: {"olduser"})
+    accounts.check_accounts([class_list.Student("olduser", "en")])  # the course made it: reused
 
 
 @pytest.fixture
@@ -184,8 +185,8 @@ def collected_class(tmp_path, homes: dict[str, dict[str, bytes]]) -> Path:
     """A shared-account hub folder whose students' homes hold ``homes`` (relative path: bytes)."""
     hub_dir = tmp_path / "hub"
     hub_dir.mkdir()
-    accounts = {name: {"lang": "en", "salt": "00", "hash": "00"} for name in homes}
-    (hub_dir / hub.ACCOUNTS).write_text(json.dumps(accounts), encoding="utf-8")
+    entries = {name: {"lang": "en", "salt": "00", "hash": "00"} for name in homes}
+    (hub_dir / accounts.ACCOUNTS).write_text(json.dumps(entries), encoding="utf-8")
     for name, files in homes.items():
         folder = hub_dir / "homes" / name / hub.COURSE_FOLDER / "notebooks"
         folder.mkdir(parents=True)
@@ -208,7 +209,7 @@ def test_collect_takes_the_courses_notebooks_only_and_follows_no_link(tmp_path):
     shutil.rmtree(homes / "zed" / hub.COURSE_FOLDER / "notebooks")
     (homes / "zed" / hub.COURSE_FOLDER / "notebooks").symlink_to(homes / "ana" / hub.COURSE_FOLDER / "notebooks")
     out = tmp_path / "submissions"
-    counts = hub.collect(hub_dir, out, system_accounts=False)
+    counts = collect.collect(hub_dir, out, system_accounts=False)
     assert counts == {"ana": 2, "bo": 1, "eve": 0, "mal": 0, "zed": 0}
     assert sorted(p.name for p in (out / "ana").iterdir()) == names[:2]
     assert (out / "ana" / names[0]).read_bytes() == b"{ana 1}"
@@ -219,28 +220,28 @@ def test_collect_takes_the_courses_notebooks_only_and_follows_no_link(tmp_path):
 def test_collect_caps_the_bytes_of_one_student(tmp_path):
     names = [path.name for path in course_notebooks()]
     hub_dir = collected_class(tmp_path, {"big": {names[0]: b"a" * 600, names[1]: b"b" * 600}})
-    counts = hub.collect(hub_dir, tmp_path / "out", system_accounts=False, limit=1000)
+    counts = collect.collect(hub_dir, tmp_path / "out", system_accounts=False, limit=1000)
     assert counts == {"big": 1} and (tmp_path / "out" / "big" / names[0]).stat().st_size == 600
 
 
 def test_the_students_image_loses_what_holds_solutions(tmp_path, monkeypatch):
     image = tmp_path / "srv" / "course"
-    for folder in (*hub.SOLUTION_HOLDERS, "course_utils", "build/hub/editions"):
+    for folder in (*k8s.SOLUTION_HOLDERS, "course_utils", "build/hub/editions"):
         (image / folder).mkdir(parents=True)
         (image / folder / "x").write_text("x", encoding="utf-8")
     with pytest.raises(RuntimeError, match="REPO_DIR"):
-        hub.strip_solutions(image)  # never in a working checkout
-    assert all((image / folder).exists() for folder in hub.SOLUTION_HOLDERS)
+        k8s.strip_solutions(image)  # never in a working checkout
+    assert all((image / folder).exists() for folder in k8s.SOLUTION_HOLDERS)
     monkeypatch.setenv("REPO_DIR", str(image))
-    assert hub.strip_solutions(image) == list(hub.SOLUTION_HOLDERS)
+    assert k8s.strip_solutions(image) == list(k8s.SOLUTION_HOLDERS)
     assert sorted(p.name for p in image.iterdir()) == ["build", "course_utils"]
     assert sorted(p.name for p in (image / "build").iterdir()) == ["hub"]
     assert "--strip-solutions" in (ROOT / "postBuild").read_text(encoding="utf-8")
 
 
 def test_a_hub_on_the_network_serves_https_with_a_certificate_made_once(tmp_path):
-    cert, key = hub.tls_files(tmp_path, "127.0.0.1")
-    assert hub.tls_files(tmp_path, "127.0.0.1") == (cert, key)  # made once, then reused
+    cert, key = tls.tls_files(tmp_path, "127.0.0.1")
+    assert tls.tls_files(tmp_path, "127.0.0.1") == (cert, key)  # made once, then reused
     assert key.stat().st_mode & 0o077 == 0
     server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server.load_cert_chain(cert, key)
@@ -251,14 +252,14 @@ def test_a_hub_on_the_network_serves_https_with_a_certificate_made_once(tmp_path
                                     .close(), daemon=True)
         accepted.start()
         with socket.create_connection(("127.0.0.1", port)) as raw, \
-                client.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
-            seen = tls.getpeercert(binary_form=True)
+                client.wrap_socket(raw, server_hostname="127.0.0.1") as connection:
+            seen = connection.getpeercert(binary_form=True)
     import hashlib
 
-    assert hub.fingerprint(cert) == ":".join(f"{b:02X}" for b in hashlib.sha256(seen).digest())
-    assert not hub.is_loopback("0.0.0.0") and hub.is_loopback("127.0.0.1") and hub.is_loopback("::1")
+    assert tls.fingerprint(cert) == ":".join(f"{b:02X}" for b in hashlib.sha256(seen).digest())
+    assert not tls.is_loopback("0.0.0.0") and tls.is_loopback("127.0.0.1") and tls.is_loopback("::1")
     with pytest.raises(FileNotFoundError, match="HUB_CERT and HUB_KEY"):
-        hub.tls_files(tmp_path, "0.0.0.0", cert=str(cert))
+        tls.tls_files(tmp_path, "0.0.0.0", cert=str(cert))
 
 
 def test_guessing_a_password_is_slowed_per_name():

@@ -9,10 +9,10 @@ import stat
 import nbformat
 import pytest
 
-from course_tools.classroom import hub
-from course_tools.classroom.hub import Student
+from course_tools.classroom import accounts, hub
 from course_tools.notebook import student as student_module
 from course_tools.notebook import variants
+from course_tools.notebook.class_list import Student
 from course_tools.notebook.student import write_class_editions
 from course_tools.run.runner import course_notebooks
 from course_tools.settings import NOTEBOOK_DIR
@@ -91,9 +91,9 @@ def test_the_hub_copies_each_student_their_own_values(tmp_path):
     source = nbformat.read(NOTEBOOK_DIR / "04_upsampling_vs_transposed.ipynb", as_version=4)
     nbformat.write(source, edition / "04_upsampling_vs_transposed.ipynb")
     (tmp_path / "hub").mkdir(exist_ok=True)
-    hub.issue_passwords([Student("ana", "en")], tmp_path / "hub")
+    accounts.issue_passwords([Student("ana", "en")], tmp_path / "hub")
     hub.issue_variants([Student("ana", "en")], tmp_path / "hub", SECRET)
-    own = hub.read_accounts(tmp_path / "hub")["ana"]["variants"]
+    own = accounts.read_accounts(tmp_path / "hub")["ana"]["variants"]
     assert own["04_upsampling_vs_transposed.ipynb"] == variants.student_variant(SECRET, "ana", source)
     folder = hub.copy_edition("en", tmp_path / "home", tmp_path / "hub", own)
     delivered = nbformat.read(folder / "notebooks" / "04_upsampling_vs_transposed.ipynb", as_version=4)

@@ -83,8 +83,9 @@ def write_student_edition(notebooks: list[Path], out_dir: str | Path = "build/st
 
 def write_class_editions(notebooks: list[Path], students, out_dir: str | Path = "build/student",
                          *, secret: bytes | None = None) -> list[Path]:
-    """One student edition per student of a class list (``hub.Student``), in ``out_dir/<student>/``:
-    in their language, each asking them their own exercise values (:mod:`course_tools.notebook.variants`)."""
+    """One student edition per student of a class list (:class:`~course_tools.notebook.class_list.Student`),
+    in ``out_dir/<student>/``: in their language, each asking them their own exercise values
+    (:mod:`course_tools.notebook.variants`)."""
     secret = secret or load_secret()
     folders = []
     for student in students:

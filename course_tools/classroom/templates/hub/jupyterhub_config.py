@@ -10,7 +10,13 @@ from pathlib import Path
 
 from jupyterhub.spawner import LocalProcessSpawner, SimpleLocalProcessSpawner
 
-from course_tools.classroom import hub
+from course_tools.classroom import hub, tls
+from course_tools.classroom.accounts import (
+    ACCOUNTS,
+    HUB_DIR,
+    read_accounts,
+    student_home,
+)
 from course_tools.classroom.hub_auth import ClassListAuthenticator
 from course_tools.settings import NODE_MODULES, current
 
@@ -20,10 +26,10 @@ c = get_config()  # noqa: F821 (JupyterHub defines it)
 signal.signal(signal.SIGINT, signal.default_int_handler)
 os.umask(0o077)  # the hub's database, cookie secret and logs: the instructor's only
 settings = current()  # make hub exports them as COURSE_HUB_* (docs/en/settings.md)
-hub_dir = (settings.hub_dir or hub.HUB_DIR).resolve()
+hub_dir = (settings.hub_dir or HUB_DIR).resolve()
 hub_dir.chmod(0o700)
 shared_account = settings.hub_shared_account
-accounts = hub.read_accounts(hub_dir)
+accounts = read_accounts(hub_dir)
 limits = hub.student_limits(settings.hub_memory, settings.hub_cpus)
 
 
@@ -56,10 +62,10 @@ class StudentSpawner(LocalProcessSpawner):
 async def give_edition(spawner):
     """Off JupyterHub's event loop and with a time limit: one student's home cannot stall the hub."""
     name = spawner.user.name
-    account = hub.read_accounts(hub_dir)[name]
+    account = read_accounts(hub_dir)[name]
     lang, variants = account["lang"], account.get("variants", {})
     if shared_account:
-        home = hub.student_home(name, hub_dir, system_accounts=False)
+        home = student_home(name, hub_dir, system_accounts=False)
         home.mkdir(parents=True, exist_ok=True)
         await asyncio.wait_for(asyncio.to_thread(hub.copy_edition, lang, home, hub_dir, variants), hub.COPY_SECONDS)
         return
@@ -88,19 +94,19 @@ def end_student_group(spawner):
 
 
 def student_environment(spawner):
-    lang = hub.read_accounts(hub_dir)[spawner.user.name]["lang"]
+    lang = read_accounts(hub_dir)[spawner.user.name]["lang"]
     return str(hub_dir / "lab-settings" / lang)
 
 
 c.JupyterHub.authenticator_class = ClassListAuthenticator
-c.ClassListAuthenticator.accounts_file = str(hub_dir / hub.ACCOUNTS)
+c.ClassListAuthenticator.accounts_file = str(hub_dir / ACCOUNTS)
 c.Authenticator.allowed_users = set(accounts)
 c.JupyterHub.ip = settings.hub_ip
-if not hub.is_loopback(c.JupyterHub.ip):  # passwords cross the network: HTTPS only
-    c.JupyterHub.ssl_cert, c.JupyterHub.ssl_key = (str(path) for path in hub.tls_files(
+if not tls.is_loopback(c.JupyterHub.ip):  # passwords cross the network: HTTPS only
+    c.JupyterHub.ssl_cert, c.JupyterHub.ssl_key = (str(path) for path in tls.tls_files(
         hub_dir, c.JupyterHub.ip, settings.hub_ssl_cert, settings.hub_ssl_key))
     print(f"[hub] HTTPS with {c.JupyterHub.ssl_cert}; SHA-256 fingerprint, for students to compare with "
-          f"their browser's: {hub.fingerprint(c.JupyterHub.ssl_cert)}", file=sys.stderr, flush=True)
+          f"their browser's: {tls.fingerprint(c.JupyterHub.ssl_cert)}", file=sys.stderr, flush=True)
 c.JupyterHub.port = settings.hub_port
 c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = settings.hub_api_port
