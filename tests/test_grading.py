@@ -23,14 +23,13 @@ import pytest
 
 import course_utils
 from course_tools.grading import answers, grader, sandbox
-from course_tools.grading.grader import (
-    Grader,
+from course_tools.grading.exercises import (
     course_exercises,
     edition_language,
-    grade_folder,
-    grading_context,
-    write_gradebook,
+    instrument,
 )
+from course_tools.grading.gradebook import printable, write_gradebook
+from course_tools.grading.grader import Grader, grade_folder, grading_context
 from course_tools.notebook.student import student_notebook
 from course_tools.run.runner import course_notebooks
 from course_tools.settings import ASSETS, NOTEBOOK_DIR
@@ -53,7 +52,7 @@ def test_an_answer_is_taken_from_the_end_only_where_no_course_cell_computes_it(t
     nb.cells.append(nbformat.v4.new_code_cell("most_ink = 3  # the course computing it itself"))
     nbformat.write(nb, tmp_path / NOTEBOOKS[0].name)
     assert course_exercises(tmp_path / NOTEBOOKS[0].name)[0].late == (False, True)
-    last = grader.instrument(student_notebook(tmp_path / NOTEBOOKS[0].name), course_exercises(
+    last = instrument(student_notebook(tmp_path / NOTEBOOKS[0].name), course_exercises(
         tmp_path / NOTEBOOKS[0].name)).cells[-1].source
     assert last == "_course_export_answers(0, [None, lambda: (noisy_psnr)], True)" and exercise
 
@@ -389,7 +388,7 @@ def test_what_a_student_names_opens_as_text_in_a_spreadsheet(tmp_path):
     for path in (book, summary):
         assert path.stat().st_mode & 0o077 == 0
     assert (tmp_path / "grades").stat().st_mode & 0o077 == 0
-    assert grader.printable("ok\x1b[31m red\x1b[0m\x07") == "ok red"
+    assert printable("ok\x1b[31m red\x1b[0m\x07") == "ok red"
 
 
 def test_without_bubblewrap_grading_refuses_and_says_how_to_fix_it(monkeypatch, tmp_path, capsys):

@@ -8,7 +8,8 @@ import shutil
 import nbformat
 from conftest import cell, markdown
 
-from course_tools.grading.grader import Grader, course_exercises
+from course_tools.grading.exercises import course_exercises
+from course_tools.grading.grader import Grader
 from course_tools.notebook.student import student_notebook
 from course_tools.run import runner
 from course_tools.run.results import report_card_table

@@ -19,19 +19,15 @@ Each student hands in course notebooks in a folder of their own
    edition the student handed in.
 
 Writes ``gradebook.csv`` (student, notebook, exercise, passed, message) and
-``summary.csv`` (per exercise: how many passed of how many submitted).
+``summary.csv`` (per exercise: how many passed of how many submitted):
+:mod:`course_tools.grading.gradebook`.
 """
 
 from __future__ import annotations
 
-import ast
 import contextlib
-import csv
-import dataclasses
 import io
 import json
-import os
-import re
 import sys
 import tempfile
 import threading
@@ -40,12 +36,18 @@ from pathlib import Path
 
 import course_utils
 from course_tools.grading import answers, sandbox
+from course_tools.grading.exercises import (
+    Exercise,
+    course_exercises,
+    edition_language,
+    instrument,
+)
+from course_tools.grading.gradebook import printable, write_gradebook
 from course_tools.notebook import variants
 from course_tools.run.runner import course_notebooks
 from course_tools.settings import ASSETS, use_delivery_data_source
 from course_utils.data import course_data_dir
 from course_utils.language import choose
-from course_utils.reporting import atomic_path
 from course_utils.settings import current as student_settings
 from course_utils.startup import TF_CPP_LOG_LEVEL
 
@@ -54,75 +56,6 @@ from course_utils.startup import TF_CPP_LOG_LEVEL
 GRADING_PARAMETERS = {"epochs": 1, "test_limit": 1000}
 CONTEXTS_KEPT = 4  # grading contexts (each with its dataset) kept for reuse
 CONTEXT_TAG = "grading-context"
-FIELDS = ["student", "notebook", "exercise", "passed", "message"]
-
-
-@dataclasses.dataclass(frozen=True)
-class Exercise:
-    """One exercise cell of a course notebook and the check calls that grade it."""
-
-    cell: int  # its index among the notebook's exercise cells
-    setup: str  # the exercise cell without its ``passed = ...`` statement
-    calls: tuple[str, ...]  # each check call, its answer replaced by ``_answer``
-    answers: tuple[str, ...]  # each check call's answer expression, evaluated in the sandbox
-    late: tuple[bool, ...] = ()  # whether each answer may come from the student's later cells
-
-    @property
-    def checks(self) -> int:
-        return len(self.calls)
-
-    def names(self, notebook: str) -> list[str]:
-        return [f"{notebook[:2]}.{self.cell + 1}.{check + 1}" for check in range(self.checks)]
-
-
-def course_exercises(notebook: Path) -> list[Exercise]:
-    """The exercise cells of a course notebook, each split into its answers and its checks."""
-    import nbformat
-
-    code = [c for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"]
-    places = [number for number, c in enumerate(code) if "exercise" in c.metadata.get("tags", [])]
-    exercises = []
-    for index, place in enumerate(places):
-        exercise = _exercise(index, code[place].source)
-        reassigned = set().union(*(_assigned_names(c.source) for c in code[place + 1:]
-                                   if "solution" not in c.metadata.get("tags", [])))
-        late = tuple(not (_names(expression) & reassigned) for expression in exercise.answers)
-        exercises.append(dataclasses.replace(exercise, late=late))
-    return exercises
-
-
-def _names(expression: str) -> set[str]:
-    return {node.id for node in ast.walk(ast.parse(expression)) if isinstance(node, ast.Name)}
-
-
-def _assigned_names(source: str) -> set[str]:
-    """The names a course cell binds: an answer it computes itself is never taken from the end."""
-    try:
-        tree = ast.parse("\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))))
-    except SyntaxError:
-        return set()
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.alias):
-            names.add((node.asname or node.name).split(".")[0])
-    return names
-
-
-def _exercise(index: int, source: str) -> Exercise:
-    tree = ast.parse(source)
-    [statement] = [node for node in tree.body if isinstance(node, ast.Assign)
-                   and any(getattr(target, "id", None) == "passed" for target in node.targets)]
-    calls = statement.value.elts if isinstance(statement.value, ast.List) else [statement.value]
-    answer_expressions = tuple(ast.unparse(call.args[0]) for call in calls)
-    for call in calls:
-        call.args[0] = ast.Name("_answer", ast.Load())
-    setup = ast.Module([node for node in tree.body if node is not statement], type_ignores=[])
-    return Exercise(index, ast.unparse(setup), tuple(ast.unparse(call) for call in calls),
-                    answer_expressions)
 
 
 def grade_folder(submissions: str | Path, out_dir: str | Path = "build/grades", *,
@@ -350,92 +283,6 @@ def grading_context(course_notebook: Path, parameters: dict | None = None) -> di
                 namespace.update(parameters or GRADING_PARAMETERS)
     return namespace
 
-
-def edition_language(nb) -> str:
-    """The language of the edition a student handed in: "zh", "en" or "both"."""
-    tags = {tag for cell in nb.cells for tag in cell.metadata.get("tags", [])}
-    has_zh, has_en = "lang-zh" in tags, "lang-en" in tags
-    return "zh" if has_zh and not has_en else "en" if has_en and not has_zh else "both"
-
-
-def instrument(nb, exercises: list[Exercise]):
-    """The submission, ready to run: answers saved after each exercise, errors not fatal.
-
-    Every cell is tagged ``raises-exception`` so that an error costs only the
-    answers that depend on it, not the rest of the notebook.
-    """
-    import nbformat
-
-    nb = nbformat.from_dict(nb)
-    cells = [c for c in nb.cells if "exercise" in c.metadata.get("tags", [])]
-    for cell in nb.cells:
-        cell.metadata["tags"] = [*cell.metadata.get("tags", []), "raises-exception"]
-    for exercise, cell in zip(exercises, cells):
-        export = nbformat.v4.new_code_cell(answers.export_cell_source(exercise.cell, list(exercise.answers)))
-        nb.cells.insert(nb.cells.index(cell) + 1, export)
-    nb.cells.insert(0, nbformat.v4.new_code_cell(answers.EXPORT_FUNCTION))
-    for exercise in exercises:  # an answer left unset in the exercise cell, computed further down
-        later = [expression if late else None for expression, late in zip(exercise.answers, exercise.late)]
-        if any(later):
-            source = answers.export_cell_source(exercise.cell, later, only_unset=True)
-            nb.cells.append(nbformat.v4.new_code_cell(source, metadata={"tags": ["raises-exception"]}))
-    return nb
-
-
-def write_gradebook(rows: list[dict], out_dir: Path, limits_line: str = "") -> tuple[Path, Path]:
-    """``gradebook.csv`` (one row per student and exercise) and ``summary.csv`` (per exercise, then
-    how the limits were enforced), readable by the instructor only, never half-written.
-
-    What a student controls (folder and file names, messages) is made safe to open in a
-    spreadsheet: no control character, and no cell that starts a formula.
-    """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    out_dir.chmod(0o700)
-    book = io.StringIO()
-    writer = csv.DictWriter(book, fieldnames=FIELDS)
-    writer.writeheader()
-    writer.writerows({**row, **{key: spreadsheet_safe(row[key]) for key in ("student", "notebook", "message")}}
-                     for row in rows)
-    totals: dict[str, list[int]] = {}
-    for row in rows:
-        if row["exercise"] != "-":
-            passed, submitted = totals.setdefault(row["exercise"], [0, 0])
-            totals[row["exercise"]] = [passed + row["passed"], submitted + 1]
-    summary = io.StringIO()
-    writer = csv.writer(summary)
-    writer.writerow(["exercise", "passed", "submitted", "share"])
-    for name, (passed, submitted) in sorted(totals.items()):
-        writer.writerow([name, passed, submitted, f"{passed / submitted:.0%}"])
-    if limits_line:
-        writer.writerow(["limits", "", "", limits_line])
-    return _write_private(out_dir / "gradebook.csv", book.getvalue()), _write_private(
-        out_dir / "summary.csv", summary.getvalue())
-
-
-def _write_private(path: Path, text: str) -> Path:
-    with atomic_path(path) as partial:
-        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as stream:
-            stream.write(text)
-    return path
-
-
-CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def printable(text: str) -> str:
-    """``text`` without terminal escapes and control characters (tab and newline kept)."""
-    return CONTROL.sub("", str(text))
-
-
-def spreadsheet_safe(value) -> str:
-    """A CSV cell a spreadsheet shows as text: printable, and quote-prefixed where it would start a
-    formula (= + - @, tab or carriage return; OWASP's advice on CSV injection)."""
-    text = str(value)
-    if text == "-":
-        return text  # the course's own placeholder
-    text = printable(text.replace("\r", " ")).replace("\n", " ")
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t") else text
 
 
 def _stopped_text(outcome: sandbox.Outcome, limits: sandbox.Limits, lang: str) -> str | None:
