@@ -1,0 +1,129 @@
+"""The classroom commands: lab-settings (make lab), and the class hub's: hub-accounts, hub-edition,
+hub-image, hub-k8s, hub-collect."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def add_commands(subparsers) -> None:
+    """Add lab-settings, hub-accounts, hub-edition, hub-image, hub-k8s and hub-collect to ``subparsers``."""
+    lab = subparsers.add_parser("lab-settings", help="write JupyterLab user settings for one "
+                                "interface language (make lab LAB_LANG=zh)")
+    lab.add_argument("--lang", choices=["en", "zh"], default="en")
+    lab.add_argument("--out", required=True, help="the settings folder to write")
+    lab.set_defaults(handler=_lab_settings)
+
+    accounts = subparsers.add_parser("hub-accounts", help="make hub's first step: passwords for a class "
+                                     "list (student,lang), the editions, the shared data; --system-users as root")
+    accounts.add_argument("class_list", help="CSV file with the columns student and lang (zh or en)")
+    accounts.add_argument("--hub-dir", default="build/hub", help="the hub's folder (default: build/hub)")
+    accounts.add_argument("--system-users", action="store_true",
+                          help="create a system account per student (root): students cannot read each other's files")
+    accounts.add_argument("--adopt", action="store_true", help="reuse accounts (uid 1000 and up) that an older "
+                          "version of the course created; any other existing account is refused")
+    accounts.add_argument("--edition", choices=["student", "course"], default="student",
+                          help="what homes receive: the student edition (default; no solution), or the course "
+                          "edition (solutions folded, their outputs in the file), only for a class not graded")
+    accounts.set_defaults(handler=_hub_accounts, needs_python_311="hub")
+
+    edition = subparsers.add_parser("hub-edition", help="(run by the hub as the student) copy the edition home")
+    edition.add_argument("--lang", choices=["zh", "en"], required=True)
+    edition.add_argument("--home", required=True)
+    edition.add_argument("--hub-dir", required=True)
+    edition.add_argument("--variants", default="{}", help="the student's exercise values, as JSON")
+    edition.set_defaults(handler=_hub_edition)
+
+    image = subparsers.add_parser("hub-image", help="(run by postBuild for the Kubernetes image) both "
+                                  "editions, their JupyterLab settings and full MNIST, in --hub-dir")
+    image.add_argument("--hub-dir", default="build/hub")
+    image.add_argument("--strip-solutions", action="store_true", help="then delete from the checkout what "
+                       "holds solutions (notebooks/, build/executions/, tests/, .git): in the image only")
+    image.set_defaults(handler=_hub_image, needs_full_mnist=True)
+
+    k8s = subparsers.add_parser("hub-k8s", help="the class list for Zero to JupyterHub: passwords to hand "
+                                "out and build/hub/z2jh-class.yaml, Helm values beside deploy/z2jh-values.yaml")
+    k8s.add_argument("class_list", help="CSV with the columns student,lang (zh or en)")
+    k8s.add_argument("--hub-dir", default="build/hub", help="where the passwords and values go (default: build/hub)")
+    k8s.set_defaults(handler=_hub_k8s, needs_python_311="hub")
+
+    collect = subparsers.add_parser("hub-collect", help="copy each student's notebooks from the hub homes "
+                                    "into submissions/<student>/ for make grade")
+    collect.add_argument("--hub-dir", default="build/hub")
+    collect.add_argument("--out", default="submissions", help="submissions folder (default: submissions)")
+    collect.add_argument("--shared-account", action="store_true", help="the hub ran without system accounts")
+    collect.set_defaults(handler=_hub_collect)
+
+
+def _lab_settings(args) -> int:
+    from course_tools.classroom.lab import write_lab_settings
+
+    print(write_lab_settings(args.out, args.lang))
+    return 0
+
+
+def _hub_accounts(args) -> int:
+    from course_tools.classroom import accounts, hub
+    from course_tools.notebook.class_list import read_class_list
+
+    hub_dir = Path(args.hub_dir)
+    students = read_class_list(args.class_list)
+    if args.system_users:
+        accounts.check_accounts(students, adopt=args.adopt)  # before anything changes
+    passwords = accounts.issue_passwords(students, hub_dir)
+    created = accounts.create_system_accounts(students, adopt=args.adopt) if args.system_users else []
+    hub.prepare_hub_folder({student.lang for student in students}, hub_dir, edition=args.edition)
+    if args.edition == "student":
+        hub.issue_variants(students, hub_dir)  # each student's own exercise values, from the grading secret
+    print(f"[hub] homes receive the {args.edition} edition"
+          + ("" if args.edition == "student" else ": solutions and their outputs are in it; do not grade this class"))
+    print(f"[hub] {len(students)} students; their passwords, to hand out: {passwords} (readable by you only)")
+    if args.system_users:
+        print(f"[hub] system accounts: {len(created)} created, {len(students) - len(created)} already there")
+    else:
+        print("[hub] no system accounts: every student's server runs as this account, and a student can "
+              "read and change every other student's files. Use it only for a trial.")
+    return 0
+
+
+def _hub_edition(args) -> int:
+    from course_tools.classroom.hub import copy_edition
+
+    copy_edition(args.lang, Path(args.home), Path(args.hub_dir), json.loads(args.variants))
+    return 0
+
+
+def _hub_image(args) -> int:
+    from course_tools.classroom import hub, k8s
+    from course_tools.settings import ROOT
+
+    hub.prepare_hub_folder({"zh", "en"}, Path(args.hub_dir))
+    print(f"[hub-image] both student editions, their JupyterLab settings and full MNIST are in {args.hub_dir}")
+    if args.strip_solutions:
+        removed = k8s.strip_solutions(ROOT)
+        print(f"[hub-image] removed what holds solutions: {', '.join(removed) or 'nothing left'}")
+    return 0
+
+
+def _hub_k8s(args) -> int:
+    from course_tools.classroom import accounts, k8s
+    from course_tools.notebook.class_list import read_class_list
+
+    hub_dir = Path(args.hub_dir)
+    students = read_class_list(args.class_list)
+    passwords = accounts.issue_passwords(students, hub_dir)
+    values = k8s.write_z2jh_class_values(hub_dir)
+    print(f"[hub-k8s] {len(students)} students; their passwords, to hand out: {passwords} (readable by you only)")
+    print(f"[hub-k8s] Helm values: {values}; install with\n  helm upgrade --install course jupyterhub/jupyterhub "
+          f"--values deploy/z2jh-values.yaml --values {values} (docs/en/hub.md)")
+    return 0
+
+
+def _hub_collect(args) -> int:
+    from course_tools.classroom.collect import collect
+
+    counts = collect(Path(args.hub_dir), Path(args.out), system_accounts=not args.shared_account)
+    print(f"[collect] {sum(counts.values())} notebooks of {len(counts)} students in {args.out}/; "
+          f"grade them with: make grade SUBMISSIONS={args.out}")
+    return 0

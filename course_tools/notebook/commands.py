@@ -1,0 +1,57 @@
+"""The commands that hand the notebooks out: student (the student edition, or one per student of a
+class list) and lab-edition (the course edition in make lab's work folder)."""
+
+from __future__ import annotations
+
+from course_tools.run.commands import reporting_failures
+from course_utils.language import LANGUAGES
+
+
+def add_commands(subparsers) -> None:
+    """Add student and lab-edition to ``subparsers``."""
+    student = subparsers.add_parser("student", help="write the student edition: every notebook "
+                                    "without its solutions (build/student/)")
+    student.add_argument("names", nargs="*", help="notebook name prefixes, e.g. 02 (default: all)")
+    student.add_argument("--lang", choices=LANGUAGES, default="both",
+                         help="one language, or both (default)")
+    student.add_argument("--out", default="build/student", help="output folder (default: build/student)")
+    student.add_argument("--class-list", help="CSV with the columns student,lang: one edition per student, in "
+                         "their language, with their own exercise values (<out>/<student>/)")
+    student.set_defaults(handler=_write_student_edition)
+
+    edition = subparsers.add_parser("lab-edition", help="copy the one-language course edition into the "
+                                    "student's work folder (executing what is not cached yet)")
+    edition.add_argument("--lang", choices=["zh", "en"], required=True)
+    edition.set_defaults(handler=_lab_edition)
+
+
+def _write_student_edition(args) -> int:
+    from course_tools.notebook.student import (
+        write_class_editions,
+        write_student_edition,
+    )
+    from course_tools.run.runner import course_notebooks
+
+    if args.class_list:
+        from course_tools.notebook.class_list import read_class_list
+
+        folders = write_class_editions(course_notebooks(args.names), read_class_list(args.class_list), args.out)
+        print(f"Student editions (no solutions), each with the student's own exercises: {len(folders)} "
+              f"folders in {args.out}/ (student/notebooks/*.ipynb). Grade them with make grade.")
+        return 0
+    written = write_student_edition(course_notebooks(args.names), args.out, lang=args.lang)
+    print("\n".join(["Student edition (no solutions):", *(f"  {path}" for path in written)]))
+    print("Everyone gets the course's own exercises: grade this class with make grade SAME_EXERCISES=1 "
+          "(make student CLASS=class.csv gives each student their own).")
+    return 0
+
+
+def _lab_edition(args) -> int:
+    from course_tools.notebook.editions import prepare_work_folder
+
+    def prepare():
+        folder = prepare_work_folder(args.lang)
+        print(f"[lab] The {args.lang} course edition is in {folder} (your own copy: rebuilding never "
+              "overwrites a notebook you changed).")
+
+    return reporting_failures(prepare)
