@@ -14,6 +14,7 @@ from course_tools.notebook import student as student_module
 from course_tools.notebook import variants
 from course_tools.notebook.class_list import Student
 from course_tools.notebook.student import write_class_editions
+from course_tools.notebook.tags import EXERCISE_VARIANT
 from course_tools.run.runner import course_notebooks
 from course_tools.settings import NOTEBOOK_DIR
 
@@ -80,7 +81,7 @@ def test_each_students_edition_shows_their_own_values(tmp_path, monkeypatch):
             assert not any(f"lang-{'en' if student.lang == 'zh' else 'zh'}" in t for t in tags)
             [place] = [i for i, t in enumerate(tags) if "parameters" in t]
             shown = nb.cells[place + 1]
-            assert variants.VARIANT_TAG in tags[place + 1]
+            assert EXERCISE_VARIANT in tags[place + 1]
             values = {node.targets[0].id: ast.literal_eval(node.value) for node in ast.parse(shown.source).body}
             assert values == variants.student_variant(SECRET, student.name, nbformat.read(path, as_version=4))
 
@@ -97,7 +98,7 @@ def test_the_hub_copies_each_student_their_own_values(tmp_path):
     assert own["04_upsampling_vs_transposed.ipynb"] == variants.student_variant(SECRET, "ana", source)
     folder = hub.copy_edition("en", tmp_path / "home", tmp_path / "hub", own)
     delivered = nbformat.read(folder / "notebooks" / "04_upsampling_vs_transposed.ipynb", as_version=4)
-    [shown] = [c for c in delivered.cells if variants.VARIANT_TAG in c.metadata.get("tags", [])]
+    [shown] = [c for c in delivered.cells if EXERCISE_VARIANT in c.metadata.get("tags", [])]
     assert f"overlap_strides = {own['04_upsampling_vs_transposed.ipynb']['overlap_strides']!r}" in shown.source
 
 

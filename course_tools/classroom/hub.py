@@ -22,10 +22,10 @@ from course_tools.classroom.accounts import (
     ACCOUNTS,
     HUB_DIR,
     read_accounts,
-    write_private,
 )
 from course_tools.grading import cgroups, sandbox
 from course_tools.notebook.class_list import Student
+from course_tools.notebook.tags import EXERCISE, SOLUTION, cell_tags
 from course_tools.settings import ROOT, current
 from course_utils.reporting import atomic_path, read_regular_file, write_text_atomically
 
@@ -105,7 +105,7 @@ def issue_variants(students: list[Student], hub_dir: Path = HUB_DIR, secret: byt
     for student in students:
         accounts[student.name]["variants"] = {name: student_variant(secret, student.name, nb)
                                               for name, nb in notebooks.items()}
-    write_private(hub_dir / ACCOUNTS, json.dumps(accounts, indent=1))
+    write_text_atomically(hub_dir / ACCOUNTS, json.dumps(accounts, indent=1), private=True)
 
 
 def edition_command(name: str, lang: str, hub_dir: Path = HUB_DIR, variants: dict | None = None) -> list[str]:
@@ -186,7 +186,7 @@ def remove_answers(path: Path) -> bool:
     from course_tools.notebook.editions import DELIVERED
 
     text = regular_file_or_none(path)
-    if text is None or b'"solution"' not in text:
+    if text is None or f'"{SOLUTION}"'.encode() not in text:
         return False
     record = regular_file_or_none(path.parent / DELIVERED)
     if record and hashlib.sha256(text).hexdigest() in json.loads(record).values():
@@ -196,11 +196,11 @@ def remove_answers(path: Path) -> bool:
     except Exception:  # noqa: BLE001 (not a notebook: deliver keeps it and writes the new one beside)
         return False
     tags = [set(cell.metadata.get("tags", [])) for cell in nb.cells]
-    if not any("solution" in cell_tags for cell_tags in tags):
+    if not any(SOLUTION in these for these in tags):
         return False
-    nb.cells = [cell for cell, cell_tags in zip(nb.cells, tags) if "solution" not in cell_tags]
+    nb.cells = [cell for cell, these in zip(nb.cells, tags) if SOLUTION not in these]
     for cell in nb.cells:
-        if "exercise" in cell.metadata.get("tags", []):
+        if EXERCISE in cell_tags(cell):
             cell.outputs, cell.execution_count = [], None
     write_text_atomically(path, nbformat.writes(nb))
     return True

@@ -8,8 +8,9 @@ import shutil
 from pathlib import Path
 
 from course_tools.classroom import hub_auth
-from course_tools.classroom.accounts import ACCOUNTS, HUB_DIR, write_private
+from course_tools.classroom.accounts import ACCOUNTS, HUB_DIR
 from course_tools.classroom.hub import CONFIG
+from course_utils.reporting import write_text_atomically
 
 Z2JH_CONFIG = CONFIG.with_name("z2jh_class.py")
 Z2JH_ETC = "/usr/local/etc/jupyterhub"  # the chart's configuration folder in the hub's pod
@@ -43,7 +44,7 @@ def write_z2jh_class_values(hub_dir: Path = HUB_DIR) -> Path:
     BlockText.add_representer(str, lambda dumper, text: dumper.represent_scalar(
         "tag:yaml.org,2002:str", text, style="|" if "\n" in text else None))
     text = yaml.dump(z2jh_class_values(hub_dir), Dumper=BlockText, allow_unicode=True, sort_keys=False)
-    return write_private(hub_dir / "z2jh-class.yaml", "# make hub-k8s: " + Z2JH_HEADER + text)
+    return write_text_atomically(hub_dir / "z2jh-class.yaml", "# make hub-k8s: " + Z2JH_HEADER + text, private=True)
 
 SOLUTION_HOLDERS = ("notebooks", "build/executions", "build/student", "tests", ".git")
 

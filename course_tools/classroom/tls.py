@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from course_tools.classroom.accounts import write_private
+from course_utils.reporting import write_text_atomically
 
 
 def is_loopback(ip: str) -> bool:
@@ -37,8 +37,8 @@ def tls_files(hub_dir: Path, ip: str, cert: str | None = None, key: str | None =
     if not all(path.is_file() for path in made):
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         certificate, private_key = self_signed_certificate(ip)
-        write_private(made[1], private_key)
-        write_private(made[0], certificate)
+        write_text_atomically(made[1], private_key, private=True)
+        write_text_atomically(made[0], certificate, private=True)
     return made
 
 

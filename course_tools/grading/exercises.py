@@ -13,6 +13,7 @@ import dataclasses
 from pathlib import Path
 
 from course_tools.grading import answers
+from course_tools.notebook.tags import EXERCISE, RAISES, SOLUTION, cell_tags, lang_tag
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,12 +39,12 @@ def course_exercises(notebook: Path) -> list[Exercise]:
     import nbformat
 
     code = [c for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"]
-    places = [number for number, c in enumerate(code) if "exercise" in c.metadata.get("tags", [])]
+    places = [number for number, c in enumerate(code) if EXERCISE in cell_tags(c)]
     exercises = []
     for index, place in enumerate(places):
         exercise = _exercise(index, code[place].source)
         reassigned = set().union(*(_assigned_names(c.source) for c in code[place + 1:]
-                                   if "solution" not in c.metadata.get("tags", [])))
+                                   if SOLUTION not in cell_tags(c)))
         late = tuple(not (_names(expression) & reassigned) for expression in exercise.answers)
         exercises.append(dataclasses.replace(exercise, late=late))
     return exercises
@@ -86,7 +87,7 @@ def _exercise(index: int, source: str) -> Exercise:
 def edition_language(nb) -> str:
     """The language of the edition a student handed in: "zh", "en" or "both"."""
     tags = {tag for cell in nb.cells for tag in cell.metadata.get("tags", [])}
-    has_zh, has_en = "lang-zh" in tags, "lang-en" in tags
+    has_zh, has_en = lang_tag("zh") in tags, lang_tag("en") in tags
     return "zh" if has_zh and not has_en else "en" if has_en and not has_zh else "both"
 
 
@@ -99,9 +100,9 @@ def instrument(nb, exercises: list[Exercise]):
     import nbformat
 
     nb = nbformat.from_dict(nb)
-    cells = [c for c in nb.cells if "exercise" in c.metadata.get("tags", [])]
+    cells = [c for c in nb.cells if EXERCISE in cell_tags(c)]
     for cell in nb.cells:
-        cell.metadata["tags"] = [*cell.metadata.get("tags", []), "raises-exception"]
+        cell.metadata["tags"] = [*cell.metadata.get("tags", []), RAISES]
     for exercise, cell in zip(exercises, cells):
         export = nbformat.v4.new_code_cell(answers.export_cell_source(exercise.cell, list(exercise.answers)))
         nb.cells.insert(nb.cells.index(cell) + 1, export)
@@ -110,6 +111,6 @@ def instrument(nb, exercises: list[Exercise]):
         later = [expression if late else None for expression, late in zip(exercise.answers, exercise.late)]
         if any(later):
             source = answers.export_cell_source(exercise.cell, later, only_unset=True)
-            nb.cells.append(nbformat.v4.new_code_cell(source, metadata={"tags": ["raises-exception"]}))
+            nb.cells.append(nbformat.v4.new_code_cell(source, metadata={"tags": [RAISES]}))
     return nb
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from pathlib import Path
 
-from course_utils.reporting import atomic_path
+from course_utils.reporting import write_text_atomically
 
 FIELDS = ["student", "notebook", "exercise", "passed", "message"]
 
@@ -41,16 +40,8 @@ def write_gradebook(rows: list[dict], out_dir: Path, limits_line: str = "") -> t
         writer.writerow([name, passed, submitted, f"{passed / submitted:.0%}"])
     if limits_line:
         writer.writerow(["limits", "", "", limits_line])
-    return _write_private(out_dir / "gradebook.csv", book.getvalue()), _write_private(
-        out_dir / "summary.csv", summary.getvalue())
-
-
-def _write_private(path: Path, text: str) -> Path:
-    with atomic_path(path) as partial:
-        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as stream:
-            stream.write(text)
-    return path
+    return (write_text_atomically(out_dir / "gradebook.csv", book.getvalue(), private=True, newline=""),
+            write_text_atomically(out_dir / "summary.csv", summary.getvalue(), private=True, newline=""))
 
 
 CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b-\x1f\x7f-\x9f]")

@@ -44,6 +44,7 @@ from course_tools.grading.exercises import (
 )
 from course_tools.grading.gradebook import printable, write_gradebook
 from course_tools.notebook import variants
+from course_tools.notebook.tags import EXERCISE, GRADING_CONTEXT, PARAMETERS, cell_tags
 from course_tools.run.runner import course_notebooks
 from course_tools.settings import ASSETS, use_delivery_data_source
 from course_utils.data import course_data_dir
@@ -55,7 +56,6 @@ from course_utils.startup import TF_CPP_LOG_LEVEL
 # between students by more than its checks' tolerance (over all 10,000 it moves by under 0.01 dB).
 GRADING_PARAMETERS = {"epochs": 1, "test_limit": 1000}
 CONTEXTS_KEPT = 4  # grading contexts (each with its dataset) kept for reuse
-CONTEXT_TAG = "grading-context"
 
 
 def grade_folder(submissions: str | Path, out_dir: str | Path = "build/grades", *,
@@ -185,7 +185,7 @@ class Grader:
             reason = f"not a readable notebook ({type(error).__name__}: {str(error)[:200]})"
             return _ungraded(student, path.stem, exercises, reason)
         lang = edition_language(nb)
-        found = sum("exercise" in c.metadata.get("tags", []) for c in nb.cells)
+        found = sum(EXERCISE in cell_tags(c) for c in nb.cells)
         if found != len(exercises):
             return _ungraded(student, path.stem, exercises, choose((
                 f"练习单元格被删改：应有 {len(exercises)} 个，找到 {found} 个",
@@ -274,12 +274,12 @@ def grading_context(course_notebook: Path, parameters: dict | None = None) -> di
 
     namespace: dict = {}
     cells = [c for c in nbformat.read(course_notebook, as_version=4).cells
-             if CONTEXT_TAG in c.metadata.get("tags", [])]
+             if GRADING_CONTEXT in cell_tags(c)]
     with contextlib.redirect_stdout(io.StringIO()):
         for cell in cells:
             source = "\n".join(line for line in cell.source.splitlines() if not line.startswith("%"))
             exec(source, namespace)
-            if "parameters" in cell.metadata.get("tags", []):
+            if PARAMETERS in cell_tags(cell):
                 namespace.update(parameters or GRADING_PARAMETERS)
     return namespace
 

@@ -21,6 +21,13 @@ import json
 import shutil
 from pathlib import Path
 
+from course_tools.notebook.tags import (
+    INJECTED,
+    PARAMETERS,
+    SOLUTION,
+    cell_tags,
+    other_lang_tag,
+)
 from course_tools.run.runner import course_notebooks, execute_notebook
 from course_tools.settings import ASSETS, BUILD, ROOT, current
 from course_utils.reporting import atomic_path, read_regular_file
@@ -99,14 +106,14 @@ def course_edition(executed_path: Path, lang: str):
 
     require_edition_language(lang)
     nb = nbformat.read(executed_path, as_version=4)
-    other = f"lang-{'en' if lang == 'zh' else 'zh'}"
-    nb.cells = [c for c in nb.cells if not {other, "injected-parameters"} & set(c.metadata.get("tags", []))]
+    other = other_lang_tag(lang)
+    nb.cells = [c for c in nb.cells if not {other, INJECTED} & set(cell_tags(c))]
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
-        if "parameters" in cell.metadata.get("tags", []):
+        if PARAMETERS in cell_tags(cell):
             set_lang_parameter(cell, lang)
-        if "solution" in cell.metadata.get("tags", []):
+        if SOLUTION in cell_tags(cell):
             cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
     nb.metadata.pop("papermill", None)
     return nb

@@ -13,6 +13,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from course_tools.notebook.editions import executed, set_lang_parameter
+from course_tools.notebook.tags import (
+    EXERCISE,
+    INJECTED,
+    PARAMETERS,
+    SOLUTION,
+    cell_tags,
+    other_lang_tag,
+)
 from course_tools.notebook.variants import load_secret, student_variant, with_variant
 from course_tools.settings import ASSETS
 from course_utils.language import as_lang
@@ -35,18 +43,18 @@ def student_notebook(path: str | Path, lang: str = "both"):
     nb = nbformat.read(str(path), as_version=4)
     config = Config()
     config.TagRemovePreprocessor.enabled = True
-    config.TagRemovePreprocessor.remove_cell_tags = {"solution"} | (
-        {f"lang-{'en' if lang == 'zh' else 'zh'}"} if lang != "both" else set())
-    config.TagRemovePreprocessor.remove_all_outputs_tags = {"exercise"}
+    config.TagRemovePreprocessor.remove_cell_tags = {SOLUTION} | (
+        {other_lang_tag(lang)} if lang != "both" else set())
+    config.TagRemovePreprocessor.remove_all_outputs_tags = {EXERCISE}
     nb, _ = TagRemovePreprocessor(config=config).preprocess(nb, {})
     for cell in nb.cells:
-        if "exercise" in cell.metadata.get("tags", []):
+        if EXERCISE in cell_tags(cell):
             cell.execution_count = None
         for sentence, replacement in SOLUTION_NOTES.items():
             cell.source = cell.source.replace(sentence, replacement)
     if lang != "both":
         for cell in nb.cells:
-            if "parameters" in cell.metadata.get("tags", []):
+            if PARAMETERS in cell_tags(cell):
                 set_lang_parameter(cell, lang)
     return nb
 
@@ -72,7 +80,7 @@ def write_student_edition(notebooks: list[Path], out_dir: str | Path = "build/st
         source = path if lang == "both" else executed(
             path, lang, label=f"[student {lang} {number}/{len(notebooks)}]")
         nb = student_notebook(source, lang)
-        nb.cells = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+        nb.cells = [c for c in nb.cells if INJECTED not in cell_tags(c)]
         if variant_of is not None:
             nb = with_variant(nb, variant_of(nb))
         written.append(write_text_atomically(out_dir / "notebooks" / path.name, nbformat.writes(nb)))
@@ -100,7 +108,7 @@ def answer_lines(executed_nb) -> set[str]:
     """The lines the solution cells of an executed notebook print: what must not reach a student."""
     lines = set()
     for cell in executed_nb.cells:
-        if "solution" in cell.metadata.get("tags", []):
+        if SOLUTION in cell_tags(cell):
             for output in cell.get("outputs", []):
                 lines.update(line.strip() for line in _output_text(output).splitlines() if line.strip())
     return lines
@@ -109,7 +117,7 @@ def answer_lines(executed_nb) -> set[str]:
 def shown_answers(nb, answers: set[str]) -> list[str]:
     """What ``nb`` gives away: a solution cell, or an output line among ``answers``."""
     found = [f"cell {number}: a solution cell" for number, cell in enumerate(nb.cells)
-             if "solution" in cell.metadata.get("tags", [])]
+             if SOLUTION in cell_tags(cell)]
     for number, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
             found += [f"cell {number}: {line.strip()!r}" for line in _output_text(output).splitlines()

@@ -27,10 +27,10 @@ import stat
 import sys
 from pathlib import Path
 
+from course_tools.notebook.tags import EXERCISE_VARIANT, PARAMETERS, cell_tags
 from course_tools.settings import current
 
 SECRET_ENV = "COURSE_GRADING_SECRET"
-VARIANT_TAG = "exercise-variant"
 
 # The values an exercise parameter may take; the course's own default comes first.
 CHOICES: dict[str, list] = {
@@ -97,7 +97,7 @@ def exercise_parameters(nb) -> list[str]:
     """The names in ``nb``'s parameters cell that :data:`CHOICES` varies, in the cell's order."""
     names = []
     for cell in nb.cells:
-        if "parameters" in cell.metadata.get("tags", []):
+        if PARAMETERS in cell_tags(cell):
             tree = ast.parse(cell.source)
             names += [target.id for node in tree.body if isinstance(node, ast.Assign)
                       for target in node.targets if isinstance(target, ast.Name) and target.id in CHOICES]
@@ -120,8 +120,8 @@ def with_variant(nb, values: dict):
     lines = [f"{name} = {value!r}" for name, value in values.items()]
     cell = nbformat.v4.new_code_cell(
         "# Your exercises' own parameters, chosen for you: they replace the ones above.\n" + "\n".join(lines),
-        metadata={"tags": [VARIANT_TAG]})
-    nb.cells = [c for c in nb.cells if VARIANT_TAG not in c.metadata.get("tags", [])]
-    [place] = [i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])]
+        metadata={"tags": [EXERCISE_VARIANT]})
+    nb.cells = [c for c in nb.cells if EXERCISE_VARIANT not in c.metadata.get("tags", [])]
+    [place] = [i for i, c in enumerate(nb.cells) if PARAMETERS in cell_tags(c)]
     nb.cells.insert(place + 1, cell)
     return nb

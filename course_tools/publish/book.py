@@ -18,9 +18,9 @@ from pathlib import Path
 import nbformat
 
 from course_tools.notebook.editions import course_edition
+from course_tools.notebook.tags import HIDE_CELL, LIVE_DEMO, SOLUTION
 from course_tools.publish.slides import (
     DEMO_FOLDER,
-    LIVE_DEMO_TAG,
     WEB_ASSETS,
     markdown_images,
 )
@@ -99,11 +99,11 @@ def book_chapter(executed_path: Path, lang: str, images: Path, *, with_demo: boo
     for index in reversed(range(len(nb.cells))):
         cell = nb.cells[index]
         tags = cell.metadata.get("tags", [])
-        if "solution" in tags:
-            cell.metadata["tags"] = [*tags, "hide-cell"]
+        if SOLUTION in tags:
+            cell.metadata["tags"] = [*tags, HIDE_CELL]
         if cell.cell_type == "code":  # nbval's markers are the tests' business, not the reader's
             cell.source = NBVAL_MARKER.sub("", cell.source)
-        if LIVE_DEMO_TAG in tags and with_demo:
+        if LIVE_DEMO in tags and with_demo:
             nb.cells.insert(index + 1, nbformat.v4.new_markdown_cell(
                 f'<iframe class="course-demo" src="_static/{DEMO_FOLDER}/index.html"></iframe>'))
     return nb

@@ -34,7 +34,7 @@ def add_commands(subparsers) -> None:
                                  "build/book/{zh,en}/ and build/book/course-{zh,en}.pdf")
     book.add_argument("--lang", choices=["zh", "en", "both"], default="both")
     book.add_argument("--out", default="build/book", help="output folder (default: build/book)")
-    book.set_defaults(handler=_build_book, needs_python_311="book")
+    book.set_defaults(handler=_build_book)
 
     page = subparsers.add_parser("settings-page", help="write docs/en/settings.md and docs/zh/settings.md from "
                                  "the settings both packages declare")
@@ -66,6 +66,10 @@ def _build_demo(args) -> int:
 
 
 def _build_book(args) -> int:
+    from course_tools.provision.interpreters import require_python_311
+
+    require_python_311("book")
+
     from course_tools.notebook.editions import executed
     from course_tools.publish.book import BOOK_LANGUAGES, build_book
     from course_tools.publish.demo import build_demo

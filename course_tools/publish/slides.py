@@ -21,6 +21,15 @@ import shutil
 from pathlib import Path
 
 from course_tools.notebook.editions import executed
+from course_tools.notebook.tags import (
+    INJECTED,
+    LIVE_DEMO,
+    SLIDES_HIDE_INPUT,
+    SLIDES_HIDE_OUTPUT,
+    cell_tags,
+    lang_tag,
+    other_lang_tag,
+)
 from course_tools.settings import BUILD, NODE_MODULES, NOTEBOOK_DIR, ROOT
 from course_utils.reporting import write_text_atomically
 
@@ -39,7 +48,6 @@ WEB_ASSETS = {
     "requirejs": ["require.js"],
     "jquery": ["dist/jquery.min.js"],
 }
-LIVE_DEMO_TAG = "live-demo"  # a markdown cell whose slide carries the demo (make demo)
 DEMO_FOLDER = "demo"  # next to the decks of each language
 MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+\.png)\)")
 ASSET_URLS = {  # as the decks in build/slides/<lang>/ see them
@@ -79,11 +87,11 @@ def slides_exporter(lang: str):
     config = Config()
     config.TagRemovePreprocessor.enabled = True
     config.TagRemovePreprocessor.remove_cell_tags = {
-        f"lang-{OTHER_LANGUAGE[lang]}",
-        "injected-parameters",  # what papermill adds after the parameters cell
+        other_lang_tag(lang),
+        INJECTED,  # what papermill adds after the parameters cell
     }
-    config.TagRemovePreprocessor.remove_input_tags = {"slides-hide-input"}
-    config.TagRemovePreprocessor.remove_all_outputs_tags = {"slides-hide-output"}
+    config.TagRemovePreprocessor.remove_input_tags = {SLIDES_HIDE_INPUT}
+    config.TagRemovePreprocessor.remove_all_outputs_tags = {SLIDES_HIDE_OUTPUT}
     for name, url in ASSET_URLS.items():
         setattr(config.SlidesExporter, name, url)
     config.SlidesExporter.language_code = lang
@@ -140,7 +148,7 @@ def has_live_demo(notebook: str | Path) -> bool:
     import nbformat
 
     cells = nbformat.read(str(notebook), as_version=4).cells
-    return any(LIVE_DEMO_TAG in cell.metadata.get("tags", []) for cell in cells)
+    return any(LIVE_DEMO in cell_tags(cell) for cell in cells)
 
 
 def embed_live_demo(nb) -> None:
@@ -149,7 +157,7 @@ def embed_live_demo(nb) -> None:
 
     for index in reversed(range(len(nb.cells))):
         tags = nb.cells[index].metadata.get("tags", [])
-        if LIVE_DEMO_TAG in tags:
+        if LIVE_DEMO in tags:
             frame = nbformat.v4.new_markdown_cell(
                 f'<iframe class="course-demo" src="{DEMO_FOLDER}/index.html" '
                 'style="width: 100%; height: 640px; border: 1px solid #ccc;"></iframe>')
@@ -172,7 +180,7 @@ def copy_live_demo(deck_dir: Path, lang: str, demo_dir: Path) -> None:
 def deck_title(nb, lang: str) -> str:
     """The first heading of the notebook's ``lang-<lang>`` cells."""
     for cell in nb.cells:
-        if f"lang-{lang}" in cell.metadata.get("tags", []):
+        if lang_tag(lang) in cell_tags(cell):
             first_line = cell.source.strip().splitlines()[0]
             return first_line.lstrip("#").strip()
     raise ValueError(f"The notebook has no cell tagged lang-{lang}, so no title for the deck.")
