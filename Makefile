@@ -127,18 +127,12 @@ $(TEST_STAMP): scripts/install_system_packages.sh
 # Kernel: "Python (course autoencoders)". No news feed, no update check.
 LAB_LANG ?= en
 LAB_WORK ?= $(HOME)/course-autoencoders-work
-LAB_OPTIONS = --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) \
-	--LabApp.user_settings_dir=build/lab-settings/$(LAB_LANG) --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 lab: setup
-	$(COURSE) lab-settings --lang $(LAB_LANG) --out build/lab-settings/$(LAB_LANG) >/dev/null
-	COURSE_DATA_SOURCE=$(DATA_SOURCE) COURSE_WORK_DIR=$(LAB_WORK) $(COURSE) lab-edition --lang $(LAB_LANG)
-	$(BIN)/jupyter lab $(LAB_OPTIONS) --ServerApp.root_dir=$(LAB_WORK)/$(LAB_LANG) \
-		--LabApp.default_url=/lab/tree/notebooks/01_data.ipynb
+	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(COURSE) lab --lang $(LAB_LANG) --work $(LAB_WORK)
 
 # For authors: the bilingual source notebooks in notebooks/, as they are edited and committed.
 lab-source: setup
-	$(COURSE) lab-settings --lang $(LAB_LANG) --out build/lab-settings/$(LAB_LANG) >/dev/null
-	$(BIN)/jupyter lab $(LAB_OPTIONS) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/01_data.ipynb
+	$(COURSE) lab --lang $(LAB_LANG) --source
 
 # The live demo: the shipped models in the browser, offline, from file:// (no server):
 # build/demo/zh/index.html and build/demo/en/index.html, TensorFlow.js from npm.
@@ -166,11 +160,7 @@ HUB_KEY ?=
 HUB_MEMORY ?= 2.5G
 COLLECT_OUT ?= submissions
 hub: setup web
-	$(COURSE) hub-accounts $(CLASS) $(if $(HUB_SHARED),,--system-users) --edition $(HUB_EDITION) $(if $(HUB_ADOPT),--adopt)
-	COURSE_HUB_DIR=build/hub COURSE_HUB_IP=$(HUB_IP) COURSE_HUB_PORT=$(HUB_PORT) COURSE_HUB_MEMORY=$(HUB_MEMORY) \
-		COURSE_HUB_SSL_CERT=$(HUB_CERT) COURSE_HUB_SSL_KEY=$(HUB_KEY) \
-		$(if $(HUB_SHARED),COURSE_HUB_SHARED_ACCOUNT=1) PATH=$(CURDIR)/$(BIN):$$PATH \
-		$(BIN)/jupyterhub -f course_tools/classroom/templates/hub/jupyterhub_config.py
+	$(COURSE) hub $(CLASS) $(if $(HUB_SHARED),,--system-users) --edition $(HUB_EDITION) $(if $(HUB_ADOPT),--adopt) --ip $(HUB_IP) --port $(HUB_PORT) --memory $(HUB_MEMORY) $(if $(HUB_CERT),--cert $(HUB_CERT)) $(if $(HUB_KEY),--key $(HUB_KEY))
 
 # Beyond one machine (Zero to JupyterHub): passwords and build/hub/z2jh-class.yaml, Helm values
 # to use with deploy/z2jh-values.yaml (docs/en/hub.md).

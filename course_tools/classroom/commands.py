@@ -1,10 +1,14 @@
-"""The classroom commands: lab-settings (make lab), and the class hub's: hub-accounts, hub-edition,
-hub-image, hub-k8s, hub-collect."""
+"""The classroom commands: lab and lab-settings (make lab), and the class hub's: hub (make hub),
+hub-accounts, hub-edition, hub-image, hub-k8s, hub-collect."""
 
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
+
+LAB_START = "/lab/tree/notebooks/01_data.ipynb"
 
 
 def add_commands(subparsers) -> None:
@@ -15,20 +19,30 @@ def add_commands(subparsers) -> None:
     lab.add_argument("--out", required=True, help="the settings folder to write")
     lab.set_defaults(handler=_lab_settings)
 
+    lab_server = subparsers.add_parser("lab", help="make lab: JupyterLab on 127.0.0.1 with your own copy of "
+                                       "the one-language course edition, in that language's interface")
+    lab_server.add_argument("--lang", choices=["en", "zh"], default="en")
+    lab_server.add_argument("--work", help="your work folder (default: COURSE_WORK_DIR, ~/course-autoencoders-work)")
+    lab_server.add_argument("--source", action="store_true", help="open the bilingual source notebooks instead "
+                            "(make lab-source, for authors)")
+    lab_server.set_defaults(handler=_serve_lab)
+
+    serve = subparsers.add_parser("hub", help="make hub: hub-accounts, then JupyterHub for the class")
+    _accounts_arguments(serve)
+    serve.add_argument("--ip", default="127.0.0.1", help="any other than 127.0.0.1 serves HTTPS only")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--memory", default="2.5G", help="memory per student (default: 2.5G)")
+    serve.add_argument("--cert", help="the hub's TLS certificate (default: one made once)")
+    serve.add_argument("--key", help="its private key")
+    serve.set_defaults(handler=_serve_hub)
+
     accounts = subparsers.add_parser("hub-accounts", help="make hub's first step: passwords for a class "
                                      "list (student,lang), the editions, the shared data; --system-users as root")
-    accounts.add_argument("class_list", help="CSV file with the columns student and lang (zh or en)")
-    accounts.add_argument("--hub-dir", default="build/hub", help="the hub's folder (default: build/hub)")
-    accounts.add_argument("--system-users", action="store_true",
-                          help="create a system account per student (root): students cannot read each other's files")
-    accounts.add_argument("--adopt", action="store_true", help="reuse accounts (uid 1000 and up) that an older "
-                          "version of the course created; any other existing account is refused")
-    accounts.add_argument("--edition", choices=["student", "course"], default="student",
-                          help="what homes receive: the student edition (default; no solution), or the course "
-                          "edition (solutions folded, their outputs in the file), only for a class not graded")
+    _accounts_arguments(accounts)
     accounts.set_defaults(handler=_hub_accounts)
 
-    edition = subparsers.add_parser("hub-edition", help="(run by the hub as the student) copy the edition home")
+    edition = subparsers.add_parser("hub-edition",
+ help="(run by the hub as the student) copy the edition home")
     edition.add_argument("--lang", choices=["zh", "en"], required=True)
     edition.add_argument("--home", required=True)
     edition.add_argument("--hub-dir", required=True)
@@ -54,6 +68,56 @@ def add_commands(subparsers) -> None:
     collect.add_argument("--out", default="submissions", help="submissions folder (default: submissions)")
     collect.add_argument("--shared-account", action="store_true", help="the hub ran without system accounts")
     collect.set_defaults(handler=_hub_collect)
+
+
+def _accounts_arguments(parser) -> None:
+    parser.add_argument("class_list", help="CSV file with the columns student and lang (zh or en)")
+    parser.add_argument("--hub-dir", default="build/hub", help="the hub's folder (default: build/hub)")
+    parser.add_argument("--system-users", action="store_true",
+                        help="create a system account per student (root): students cannot read each other's files")
+    parser.add_argument("--adopt", action="store_true", help="reuse accounts (uid 1000 and up) that an older "
+                        "version of the course created; any other existing account is refused")
+    parser.add_argument("--edition", choices=["student", "course"], default="student",
+                        help="what homes receive: the student edition (default; no solution), or the course "
+                        "edition (solutions folded, their outputs in the file), only for a class not graded")
+
+
+def _serve_lab(args) -> int:
+    """Write the interface's settings, copy the edition (make lab) and become JupyterLab."""
+    from course_tools.classroom.lab import write_lab_settings
+    from course_tools.notebook.editions import prepare_work_folder
+    from course_tools.settings import BUILD, ROOT, current
+
+    settings = write_lab_settings(BUILD / "lab-settings" / args.lang, args.lang)
+    if args.source:
+        root = ROOT
+    else:
+        root = prepare_work_folder(args.lang, folder=Path(args.work or current().work_folder()) / args.lang)
+        print(f"[lab] The {args.lang} course edition is in {root} (your own copy: rebuilding never "
+              "overwrites a notebook you changed).", flush=True)
+    jupyter = str(Path(sys.executable).with_name("jupyter"))
+    os.execv(jupyter, [jupyter, "lab", "--ip=127.0.0.1", *(["--allow-root"] if os.geteuid() == 0 else []),
+                       f"--LabApp.user_settings_dir={settings}", f"--ServerApp.root_dir={root}",
+                       "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                       f"--LabApp.default_url={LAB_START}"])
+
+
+def _serve_hub(args) -> int:
+    """hub-accounts, then become JupyterHub with the hub's settings (docs/en/settings.md)."""
+    from course_tools.classroom import hub
+    from course_tools.settings import current
+
+    status = _hub_accounts(args)
+    if status:
+        return status
+    settings = current().replace(hub_dir=Path(args.hub_dir), hub_ip=args.ip, hub_port=args.port,
+                                 hub_memory=args.memory, hub_shared_account=not args.system_users,
+                                 hub_ssl_cert=Path(args.cert) if args.cert else None,
+                                 hub_ssl_key=Path(args.key) if args.key else None)
+    folder = Path(sys.executable).parent  # the venv's: JupyterHub starts the servers from it
+    environment = {**os.environ, **settings.environment(), "PATH": f"{folder}{os.pathsep}{os.environ['PATH']}"}
+    jupyterhub = str(folder / "jupyterhub")
+    os.execve(jupyterhub, [jupyterhub, "-f", str(hub.CONFIG)], environment)
 
 
 def _lab_settings(args) -> int:
