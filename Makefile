@@ -60,11 +60,11 @@ student: setup
 # runs without one, for an instructor's own notebooks only. As a normal user (no cgroup), memory is
 # only watched: grading refuses unless NO_MEMORY_LIMIT=1. Each student is graded with their own seed and
 # exercise values (the grading secret, made once by make hub or make student CLASS=...); a class that got
-# the shared edition (make student) needs SAME_EXERCISES=1.
+# the shared edition (make student) needs SAME_EXERCISES=1. A second make grade grades only what changed
+# (FRESH=1: everything); SHARD=K/N grades the K-th of N slices into build/grades/parts/, MERGE=1 joins them.
 GRADE_MEMORY ?= 3G
 grade: setup
-	$(if $(SUBMISSIONS),,$(error Give the submissions folder: make grade SUBMISSIONS=path/to/folder))
-	$(COURSE) grade $(SUBMISSIONS) --memory $(GRADE_MEMORY) $(if $(GRADE_TRUSTED),--trusted) $(if $(NO_MEMORY_LIMIT),--no-memory-limit) $(if $(SAME_EXERCISES),--same-exercises)
+	$(COURSE) grade $(SUBMISSIONS) --memory $(GRADE_MEMORY) $(if $(GRADE_TRUSTED),--trusted) $(if $(NO_MEMORY_LIMIT),--no-memory-limit) $(if $(SAME_EXERCISES),--same-exercises) $(if $(SHARD),--shard $(SHARD)) $(if $(MERGE),--merge) $(if $(FRESH),--fresh)
 
 # Instructor slides: build/slides/{zh,en}/*.slides.html, offline, with build/slides/assets/.
 slides: test-setup web

@@ -26,6 +26,7 @@ Writes ``gradebook.csv`` (student, notebook, exercise, passed, message) and
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import sys
@@ -35,7 +36,7 @@ import time
 from pathlib import Path
 
 import course_utils
-from course_tools.grading import answers, sandbox
+from course_tools.grading import answers, rounds, sandbox
 from course_tools.grading.exercises import (
     Exercise,
     course_exercises,
@@ -61,7 +62,8 @@ CONTEXTS_KEPT = 4  # grading contexts (each with its dataset) kept for reuse
 def grade_folder(submissions: str | Path, out_dir: str | Path = "build/grades", *,
                  limits: sandbox.Limits = sandbox.Limits(), trusted: bool = False,
                  jobs: int = 2, parameters: dict | None = None, no_memory_limit: bool = False,
-                 secret: bytes | None = None, same_exercises: bool = False) -> list[dict]:
+                 secret: bytes | None = None, same_exercises: bool = False,
+                 shard: tuple[int, int] | None = None, fresh: bool = False) -> list[dict]:
     """Grade every student folder in ``submissions``, ``jobs`` notebooks at a time.
 
     Writes ``gradebook.csv`` and ``summary.csv`` to ``out_dir`` (the instructor's only), again
@@ -72,6 +74,9 @@ def grade_folder(submissions: str | Path, out_dir: str | Path = "build/grades", 
     ``parameters`` (default :data:`GRADING_PARAMETERS`) are given to each submission and to the
     checks alike, with the student's own seed and exercise values from ``secret``
     (:mod:`course_tools.notebook.variants`; the course's own exercises for all with ``same_exercises``).
+    A submission graded before with the same key keeps its rows unless ``fresh``; with ``shard``
+    (K, N), only the K-th of N slices of the class is graded, into ``out_dir/parts/``
+    (:mod:`course_tools.grading.rounds`).
     """
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
@@ -81,6 +86,7 @@ def grade_folder(submissions: str | Path, out_dir: str | Path = "build/grades", 
     students = sorted(p for p in submissions.iterdir() if p.is_dir() and not p.is_symlink())
     if not students:
         raise ValueError(f"{submissions} holds no student folders (submissions/<student>/*.ipynb).")
+    students = rounds.shard_of(students, shard)
     if not trusted:
         sandbox.require_sandbox()
         if not sandbox.memory_is_limited() and not no_memory_limit:
@@ -99,16 +105,41 @@ def grade_folder(submissions: str | Path, out_dir: str | Path = "build/grades", 
         label = f"[grade {number}/{len(students)}] {printable(folder.name)}"
         work += [(path, folder.name, label) for path in files] or [(None, folder.name, label)]
     grader = Grader(limits, trusted, parameters, secret=secret, same_exercises=same_exercises)
+    secret_digest = hashlib.sha256(secret).hexdigest() if secret else "no secret"
+    cache = rounds.GradedCache(out_dir, f"{rounds.checks_fingerprint()} {secret_digest} {same_exercises} "
+                                        f"{trusted} {limits}", fresh=fresh)
     done: dict[int, list[dict]] = {}
 
-    def finished(index: int, rows: list[dict]) -> None:
+    def finished(index: int, rows: list[dict], *, keep: bool = True) -> None:
         done[index] = rows
-        write_gradebook([row for i in sorted(done) for row in done[i]], out_dir, how)
+        path, student, _ = work[index]
+        if keep and path is not None:
+            cache.put(path, student, grader.parameters_for(path, student), rows)
+        graded = [row for i in sorted(done) for row in done[i]]
+        if shard:
+            rounds.write_part(out_dir, shard, [folder.name for folder in students], graded, how)
+        else:
+            write_gradebook(graded, out_dir, how)
 
+    pending = []
+    for index, (path, student, label) in enumerate(work):
+        kept = cache.get(path, student, grader.parameters_for(path, student)) if path is not None else None
+        if kept is None:
+            pending.append(index)
+        else:
+            print(f"{label} {printable(path.name)}: unchanged since it was graded; its rows are kept",
+                  file=sys.stderr, flush=True)
+            finished(index, kept, keep=False)
+    if shard and not work:  # more shards than students: this one is empty, and finished
+        rounds.write_part(out_dir, shard, [], [], how)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:  # each notebook runs in its own sandbox
-        running = {pool.submit(grader.grade_item, item): index for index, item in enumerate(work)}
-        for future in as_completed(running):
-            finished(running[future], future.result())
+        running = {pool.submit(grader.grade_item, work[index]): index for index in pending}
+        try:
+            for future in as_completed(running):
+                finished(running[future], future.result())
+        except KeyboardInterrupt:  # what is graded is kept: the next make grade resumes from there
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     if jobs > 1:
         for index in sorted(i for i in done if grader.timed_out(done[i]) and work[i][0] in grader.crowded):
             rows = grader.grade_item(work[index])  # alone: nothing else competes for the CPUs
@@ -164,6 +195,10 @@ class Grader:
             return dict(self.parameters)
         own = {} if self.same_exercises else variants.student_variant(self.secret, student, self.course_nbs[notebook])
         return {**self.parameters, "seed": variants.grading_seed(self.secret, student), **own}
+
+    def parameters_for(self, path: Path, student: str) -> dict:
+        """The parameters a submitted file runs with (none for a file that is no course notebook)."""
+        return self.student_parameters(student, path.name) if path.name in self.course else {}
 
     def timed_out(self, rows: list[dict]) -> bool:
         return any(row["message"] in self.time_messages for row in rows)
