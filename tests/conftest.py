@@ -84,9 +84,13 @@ NBVAL_PARAMETERS = {"epochs": 1, "seeds": 1}  # nbval replays the committed note
 def prepare_nbval_copies(folder: Path = NBVAL_DIR) -> list[Path]:
     """Copies of the committed notebooks with the quick parameters injected (not run): nbval runs
     them and compares the outputs it is told to check with the committed ones."""
+    import logging
+
     import papermill
 
     from course_tools.run.runner import course_notebooks
+
+    logging.getLogger("papermill").setLevel(logging.ERROR)  # "unknown parameter: seeds" where a notebook has none
 
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
