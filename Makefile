@@ -17,7 +17,6 @@ EPOCHS_FOR_SLIDES ?=
 COURSE := $(BIN)/python -m course_tools
 # make setup WHEELHOUSE=folder installs from a `make wheelhouse` folder, with no network.
 WHEELHOUSE ?=
-PIP_SOURCE := $(if $(WHEELHOUSE),--no-index --find-links $(WHEELHOUSE)/wheels)
 NPM_SOURCE := $(if $(WHEELHOUSE),--offline --cache $(WHEELHOUSE)/npm-cache)
 
 .PHONY: run test setup test-setup check-pins doctor data web wheelhouse slides notebooks models student grade assets lab lab-source demo book hub hub-k8s collect benchmark clean
@@ -99,25 +98,12 @@ web: $(NPM_STAMP)
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error $(NPM_SOURCE)
 
-# pip installs uv (pinned), and uv the pinned packages: 34 s instead of pip's 135 s on the 2-core
-# machine. Every module is compiled now: the graders' sandbox and the hub's students cannot write
-# the venv, and would otherwise compile TensorFlow in every process. uv reads neither pip's
-# configuration nor, by default, the system's certificates: the mirror (PIP_INDEX_URL) is passed
-# on, and --system-certs trusts what pip trusts (a campus proxy's CA in the system store).
-UV_OPTIONS = --system-certs $(if $(PIP_INDEX_URL),--index-url $(PIP_INDEX_URL))
+# System packages, .venv, the pinned packages (uv, bytecode compiled), the kernel: course_tools/provision/setup.py.
 $(STAMP): pyproject.toml requirements/constraints.txt scripts/install_system_packages.sh scripts/register_kernel.sh
-	PYTHON=$(PYTHON) scripts/install_system_packages.sh run
-	test -x $(BIN)/python || $(BOOT_PYTHON) -m course_tools venv $(VENV) $(if $(PYTHON),--python $(PYTHON))
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(PIP_SOURCE) \
-		-c requirements/constraints.txt uv
-	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python $(PIP_SOURCE) $(UV_OPTIONS) \
-		-c requirements/constraints.txt -e '.[dev]'
-	scripts/register_kernel.sh $(BIN)/python
-	touch $(STAMP)
+	$(BOOT_PYTHON) -m course_tools setup --venv $(VENV) $(if $(PYTHON),--python $(PYTHON)) $(if $(WHEELHOUSE),--wheelhouse $(WHEELHOUSE)) && touch $(STAMP)
 
 $(TEST_STAMP): scripts/install_system_packages.sh
-	PYTHON=$(PYTHON) scripts/install_system_packages.sh test
-	touch $(TEST_STAMP)
+	PYTHON=$(PYTHON) scripts/install_system_packages.sh test && touch $(TEST_STAMP)
 
 # JupyterLab for students, on this machine only (127.0.0.1): make lab LAB_LANG=zh opens the
 # Chinese course edition (solutions folded, outputs of a Chinese run) in the Chinese interface;

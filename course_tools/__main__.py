@@ -6,7 +6,7 @@ if command == "doctor":
     from course_tools.provision.doctor import main
 
     sys.exit(main(sys.argv[2:]))
-if command in ("venv", "choose-python", "check-pins"):
+if command in ("setup", "venv", "choose-python", "check-pins"):
     from course_tools.provision.interpreters import main
 
     sys.exit(main(sys.argv[1:]))

@@ -84,3 +84,26 @@ def test_the_hub_and_the_book_refuse_python_3_10_with_the_fix(monkeypatch):
         interpreters.require_python_311("book")
     assert "`make book` needs Python 3.11" in str(refused.value) and "sphinx-book-theme 1.4" in str(refused.value)
     assert "make setup PYTHON=python3.12" in str(refused.value).splitlines()[0]  # the Chinese line too
+
+
+def test_make_setup_installs_the_pins_with_uv_from_the_index_or_a_wheelhouse():
+    from course_tools.provision.setup import install_commands
+
+    pip, uv, kernel = install_commands(Path(".venv"), index_url="https://mirror.example/simple")
+    assert pip[:3] == [".venv/bin/python", "-m", "pip"] and pip[-3:] == ["-c", "requirements/constraints.txt", "uv"]
+    assert uv[:4] == [".venv/bin/uv", "pip", "install", "--quiet"] and "--compile-bytecode" in uv
+    assert uv[uv.index("--index-url") + 1] == "https://mirror.example/simple" and "--system-certs" in uv
+    assert uv[-2:] == ["-e", ".[dev]"] and kernel == ["scripts/register_kernel.sh", ".venv/bin/python"]
+    pip, uv, _ = install_commands(Path(".venv"), wheelhouse="/media/usb", index_url="https://mirror.example/simple")
+    for command in (pip, uv):
+        assert command[command.index("--find-links") + 1] == "/media/usb/wheels" and "--no-index" in command
+    assert "--index-url" not in uv  # offline: the wheelhouse alone
+
+
+def test_make_setup_runs_on_the_bare_interpreter():
+    """make setup's command is routed before anything outside the standard library is imported."""
+    base = getattr(sys, "_base_executable", sys.executable)  # no .venv: not even numpy
+    environment = {"PATH": "/usr/bin:/bin", "HOME": str(ROOT)}
+    shown = subprocess.run([base, "-m", "course_tools", "setup", "--help"], cwd=ROOT, env=environment,
+                           capture_output=True, text=True, encoding="utf-8", check=True).stdout
+    assert "--wheelhouse" in shown and "--index-url" in shown

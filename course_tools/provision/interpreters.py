@@ -219,6 +219,11 @@ def main(argv: list[str] | None = None) -> int:
     venv = commands.add_parser("venv", help="create .venv with the chosen Python (make setup)")
     venv.add_argument("folder")
     venv.add_argument("--python", help="the interpreter to use (default: the newest supported on PATH)")
+    setup = commands.add_parser("setup", help="make setup: system packages, .venv, the pinned packages, the kernel")
+    setup.add_argument("--venv", default=".venv")
+    setup.add_argument("--python", help="the interpreter to use (default: the newest supported on PATH)")
+    setup.add_argument("--wheelhouse", help="install from a `make wheelhouse` folder, with no network")
+    setup.add_argument("--index-url", default=os.environ.get("PIP_INDEX_URL"), help="a package mirror (PIP_INDEX_URL)")
     commands.add_parser("choose-python", help="print the Python make setup would use")
     pins = commands.add_parser("check-pins", help="resolve the pinned set for each supported Python (asks the index)")
     pins.add_argument("--install", action="store_true",
@@ -227,6 +232,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "venv":
             make_venv(Path(args.folder), args.python)
+        elif args.command == "setup":
+            from course_tools.provision.setup import set_up
+
+            set_up(Path(__file__).resolve().parents[2], Path(args.venv), args.python, args.wheelhouse, args.index_url)
         elif args.command == "choose-python":
             print(choose_python(os.environ.get("PYTHON") or None).executable)
         else:
@@ -238,5 +247,9 @@ def main(argv: list[str] | None = None) -> int:
                 return install_here(root, Path(folder))
     except NoUsablePython as problem:
         print(problem, file=sys.stderr)
+        return 1
+    except subprocess.CalledProcessError as failed:
+        print(f"{args.command}: `{' '.join(map(str, failed.cmd))}` failed (exit status {failed.returncode})",
+              file=sys.stderr)
         return 1
     return 0
