@@ -24,7 +24,6 @@ NPM_SOURCE := $(if $(WHEELHOUSE),--offline --cache $(WHEELHOUSE)/npm-cache)
 # Execute every notebook headless with its own quick defaults: build/executed/,
 # build/metrics.json, a summary and the report card.
 run: setup
-	rm -f build/metrics.json
 	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(COURSE) run
 
 # Unit tests, one papermill run of every notebook, and nbval on the committed
@@ -32,8 +31,7 @@ run: setup
 # TEST_WORKERS pytest processes share the 2 cores of CI (many tests wait on servers and browsers).
 TEST_WORKERS ?= 2
 test: test-setup web
-	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(BIN)/python -m pytest tests build/nbval --durations=15 \
-		-n $(TEST_WORKERS) --dist loadscope --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
+	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(BIN)/python -m pytest tests build/nbval --durations=15 -n $(TEST_WORKERS) --dist loadscope --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 # Regenerate the committed notebooks' outputs in place, with default parameters and full MNIST.
 notebooks: setup
@@ -67,8 +65,7 @@ grade: setup
 
 # Instructor slides: build/slides/{zh,en}/*.slides.html, offline, with build/slides/assets/.
 slides: test-setup web
-	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(COURSE) slides \
-		$(if $(EPOCHS_FOR_SLIDES),--epochs $(EPOCHS_FOR_SLIDES))
+	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(COURSE) slides $(if $(EPOCHS_FOR_SLIDES),--epochs $(EPOCHS_FOR_SLIDES))
 
 setup: $(STAMP) data
 
@@ -161,9 +158,7 @@ assets: setup
 
 # Column (c) needs PyTorch: .venv/bin/pip install torch==2.13.0 (CPU build; see docs/en/maintainers.md).
 benchmark: setup
-	$(BIN)/python benchmarks/train_speed.py --experiments
-	$(BIN)/python benchmarks/time_to_quality.py
-	$(BIN)/python benchmarks/grading_overhead.py
+	$(BIN)/python benchmarks/train_speed.py --experiments && $(BIN)/python benchmarks/time_to_quality.py && $(BIN)/python benchmarks/grading_overhead.py
 
 clean:
 	rm -rf build .pytest_cache node_modules

@@ -45,6 +45,7 @@ def run_notebooks(
     out_dir = Path(out_dir)
     executed = out_dir / "executed"
     metrics = {}
+    (out_dir / "metrics.json").unlink(missing_ok=True)  # a run that fails leaves no older run's numbers
     for number, path in enumerate(paths, start=1):
         metrics_path = executed / f"{path.stem}.metrics.json"
         metrics_path.unlink(missing_ok=True)
