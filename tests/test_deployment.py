@@ -69,8 +69,12 @@ def test_postbuild_and_make_share_one_setup_script():
     post_build = ROOT / "postBuild"
     assert os.access(post_build, os.X_OK) and os.access(ROOT / "scripts" / "register_kernel.sh", os.X_OK)
     assert "scripts/register_kernel.sh" in post_build.read_text(encoding="utf-8")
-    assert "scripts/register_kernel.sh $(BIN)/python" in (ROOT / "Makefile").read_text(encoding="utf-8")
-    copies = [p.name for p in (post_build, ROOT / "Makefile")
+    from course_tools.provision.setup import install_commands
+
+    assert "-m course_tools setup" in (ROOT / "Makefile").read_text(encoding="utf-8")  # make setup
+    assert install_commands(Path(".venv"))[-1] == ["scripts/register_kernel.sh", ".venv/bin/python"]
+    setup = ROOT / "course_tools" / "provision" / "setup.py"
+    copies = [p.name for p in (post_build, ROOT / "Makefile", setup)
               if "ipykernel install" in p.read_text(encoding="utf-8")]
     assert copies == [], "the kernel is registered in one script, not copied"
     result = subprocess.run(["bash", "-n", str(post_build)], capture_output=True, text=True, encoding="utf-8")
