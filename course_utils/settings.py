@@ -89,19 +89,19 @@ class Settings(EnvironmentSettings):
     data_source: str = setting(
         "COURSE_DATA_SOURCE", "auto",
         en="where `load_dataset` looks: " + ", ".join(SOURCES) + " (auto tries them in turn)",
-        zh="`load_dataset` 到哪里找数据：" + "、".join(SOURCES) + "（auto 依次尝试）")
+        zh="`load_dataset` 从哪里读取数据：" + "、".join(SOURCES) + "（auto 会依次尝试其余几种）")
     data_dir: Path | None = setting(
         "COURSE_DATA_DIR", kind=Path,
         en="a folder with mnist.npz or the IDX files, searched first",
-        zh="存放 mnist.npz 或 IDX 文件的文件夹，最先查找")
+        zh="存放 mnist.npz 或 IDX 文件的文件夹，会最先在这里查找")
     data_mirror: str | None = setting(
         "COURSE_DATA_MIRROR",
         en="a mirror URL tried before the default host (files checked by SHA-256)",
-        zh="在默认主机之前先试的镜像网址（文件用 SHA-256 校验）")
+        zh="镜像网址，先于默认主机尝试（下载的文件用 SHA-256 校验）")
     data_home: Path | None = setting(
         "COURSE_DATA_HOME", kind=Path, shown="~/.local/share/course-autoencoders",
         en="the course data folder: `make data` writes full MNIST into its mnist/",
-        zh="课程数据文件夹：`make data` 把完整 MNIST 写进其中的 mnist/")
+        zh="课程的数据文件夹：`make data` 把完整 MNIST 写入其下的 mnist/")
     models_dir: Path | None = setting(
         "COURSE_MODELS_DIR", kind=Path, shown=("the shipped models", "随课程提供的模型"),
         en="the folder of the fully trained models and their manifest.json",
@@ -109,7 +109,7 @@ class Settings(EnvironmentSettings):
     keras_home: Path | None = setting(
         "KERAS_HOME", kind=Path, shown="~/.keras",
         en="Keras's own folder; its datasets/ is the Keras cache the course reads",
-        zh="Keras 自己的文件夹；课程读取其中 datasets/ 里的 Keras 缓存")
+        zh="Keras 自身的文件夹；课程读取的 Keras 缓存就在其中的 datasets/ 里")
 
     def data_home_folder(self) -> Path:
         return self.data_home or Path.home() / ".local/share/course-autoencoders"
