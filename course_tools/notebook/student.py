@@ -29,7 +29,7 @@ from course_utils.reporting import write_text_atomically
 # The course notebooks point to the collapsed solutions; the student edition has none.
 SOLUTION_NOTES = {
     "The solution is in the next (collapsed) cell.": "Run the cell to check your answer.",
-    "参考答案在下一个（折叠的）单元格里。": "运行单元格即可检查你的答案。",
+    "参考答案在下面折叠起来的单元格里。": "运行这个单元格就能检查你的答案。",
 }
 
 
