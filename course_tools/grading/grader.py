@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 import course_utils
-from course_tools.grading import answers, rounds, sandbox
+from course_tools.grading import answers, combined, rounds, sandbox
 from course_tools.grading.exercises import (
     Exercise,
     course_exercises,
@@ -63,8 +63,9 @@ def grade_folder(submissions: str | Path, out_dir: str | Path = "build/grades", 
                  limits: sandbox.Limits = sandbox.Limits(), trusted: bool = False,
                  jobs: int = 2, parameters: dict | None = None, no_memory_limit: bool = False,
                  secret: bytes | None = None, same_exercises: bool = False,
-                 shard: tuple[int, int] | None = None, fresh: bool = False) -> list[dict]:
-    """Grade every student folder in ``submissions``, ``jobs`` notebooks at a time.
+                 shard: tuple[int, int] | None = None, fresh: bool = False, combine: bool = True,
+                 grader: Grader | None = None) -> list[dict]:
+    """Grade every student folder in ``submissions``, ``jobs`` students at a time.
 
     Writes ``gradebook.csv`` and ``summary.csv`` to ``out_dir`` (the instructor's only), again
     each time a submission is done, and returns the rows in the order of the students' folder
@@ -76,7 +77,9 @@ def grade_folder(submissions: str | Path, out_dir: str | Path = "build/grades", 
     (:mod:`course_tools.notebook.variants`; the course's own exercises for all with ``same_exercises``).
     A submission graded before with the same key keeps its rows unless ``fresh``; with ``shard``
     (K, N), only the K-th of N slices of the class is graded, into ``out_dir/parts/``
-    (:mod:`course_tools.grading.rounds`).
+    (:mod:`course_tools.grading.rounds`). Each student's notebooks run together in one sandbox,
+    only the cells grading needs (:mod:`course_tools.grading.combined`); with ``combine=False`` each
+    notebook runs the full way in its own. ``grader`` replaces the one made from these options.
     """
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
@@ -104,7 +107,8 @@ def grade_folder(submissions: str | Path, out_dir: str | Path = "build/grades", 
         files = sorted(p for p in folder.iterdir() if p.is_file() and not p.is_symlink())
         label = f"[grade {number}/{len(students)}] {printable(folder.name)}"
         work += [(path, folder.name, label) for path in files] or [(None, folder.name, label)]
-    grader = Grader(limits, trusted, parameters, secret=secret, same_exercises=same_exercises)
+    grader = grader or Grader(limits, trusted, parameters, secret=secret, same_exercises=same_exercises,
+                              combine=combine)
     secret_digest = hashlib.sha256(secret).hexdigest() if secret else "no secret"
     cache = rounds.GradedCache(out_dir, f"{rounds.checks_fingerprint()} {secret_digest} {same_exercises} "
                                         f"{trusted} {limits}", fresh=fresh)
@@ -132,11 +136,16 @@ def grade_folder(submissions: str | Path, out_dir: str | Path = "build/grades", 
             finished(index, kept, keep=False)
     if shard and not work:  # more shards than students: this one is empty, and finished
         rounds.write_part(out_dir, shard, [], [], how)
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:  # each notebook runs in its own sandbox
-        running = {pool.submit(grader.grade_item, work[index]): index for index in pending}
+    by_student: dict[str, list[int]] = {}
+    for index in pending:
+        by_student.setdefault(work[index][1], []).append(index)
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:  # each student's run in its own sandbox
+        running = {pool.submit(grader.grade_student, [work[i] for i in indices]): indices
+                   for indices in by_student.values()}
         try:
             for future in as_completed(running):
-                finished(running[future], future.result())
+                for index, rows in zip(running[future], future.result()):
+                    finished(index, rows)
         except KeyboardInterrupt:  # what is graded is kept: the next make grade resumes from there
             pool.shutdown(wait=False, cancel_futures=True)
             raise
@@ -155,14 +164,18 @@ class Grader:
     """Runs submissions in the sandbox and judges their answers with the course's own checks."""
 
     def __init__(self, limits: sandbox.Limits = sandbox.Limits(), trusted: bool = False,
-                 parameters: dict | None = None, *, secret: bytes | None = None, same_exercises: bool = False):
+                 parameters: dict | None = None, *, secret: bytes | None = None, same_exercises: bool = False,
+                 combine: bool = True, profile: bool = False):
         import nbformat
 
-        self.limits, self.trusted = limits, trusted
+        self.limits, self.trusted, self.combine = limits, trusted, combine
         self.parameters = parameters or GRADING_PARAMETERS
         self.secret, self.same_exercises = secret, same_exercises
         self.course = {p.name: p for p in course_notebooks()}
         self.course_nbs = {name: nbformat.read(path, as_version=4) for name, path in self.course.items()}
+        self.exercises = {name: course_exercises(path) for name, path in self.course.items()}
+        self.judging_seconds = 0.0
+        self.profiles: list[dict] | None = [] if profile else None  # for benchmarks/grading_overhead.py
         self.contexts: dict[str, dict] = {}  # by notebook and parameters, the newest last
         self.judging = threading.Lock()  # the checks print to one sys.stdout, captured per check
         self.running: set[Path] = set()
@@ -175,18 +188,25 @@ class Grader:
         path, student, label = item
         if path is None:
             return [_row(student, "-", "-", False, "no files handed in")]
-        with self.judging:
-            self.running.add(path)
-            if len(self.running) > 1:
-                self.crowded.update(self.running)  # they shared the CPUs for a while
         try:
-            return self.grade(path, student, label=label)
+            with self.occupying(path):
+                return self.grade(path, student, label=label)
         except Exception as error:  # one submission's failure is its own row, never the class's
             return [_row(student, path.name, "-", False,
                          f"grading failed ({type(error).__name__}: {str(error)[:200]})")]
+
+    @contextlib.contextmanager
+    def occupying(self, *paths: Path | str):
+        """While a sandbox runs ``paths``: a run that shared the CPUs with another is marked crowded."""
+        with self.judging:
+            self.running.update(paths)
+            if len(self.running) > len(paths):
+                self.crowded.update(self.running)
+        try:
+            yield
         finally:
             with self.judging:
-                self.running.discard(path)
+                self.running.difference_update(paths)
 
     def student_parameters(self, student: str, notebook: str) -> dict:
         """What ``student``'s ``notebook`` runs and is checked with: the grading parameters, their
@@ -204,13 +224,57 @@ class Grader:
         return any(row["message"] in self.time_messages for row in rows)
 
     def grade(self, path: Path, student: str, *, label: str = "[grade]") -> list[dict]:
-        """Rows of (student, notebook, exercise, passed, message) for one submitted file."""
+        """Rows of (student, notebook, exercise, passed, message) for one submitted file, run the
+        full way: every cell, in a sandbox of its own."""
+        read = self.read_submission(path, student)
+        if isinstance(read, list):
+            return read
+        nb, exercises, lang = read
+        start = time.perf_counter()
+        parameters = self.student_parameters(student, path.name)
+        with tempfile.TemporaryDirectory(prefix="grade-") as scratch, \
+                sandbox.private_space(Path(scratch) / "space", self.limits) as space:
+            marked = combined.mark_cells(nb, self.course_nbs[path.name], path.name)
+            outcome = self._run(instrument(marked, exercises), path.name, space, {**parameters, "lang": lang})
+            home = space / "home"
+            given = [answers.read_answers(home / "answers", e.cell, e.checks) for e in exercises]  # no lock held
+            self._profile(student, [path.name], home, start, full=True)
+            rows = self._rows(student, path, exercises, given, lang, parameters,
+                              _stopped_text(outcome, self.limits, lang))
+        print(f"{label} {printable(path.name)}: {_stopped_text(outcome, self.limits, 'en') or 'done'} in "
+              f"{time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)  # stdout: the checks' feedback
+        return rows
+
+    def grade_student(self, items: list[tuple]) -> list[list[dict]]:
+        """The rows of each of one student's (path, student, label) items.
+
+        Their course notebooks run together, in one sandbox and kernel, keeping only the cells grading
+        needs (:mod:`course_tools.grading.combined`); one that did not finish there, or raised an error,
+        is graded again the full way (:meth:`grade`). Other files get their rows at once.
+        """
+        ready = {}
+        for index, (path, student, _) in enumerate(items):
+            read = self.read_submission(path, student) if self.combine and path is not None else None
+            if isinstance(read, tuple):
+                ready[index] = (path, *read)
+        quick = {}
+        if ready:
+            try:
+                quick = self._grade_combined(items[0][1], ready, items[0][2])
+            except Exception as error:  # the full way, one notebook at a time, still grades everything
+                print(f"{items[0][2]}: the combined run failed ({type(error).__name__}: {str(error)[:200]}); "
+                      "each notebook is graded the full way", file=sys.stderr, flush=True)
+        return [quick[index] if index in quick else self.grade_item(item) for index, item in enumerate(items)]
+
+    def read_submission(self, path: Path, student: str):
+        """(notebook, the course's exercises, the edition's language) of a submitted file, or the rows
+        that say why it cannot be run."""
         import nbformat
 
         if path.name not in self.course:
             return [_row(student, path.name, "-", False,
                          f"not a course notebook: expected one of {', '.join(self.course)}")]
-        exercises = course_exercises(self.course[path.name])
+        exercises = self.exercises[path.name]
         try:
             if path.stat().st_size > answers.MAX_FILE_BYTES:
                 raise ValueError("larger than 64 MiB")
@@ -225,19 +289,48 @@ class Grader:
             return _ungraded(student, path.stem, exercises, choose((
                 f"练习单元格被删改：应有 {len(exercises)} 个，找到 {found} 个",
                 f"exercise cells changed: expected {len(exercises)}, found {found}"), lang))
+        return nb, exercises, lang
+
+    def _grade_combined(self, student: str, ready: dict, label: str) -> dict[int, list[dict]]:
+        """Rows of each notebook in ``ready`` ({index: (path, nb, exercises, lang)}) whose part of one
+        combined run finished without an error; the others are left out, to be graded the full way."""
         start = time.perf_counter()
-        parameters = self.student_parameters(student, path.name)
+        inside = sandbox.HOME if not self.trusted else None
         with tempfile.TemporaryDirectory(prefix="grade-") as scratch, \
                 sandbox.private_space(Path(scratch) / "space", self.limits) as space:
-            outcome = self._run(nb, path.name, exercises, space, {**parameters, "lang": lang})
             home = space / "home"
-            given = [answers.read_answers(home / "answers", e.cell, e.checks) for e in exercises]  # no lock held
-            with self.judging:
-                verdicts = [self._judge(path.name, exercise, answered, lang, parameters)
-                            for exercise, answered in zip(exercises, given)]
-        stopped = _stopped_text(outcome, self.limits, lang)
-        print(f"{label} {printable(path.name)}: {stopped or 'done'} in {time.perf_counter() - start:.0f} s",
-              file=sys.stderr, flush=True)  # stdout carries the checks' feedback, captured per check
+            segments = []
+            for path, nb, exercises, lang in ready.values():
+                kept = combined.graded_cells(nb, self.course_nbs[path.name], path.name)
+                parameters = {**self.student_parameters(student, path.name), "lang": lang}
+                segments.append((path.name, instrument(kept, exercises), parameters,
+                                 f"{inside or home}/answers/{path.stem}"))
+            with self.occupying(f"combined run of {student}"):  # its notebooks are not marked crowded
+                self._run(combined.combined_notebook(segments), "combined.ipynb", space)
+            names = [path.name for path, *_ in ready.values()]
+            report = combined.segment_report(home / "executed.ipynb", names)
+            finished = {index for index, (path, *_) in ready.items() if not report[path.name]["raised"]
+                        and combined.is_finished(home / "answers" / path.stem)}
+            self._profile(student, names, home, start, report=report)
+            rows = {}
+            for index in sorted(finished):
+                path, _, exercises, lang = ready[index]
+                folder = home / "answers" / path.stem
+                given = [answers.read_answers(folder, e.cell, e.checks) for e in exercises]
+                rows[index] = self._rows(student, path, exercises, given, lang,
+                                         self.student_parameters(student, path.name), None)
+        again = [printable(ready[i][0].name) for i in ready if i not in finished]
+        print(f"{label}: {len(ready)} notebooks in one run, {time.perf_counter() - start:.0f} s"
+              + (f"; the full way: {', '.join(again)}" if again else ""), file=sys.stderr, flush=True)
+        return rows
+
+    def _rows(self, student: str, path: Path, exercises: list[Exercise], given: list, lang: str,
+              parameters: dict, stopped: str | None) -> list[dict]:
+        with self.judging:
+            start = time.perf_counter()
+            verdicts = [self._judge(path.name, exercise, answered, lang, parameters)
+                        for exercise, answered in zip(exercises, given)]
+            self.judging_seconds += time.perf_counter() - start
         rows = []
         for exercise, results in zip(exercises, verdicts):
             for name, result in zip(exercise.names(path.stem), results or [None] * exercise.checks):
@@ -246,16 +339,26 @@ class Grader:
                 rows.append(_row(student, path.stem, name, passed, message))
         return rows
 
-    def _run(self, nb, name: str, exercises: list[Exercise], space: Path, parameters: dict) -> sandbox.Outcome:
+    def _profile(self, student: str, names: list[str], home: Path, start: float, *, report=None,
+                 full: bool = False) -> None:
+        """What the benchmark reads: wall seconds of one sandboxed run and its cells' seconds by kind."""
+        if self.profiles is not None:
+            report = report or combined.segment_report(home / "executed.ipynb", names)
+            self.profiles.append({"student": student, "notebooks": names, "full": full,
+                                  "wall": time.perf_counter() - start, "report": report})
+
+    def _run(self, nb, name: str, space: Path, parameters: dict | None = None) -> sandbox.Outcome:
+        """Run ``nb`` with papermill in the sandbox (``parameters`` set after its parameters cell)."""
         import nbformat
 
         home = space / "home"
         (home / "notebooks").mkdir()
         (home / "answers").mkdir()
-        nbformat.write(instrument(nb, exercises), home / "notebooks" / name)
+        nbformat.write(nb, home / "notebooks" / name)
         inside = sandbox.HOME if not self.trusted else home
+        given = ["-y", json.dumps(parameters)] if parameters is not None else []
         argv = [sys.executable, "-m", "papermill", f"{inside}/notebooks/{name}",
-                f"{inside}/executed.ipynb", "-y", json.dumps(parameters), "-k", "python3", "--cwd", f"{inside}/notebooks",
+                f"{inside}/executed.ipynb", *given, "-k", "python3", "--cwd", f"{inside}/notebooks",
                 "--no-progress-bar", "--log-level", "ERROR"]
         models = ASSETS / "models"
         data = student_settings().data_dir or course_data_dir("mnist")

@@ -13,6 +13,7 @@ INJECTED = "injected-parameters"  # the cell papermill adds
 EXERCISE = "exercise"  # a cell the student completes; its checks grade it
 SOLUTION = "solution"  # the course's answer: folded in the course edition, absent from the student's
 GRADING_CONTEXT = "grading-context"  # what the grader runs to rebuild the checks' inputs
+GRADING_NEEDED = "grading-needed"  # a course cell an exercise reads: grading's quick run keeps it
 EXERCISE_VARIANT = "exercise-variant"  # a student's own exercise values (course_tools.notebook.variants)
 RAISES = "raises-exception"  # nbclient runs on after an error in this cell
 LIVE_DEMO = "live-demo"  # a markdown cell whose slide and chapter carry the demo
