@@ -365,7 +365,7 @@ class Grader:
         env = {"COURSE_ANSWERS": f"{inside}/answers", "COURSE_MODELS_DIR": str(models),
                "COURSE_DATA_SOURCE": student_settings().data_source, "COURSE_DATA_DIR": str(data),
                "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": TF_CPP_LOG_LEVEL, "PYTHONDONTWRITEBYTECODE": "1"}
-        readable = [Path(sys.prefix), Path(sys.base_prefix), Path(course_utils.__file__).parent, models]
+        readable = [Path(sys.prefix), Path(sys.base_prefix), Path(course_utils.__file__).parent, ASSETS]  # diagrams too
         readable += [data] if data.is_dir() else []
         return sandbox.run_sandboxed(argv, space=space, readable=readable, env=env, limits=self.limits,
                                      trusted=self.trusted)
