@@ -19,7 +19,7 @@ COURSE := $(BIN)/python -m course_tools
 WHEELHOUSE ?=
 NPM_SOURCE := $(if $(WHEELHOUSE),--offline --cache $(WHEELHOUSE)/npm-cache)
 
-.PHONY: run test setup test-setup check-pins doctor data web wheelhouse slides notebooks models student grade assets lab lab-source demo book hub hub-k8s collect benchmark clean
+.PHONY: run test setup test-setup check-pins doctor data web wheelhouse slides notebooks models student grade assets lab lab-source demo book hub hub-k8s collect feedback benchmark clean
 
 # Execute every notebook headless with its own quick defaults: build/executed/,
 # build/metrics.json, a summary and the report card.
@@ -152,6 +152,13 @@ hub-k8s: setup
 
 collect: setup
 	$(COURSE) hub-collect --out $(COLLECT_OUT) $(if $(HUB_SHARED),--shared-account)
+
+# Each student's results from build/grades/gradebook.csv, in their language (docs/en/grading.md):
+# FEEDBACK_OUT/<student>/feedback.md (yours only; SUBMISSIONS=folder reads their languages from their
+# editions), or with HUB=1 into ~/course/notebooks/ of each student's hub home, theirs.
+FEEDBACK_OUT ?= build/feedback
+feedback: setup
+	$(COURSE) feedback $(if $(HUB),--hub $(if $(HUB_SHARED),--shared-account),--out $(FEEDBACK_OUT) $(if $(SUBMISSIONS),--submissions $(SUBMISSIONS)))
 
 assets: setup
 	$(BIN)/python -m course_tools.publish.diagrams

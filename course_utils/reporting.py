@@ -84,3 +84,62 @@ def read_regular_file(path: str | Path, limit: int, *, dir_fd: int | None = None
         if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
             raise ValueError(f"{Path(path).name} is not a regular file of at most {limit:,} bytes")
         return stream.read(limit + 1)
+
+
+def open_folder(start: str | Path, parts: list[str] | tuple[str, ...] = ()) -> int | None:
+    """A descriptor of the folder ``start/parts...``, opened one folder at a time without following
+    a link (each from the one above it); None when any of them is missing, a link or not a folder.
+
+    The caller closes it (``os.close``). Safe on folders someone else controls: used to read
+    from, and write into, students' homes.
+    """
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+    try:
+        folder = os.open(start, flags)
+    except OSError:
+        return None
+    for part in parts:
+        try:
+            inner = os.open(part, flags, dir_fd=folder)
+        except OSError:
+            inner = None
+        os.close(folder)
+        if inner is None:
+            return None
+        folder = inner
+    return folder
+
+
+def write_text_in_folder(folder: int, name: str, text: str, *, owner: tuple[int, int] | None = None) -> None:
+    """Write ``text`` to ``name`` in the open folder ``folder`` (from :func:`open_folder`), readable by
+    its owner only (0600), never half-written, and without following a link.
+
+    The text goes to a new hidden file beside ``name`` (created, never reused) that then
+    replaces ``name``, so a link or hard link planted under either name is never written
+    through. A ``name`` that is there and is not a regular file (a link, a folder, a FIFO)
+    is refused with OSError. ``owner`` (uid, gid) hands the file to that account (as root).
+    """
+    if "/" in name or name in ("", ".", ".."):
+        raise ValueError(f"{name!r} is not a file name: give one name inside the folder.")
+    try:
+        info = os.stat(name, dir_fd=folder, follow_symlinks=False)
+    except FileNotFoundError:
+        info = None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        raise OSError(f"{name} is there and is not a regular file (a link or a folder?): left as it is")
+    path = Path(name)
+    partial = f".{path.stem}.partial{path.suffix}"
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(partial, dir_fd=folder)  # a stale partial, or a link in its place: the link itself goes
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=folder)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            os.fchmod(descriptor, 0o600)
+            if owner is not None:
+                os.fchown(descriptor, *owner)
+            stream.write(text)
+        os.replace(partial, name, src_dir_fd=folder, dst_dir_fd=folder)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(partial, dir_fd=folder)
+        raise

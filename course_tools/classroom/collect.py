@@ -12,6 +12,7 @@ from course_tools.classroom.hub import (
     COURSE_FOLDER,
     regular_file_or_none,
 )
+from course_utils.reporting import open_folder
 
 
 def collect(hub_dir: Path, submissions: Path, *, system_accounts: bool = True,
@@ -37,7 +38,7 @@ def collect(hub_dir: Path, submissions: Path, *, system_accounts: bool = True,
 
 
 def _collect_home(home: Path, target: Path, names: list[str], limit: int) -> int:
-    folder = _open_folder(home, [COURSE_FOLDER, "notebooks"])
+    folder = open_folder(home, [COURSE_FOLDER, "notebooks"])
     if folder is None:
         return 0
     copied, left = 0, limit
@@ -53,23 +54,3 @@ def _collect_home(home: Path, target: Path, names: list[str], limit: int) -> int
     finally:
         os.close(folder)
     return copied
-
-
-def _open_folder(start: Path, parts: list[str]) -> int | None:
-    """A descriptor of ``start/parts...``, opened one folder at a time without following a link."""
-    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
-    try:
-        folder = os.open(start, flags)
-    except OSError:
-        return None
-    for part in parts:
-        try:
-            inner = os.open(part, flags, dir_fd=folder)
-        except OSError:
-            inner = None
-        os.close(folder)
-        if inner is None:
-            return None
-        folder = inner
-    return folder
-

@@ -1,5 +1,6 @@
 """The classroom commands: lab and lab-settings (make lab), and the class hub's: hub (make hub),
-hub-accounts, hub-edition, hub-image, hub-k8s, hub-collect."""
+hub-accounts, hub-edition, hub-image, hub-k8s, hub-collect; and feedback (make feedback), which hands
+each student their results, into a folder per student or into their hub home."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ LAB_START = "/lab/tree/notebooks/01_data.ipynb"
 
 
 def add_commands(subparsers) -> None:
-    """Add lab-settings, hub-accounts, hub-edition, hub-image, hub-k8s and hub-collect to ``subparsers``."""
+    """Add lab-settings, hub-accounts, hub-edition, hub-image, hub-k8s, hub-collect and feedback to ``subparsers``."""
     lab = subparsers.add_parser("lab-settings", help="write JupyterLab user settings for one "
                                 "interface language (make lab LAB_LANG=zh)")
     lab.add_argument("--lang", choices=["en", "zh"], default="en")
@@ -68,6 +69,19 @@ def add_commands(subparsers) -> None:
     collect.add_argument("--out", default="submissions", help="submissions folder (default: submissions)")
     collect.add_argument("--shared-account", action="store_true", help="the hub ran without system accounts")
     collect.set_defaults(handler=_hub_collect)
+
+    feedback = subparsers.add_parser("feedback", help="each student's results from the gradebook, in their "
+                                     "language: <out>/<student>/feedback.md, or (--hub) in their hub home")
+    feedback.add_argument("--grades", default="build/grades", help="the folder make grade wrote (default: build/grades)")
+    where = feedback.add_mutually_exclusive_group()
+    where.add_argument("--out", default="build/feedback", help="a folder per student (default: build/feedback)")
+    where.add_argument("--hub", action="store_true", help="into each student's hub home, ~/course/notebooks/")
+    feedback.add_argument("--submissions", help="(with --out) each student's language from the edition they "
+                          "handed in; without it, from their messages in the gradebook")
+    feedback.add_argument("--hub-dir", default="build/hub", help="(with --hub) the hub's folder (default: build/hub)")
+    feedback.add_argument("--shared-account", action="store_true", help="(with --hub) the hub ran without "
+                          "system accounts")
+    feedback.set_defaults(handler=_feedback)
 
 
 def _accounts_arguments(parser) -> None:
@@ -200,4 +214,17 @@ def _hub_collect(args) -> int:
     counts = collect(Path(args.hub_dir), Path(args.out), system_accounts=not args.shared_account)
     print(f"[collect] {sum(counts.values())} notebooks of {len(counts)} students in {args.out}/; "
           f"grade them with: make grade SUBMISSIONS={args.out}")
+    return 0
+
+
+def _feedback(args) -> int:
+    from course_tools.classroom.hand_back import feedback_to_homes
+    from course_tools.grading.feedback import feedback_to_folders
+
+    if args.hub:
+        report = feedback_to_homes(args.grades, Path(args.hub_dir), system_accounts=not args.shared_account)
+        print(report.summary("their hub homes (~/course/notebooks/)"))
+    else:
+        report = feedback_to_folders(args.grades, args.out, submissions=args.submissions)
+        print(report.summary(f"{args.out}/<student>/ (yours only: hand each folder to its student)"))
     return 0
