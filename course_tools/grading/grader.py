@@ -53,9 +53,10 @@ from course_utils.language import choose
 from course_utils.settings import current as student_settings
 from course_utils.startup import TF_CPP_LOG_LEVEL
 
-# One epoch; 1,000 test images drawn with the student's seed, so that a seeded measurement differs
-# between students by more than its checks' tolerance (over all 10,000 it moves by under 0.01 dB).
-GRADING_PARAMETERS = {"epochs": 1, "test_limit": 1000}
+# One epoch and one model per decoder (no exercise reads them); 1,000 test images drawn with the
+# student's seed, so that a seeded measurement differs between students by more than its checks'
+# tolerance (over all 10,000 it moves by under 0.01 dB).
+GRADING_PARAMETERS = {"epochs": 1, "seeds": 1, "test_limit": 1000}
 CONTEXTS_KEPT = 4  # grading contexts (each with its dataset) kept for reuse
 
 
@@ -290,6 +291,19 @@ class Grader:
                 f"练习单元格被删改：应有 {len(exercises)} 个，找到 {found} 个",
                 f"exercise cells changed: expected {len(exercises)}, found {found}"), lang))
         return nb, exercises, lang
+
+    def judge_answers(self, path: Path, student: str, folder: Path,
+                      outcome: sandbox.Outcome | None = None) -> list[dict]:
+        """The rows of one submitted file whose notebook ran elsewhere and left its answers in
+        ``folder`` (a Kubernetes pod's untrusted container: :mod:`course_tools.grading.k8s_job`),
+        read as data and judged here; ``outcome``, how that run ended, fills unanswered rows."""
+        read = self.read_submission(path, student)
+        if isinstance(read, list):
+            return read
+        _, exercises, lang = read
+        given = [answers.read_answers(folder, e.cell, e.checks) for e in exercises]
+        stopped = _stopped_text(outcome, self.limits, lang) if outcome is not None else None
+        return self._rows(student, path, exercises, given, lang, self.student_parameters(student, path.name), stopped)
 
     def _grade_combined(self, student: str, ready: dict, label: str) -> dict[int, list[dict]]:
         """Rows of each notebook in ``ready`` ({index: (path, nb, exercises, lang)}) whose part of one
