@@ -19,7 +19,7 @@ COURSE := $(BIN)/python -m course_tools
 WHEELHOUSE ?=
 NPM_SOURCE := $(if $(WHEELHOUSE),--offline --cache $(WHEELHOUSE)/npm-cache)
 
-.PHONY: run test setup test-setup check-pins doctor data web wheelhouse slides notebooks models student grade assets lab lab-source demo book hub hub-k8s collect feedback benchmark clean
+.PHONY: run test setup test-setup check-pins doctor data web wheelhouse slides notebooks models student grade grade-k8s assets lab lab-source demo book hub hub-k8s collect feedback benchmark clean
 
 # Execute every notebook headless with its own quick defaults: build/executed/,
 # build/metrics.json, a summary and the report card.
@@ -62,6 +62,13 @@ student: setup
 GRADE_MEMORY ?= 3G
 grade: setup
 	$(COURSE) grade $(SUBMISSIONS) --memory $(GRADE_MEMORY) $(if $(GRADE_TRUSTED),--trusted) $(if $(NO_MEMORY_LIMIT),--no-memory-limit) $(if $(SAME_EXERCISES),--same-exercises) $(if $(SHARD),--shard $(SHARD)) $(if $(MERGE),--merge) $(if $(FRESH),--fresh)
+
+# A class on Kubernetes (docs/en/grading.md): make grade-k8s SUBMISSIONS=folder (or the class's size)
+# writes build/grade-k8s/*.yaml, an Indexed Job with one pod per student, the submission run in the
+# students' image (STUDENT_IMAGE) and judged in the grading image (GRADE_IMAGE); GRADE_PODS at a time.
+GRADE_PODS ?= 4
+grade-k8s: setup
+	$(COURSE) grade-k8s $(SUBMISSIONS) --memory $(GRADE_MEMORY) --parallelism $(GRADE_PODS) $(if $(GRADE_IMAGE),--grading-image $(GRADE_IMAGE)) $(if $(STUDENT_IMAGE),--students-image $(STUDENT_IMAGE)) $(if $(SAME_EXERCISES),--same-exercises)
 
 # Instructor slides: build/slides/{zh,en}/*.slides.html, offline, with build/slides/assets/.
 slides: test-setup web

@@ -1,4 +1,5 @@
-"""The grading command: grade (a folder of submissions, one folder per student)."""
+"""The grading commands: grade (a folder of submissions, one folder per student), grade-k8s (the
+manifests that grade a class on Kubernetes) and grade-pod (the trusted steps of one of its pods)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import sys
 
 
 def add_commands(subparsers) -> None:
-    """Add grade to ``subparsers``."""
+    """Add grade, grade-k8s and grade-pod to ``subparsers``."""
     grade = subparsers.add_parser("grade", help="grade a folder of submissions (one folder per "
                                   "student): build/grades/gradebook.csv and summary.csv")
     grade.add_argument("submissions", nargs="?", help="folder holding one folder per student")
@@ -32,6 +33,7 @@ def add_commands(subparsers) -> None:
     grade.add_argument("--fresh", action="store_true", help="grade everything again, even what is unchanged "
                        "since the last grading")
     grade.set_defaults(handler=_grade)
+    _add_kubernetes_commands(subparsers)
 
 
 def _grade(args) -> int:
@@ -83,3 +85,66 @@ def _report(rows: list[dict], where: str) -> None:
     students = sorted({row["student"] for row in rows})
     passed = sum(row["passed"] for row in rows)
     print(f"{len(students)} students, {passed} of {len(rows)} checks passed: {where}")
+
+def _add_kubernetes_commands(subparsers) -> None:
+    k8s = subparsers.add_parser("grade-k8s", help="make grade-k8s: the manifests that grade a class on Kubernetes, "
+                                "one pod per student (an Indexed Job), then merge: build/grade-k8s/*.yaml")
+    k8s.add_argument("students", help="the submissions folder (one folder per student) or the number of students")
+    k8s.add_argument("--out", default="build/grade-k8s", help="output folder (default: build/grade-k8s)")
+    k8s.add_argument("--grading-image", default="REGISTRY/course-grading:TAG",
+                     help="the grading image (deploy/grading.Dockerfile; it holds the solutions)")
+    k8s.add_argument("--students-image", help="the students' image (default: deploy/z2jh-values.yaml's)")
+    k8s.add_argument("--parallelism", type=int, default=4, help="pods at a time (default: 4)")
+    k8s.add_argument("--cpu", default="1", help="CPUs per container, a Kubernetes quantity (default: 1)")
+    k8s.add_argument("--memory", default="3G", help="memory per container, e.g. 3G (default: 3G)")
+    k8s.add_argument("--time-limit", type=float, default=600, help="seconds per notebook run (default: 600)")
+    k8s.add_argument("--same-exercises", action="store_true", help="as grade --same-exercises")
+    k8s.set_defaults(handler=_grade_k8s)
+    pod = subparsers.add_parser("grade-pod", help="(run by make grade-k8s's pods) prepare: a student's notebooks, "
+                                "ready to run; judge: their answers, judged into the student's part")
+    pod.add_argument("step", choices=("prepare", "judge"))
+    pod.add_argument("--index", type=int, required=True, help="JOB_COMPLETION_INDEX: the student, 0-based")
+    pod.add_argument("--students", type=int, required=True, help="the class's size (the Job's completions)")
+    pod.add_argument("--submissions", default="/submissions", help="one folder per student (default: /submissions)")
+    pod.add_argument("--exchange", default="/exchange", help="the pod's scratch volume (default: /exchange)")
+    pod.add_argument("--out", default="/grades", help="the parts go to OUT/parts/ (default: /grades)")
+    pod.add_argument("--secret-file", default="/var/run/course-grading/grading-secret",
+                     help="the grading secret, mounted from a Kubernetes Secret")
+    pod.add_argument("--memory", default="3G", help="the containers' memory limit, for the messages")
+    pod.add_argument("--time-limit", type=float, default=600, help="seconds per notebook run, for the messages")
+    pod.add_argument("--cpu", default="1", help="the containers' CPU limit, for the summary")
+    pod.add_argument("--same-exercises", action="store_true", help="as grade --same-exercises")
+    pod.set_defaults(handler=_grade_pod)
+
+
+def _grade_k8s(args) -> int:
+    from pathlib import Path
+
+    from course_tools.grading import k8s_job
+    from course_tools.grading.sandbox import Limits, parse_size
+
+    students = k8s_job.class_size(args.students)
+    limits = Limits(parse_size(args.memory), seconds=args.time_limit)
+    written = k8s_job.write_manifests(students, Path(args.out), grading_image=args.grading_image,
+                                      student_image=args.students_image, parallelism=args.parallelism,
+                                      limits=limits, cpu=args.cpu, same_exercises=args.same_exercises)
+    print(f"grading {students} students on Kubernetes: {', '.join(str(p) for p in written)} "
+          "(the commands: docs/en/grading.md, \"A class on Kubernetes\")")
+    return 0
+
+
+def _grade_pod(args) -> int:
+    from pathlib import Path
+
+    from course_tools.grading import k8s_job
+    from course_tools.grading.sandbox import Limits, parse_size
+
+    done = k8s_job.grade_in_pod(args.step, args.index, args.students, submissions=Path(args.submissions),
+                                exchange=Path(args.exchange), out=Path(args.out), secret_file=Path(args.secret_file),
+                                limits=Limits(parse_size(args.memory), seconds=args.time_limit), cpu=args.cpu,
+                                same_exercises=args.same_exercises)
+    if args.step == "prepare":
+        print(f"prepared {len(done['notebooks'])} notebooks of {done['student']} in {args.exchange}")
+    else:
+        _report(done, f"{args.out}/parts/ (then: grade --merge)")
+    return 0
