@@ -38,13 +38,12 @@ KIND = "course_grading_kind"  # cell metadata: imports, course, student or grade
 FINISHED = "finished"  # written into a notebook's answers folder by its last cell
 
 START = '''%reset -f
-import gc, os, sys
-if "keras" in sys.modules:
-    sys.modules["keras"].backend.clear_session()  # layer names and state as in a fresh kernel
-gc.collect()
+import os, sys
+if "keras" in sys.modules:  # layer names and state as in a fresh kernel; it collects the garbage too
+    sys.modules["keras"].backend.clear_session()
 os.environ["COURSE_ANSWERS"] = {folder!r}
 os.makedirs({folder!r}, exist_ok=True)
-del gc, os, sys'''
+del os, sys'''
 FINISH = "open({path!r}, 'w').close()"
 
 

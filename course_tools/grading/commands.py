@@ -30,6 +30,8 @@ def add_commands(subparsers) -> None:
                        "<out>/parts/ (one machine or pod each); then grade --merge")
     grade.add_argument("--merge", action="store_true", help="join the N parts in <out>/parts/ into gradebook.csv "
                        "and summary.csv, refusing a missing, duplicated or unfinished part")
+    grade.add_argument("--full-way", action="store_true", help="run each notebook in full, in a sandbox of its "
+                       "own (slower; by default a student's notebooks run together, only the cells grading needs)")
     grade.add_argument("--fresh", action="store_true", help="grade everything again, even what is unchanged "
                        "since the last grading")
     grade.set_defaults(handler=_grade)
@@ -58,7 +60,7 @@ def _grade(args) -> int:
     try:
         rows = grade_folder(args.submissions, args.out, limits=limits, trusted=args.trusted, jobs=args.jobs,
                             no_memory_limit=args.no_memory_limit, secret=secret,
-                            same_exercises=args.same_exercises, fresh=args.fresh,
+                            same_exercises=args.same_exercises, fresh=args.fresh, combine=not args.full_way,
                             shard=parse_shard(args.shard) if args.shard else None)
     except SandboxUnavailable as error:
         print(f"make grade refused: {error}", file=sys.stderr)
@@ -85,6 +87,7 @@ def _report(rows: list[dict], where: str) -> None:
     students = sorted({row["student"] for row in rows})
     passed = sum(row["passed"] for row in rows)
     print(f"{len(students)} students, {passed} of {len(rows)} checks passed: {where}")
+
 
 def _add_kubernetes_commands(subparsers) -> None:
     k8s = subparsers.add_parser("grade-k8s", help="make grade-k8s: the manifests that grade a class on Kubernetes, "

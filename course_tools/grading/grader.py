@@ -158,7 +158,7 @@ def grade_folder(submissions: str | Path, out_dir: str | Path = "build/grades", 
 
 
 def _regraded_alone(row: dict) -> str:
-    return "单独重新评分" if any("\u4e00" <= ch <= "\u9fff" for ch in row["message"]) else "graded again alone"
+    return "单独重新批改" if any("\u4e00" <= ch <= "\u9fff" for ch in row["message"]) else "graded again alone"
 
 
 class Grader:
