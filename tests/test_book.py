@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 from conftest import NEEDS_PYTHON_311
 
@@ -16,6 +17,8 @@ if sys.version_info < (3, 11):
 
 from conftest import EXECUTION_LANGUAGES, PageProblems
 
+from course_tools.notebook.editions import ANSWER_PROMPTS
+from course_tools.notebook.student import answer_lines, shown_answers
 from course_tools.publish.book import build_book
 
 CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
@@ -91,6 +94,23 @@ def test_the_chapters_carry_their_figures_and_fold_their_solutions(book):
         assert placeholder in built[lang]["html"].read_text(encoding="utf-8"), "the search box speaks the book's language"
     book_folder = built["zh"]["html"].parent.parent
     assert sorted(p.name for p in book_folder.iterdir()) == ["course-en.pdf", "course-zh.pdf", "en", "zh"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_page_shows_an_answer_unasked(book, lang):
+    """Each chapter, and the single page the PDF is printed from: no solution's code or printed
+    answer outside its closed "Show the answer" (myst-nb's hide-cell)."""
+    built, chapters = book
+    every_answer = set()
+    for chapter, executed in zip(pages_of(built, lang)[2:], chapters[lang]):
+        answers = answer_lines(nbformat.read(executed, as_version=4))
+        every_answer |= answers
+        html = chapter.read_text(encoding="utf-8")
+        assert shown_answers(html, answers, unasked=True) == [], chapter
+        assert shown_answers(html, answers), "the answers are in the chapter, behind the click"
+        assert f'<p class="collapsed admonition-title">{ANSWER_PROMPTS[lang][0]}</p>' in html
+    single = built[lang]["html"].parent.parent.parent / "book-single" / lang / "index.html"
+    assert shown_answers(single.read_text(encoding="utf-8"), every_answer, unasked=True) == []
 
 
 SEARCHES = {"zh": ["降噪自编码器", "棋盘伪影", "峰值信噪比", "噪声因子"],

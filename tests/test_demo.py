@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 
+import nbformat
 import numpy as np
 import pytest
 from conftest import PageProblems
 
+from course_tools.notebook.student import answer_lines, shown_answers
 from course_tools.publish.demo import build_demo, export_layer
+from course_tools.run.runner import course_notebooks
 from course_utils import add_noise, load_pretrained
 from course_utils.models import reconstruct, sigmoid
 
@@ -182,3 +185,12 @@ def test_a_layer_the_demo_cannot_run_is_an_error():
 def test_images_the_models_trained_on_are_refused(tmp_path, embedded):
     with pytest.raises(ValueError, match="never saw.*make data"):
         build_demo(tmp_path, dataset=embedded)
+
+
+def test_the_demo_holds_no_answer(demo_pages, pages):
+    """Not in its HTML, hidden or not, nor in what its script writes on the page."""
+    answers = set().union(*(answer_lines(nbformat.read(path, as_version=4)) for path in course_notebooks()))
+    for lang, path in demo_pages.items():
+        assert shown_answers(path.read_text(encoding="utf-8"), answers) == [], lang
+        shown = {line.strip() for line in pages[lang][0].inner_text("body").splitlines()}
+        assert len(shown) > 5 and shown & answers == set(), lang

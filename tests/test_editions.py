@@ -81,7 +81,8 @@ def test_an_edition_speaks_only_its_language(small_course):
     assert outputs(en).strip() == "The sum of the two numbers is 4." and not CJK.search(outputs(en))
     assert 'lang = "zh"' in zh.cells[1].source
     [solution] = [c for c in zh.cells if "solution" in c.metadata.get("tags", [])]
-    assert solution.metadata["jupyter"]["source_hidden"], "solutions are folded"
+    assert solution.metadata["jupyter"] == {"source_hidden": True, "outputs_hidden": True}, "folded, source and outputs"
+    assert "hide-cell" in solution.metadata["tags"], "folded in the book too"
 
 
 def test_a_one_language_student_edition_carries_that_languages_outputs(small_course, tmp_path):

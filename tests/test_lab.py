@@ -24,6 +24,7 @@ from conftest import PageProblems
 
 from course_tools.classroom.lab import write_lab_settings
 from course_tools.notebook.editions import course_edition, deliver
+from course_tools.notebook.student import answer_lines
 from course_tools.settings import ROOT
 
 NOTEBOOK = "notebooks/01_data.ipynb"
@@ -167,6 +168,11 @@ def test_a_student_runs_notebook_01_in_jupyterlab(lab, browser):
                 and not re.search(r"[\u4e00-\u9fff]", text)]
     printed = page.eval_on_selector_all(".jp-OutputArea-output pre", TEXTS)
     assert any("[data] MNIST，来自" in text for text in printed), printed[:3]
+    # the solution is folded: neither its code nor the answer it printed shows until the student clicks
+    answers = answer_lines(nbformat.read(lab.root / NOTEBOOK, as_version=4))
+    assert any(line.startswith("正确：") for line in answers), answers
+    for line in answers:
+        assert page.locator(".jp-InputArea, .jp-OutputArea-output", has_text=line).filter(visible=True).count() == 0
     # the status bar reads "Python 3 (ipykernel) | Idle" once the kernel is connected
     page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| (Idle|空闲)")).wait_for(timeout=60_000)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

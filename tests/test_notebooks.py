@@ -149,7 +149,8 @@ def test_exercises_come_with_hidden_solutions(path):
     assert exercises, "every notebook has exercises"
     for index in exercises:
         solution = cells[index + 1]
-        assert "solution" in tags(solution) and solution.metadata["jupyter"]["source_hidden"]
+        assert "solution" in tags(solution) and solution.metadata["jupyter"] == {
+            "source_hidden": True, "outputs_hidden": True}, "folded, its printed answer too"
         assert "assert check_" in solution.source, "the solution passes its own check"
 
 

@@ -10,6 +10,8 @@ import nbformat
 import pytest
 from conftest import EXECUTION_LANGUAGES, PageProblems
 
+from course_tools.notebook.editions import ANSWER_PROMPTS
+from course_tools.notebook.student import answer_lines, shown_answers
 from course_tools.publish import slides
 from course_tools.run.runner import course_notebooks
 from course_tools.settings import ROOT
@@ -60,8 +62,8 @@ def test_decks_open_with_a_title_and_hide_the_plumbing(path):
     for cell in cells:
         if "parameters" in tags(cell) or cell.source.startswith("%matplotlib"):
             assert slide_type(cell) == "skip", cell.source[:40]
-        if "solution" in tags(cell):
-            assert slide_type(cell) == "notes", cell.source[:40]
+        if "solution" in tags(cell):  # on its exercise's slide, folded (see test_a_deck_folds_each_answer)
+            assert slide_type(cell) == "-", cell.source[:40]
         outputs = cell.get("outputs", [])
         if any("val_loss" in o.get("text", "") for o in outputs):
             assert "slides-hide-output" in tags(cell), "a training log would fill the slide"
@@ -118,6 +120,19 @@ def test_a_deck_keeps_only_its_language(committed_decks, lang):
     other = slides.OTHER_LANGUAGE[lang]
     assert all(h in html for h in headings(nb, lang))
     assert [h for h in headings(nb, other) if h in html] == []
+
+
+@pytest.mark.parametrize("lang", slides.DECK_LANGUAGES)
+def test_a_deck_folds_each_answer(committed_decks, lang):
+    """No solution's code or printed answer on a slide until "Show the answer" opens it."""
+    html = committed_decks[lang].read_text(encoding="utf-8")
+    nb = read(course_notebooks(["02"])[0])
+    answers = answer_lines(nb)
+    assert shown_answers(html, answers, unasked=True) == []
+    assert "'Correct: 3369.'" in shown_answers(html, answers)  # in the deck, behind the click
+    assert html.count(f'<details class="course-answer">\n<summary>{ANSWER_PROMPTS[lang][0]}</summary>') == len(
+        [cell for cell in nb.cells if "solution" in tags(cell)])
+    assert "NBVAL_" not in html
 
 
 def test_every_asset_a_deck_links_is_copied(tmp_path, committed_decks):
@@ -227,6 +242,48 @@ def test_walking_through_a_deck_in_chromium(executed_decks, browser, lang, numbe
         page.wait_for_selector(".MathJax_CHTML", state="attached")
     assert problems.failed_requests == []
     assert problems.console_errors == []
+    page.close()
+
+
+def executed_notebook(executed_course, lang, number):
+    [path] = (executed_course[0] / lang / "executed").glob(f"{number}_*.ipynb")
+    return read(path)
+
+
+@pytest.mark.parametrize("number, lang", EXECUTION_LANGUAGES.items())
+def test_no_deck_shows_an_answer_unasked(executed_decks, executed_course, lang, number):
+    answers = answer_lines(executed_notebook(executed_course, lang, number))
+    html = executed_decks[(lang, number)].read_text(encoding="utf-8")
+    assert shown_answers(html, answers, unasked=True) == []
+    assert shown_answers(html, answers), "the answers are in the deck, behind the click"
+
+
+# To the slide of the deck's first folded answer, by its address (#/h/v), as a link would
+GO_TO_FIRST_ANSWER = """() => {
+    const slide = document.querySelector('details.course-answer').closest('section');
+    const top = slide.parentElement.closest('section') || slide;
+    const h = [...document.querySelectorAll('.slides > section')].indexOf(top);
+    const v = top === slide ? 0 : [...top.children].filter(e => e.tagName === 'SECTION').indexOf(slide);
+    location.hash = `#/${h}/${v}`;
+}"""
+
+
+def test_show_the_answer_opens_the_code_and_what_it_printed(executed_decks, executed_course, browser):
+    number, lang = next(iter(EXECUTION_LANGUAGES.items()))
+    answers = answer_lines(executed_notebook(executed_course, lang, number))
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(executed_decks[(lang, number)].as_uri() + "?transition=none")
+    page.wait_for_selector(".reveal.ready")
+    page.evaluate(GO_TO_FIRST_ANSWER)
+    answer = page.locator("section.present details.course-answer").first
+    answer.wait_for()
+    code, printed = answer.locator(".jp-InputArea"), answer.locator(".jp-OutputArea-output pre")
+    assert answer.locator("summary").inner_text().strip() == ANSWER_PROMPTS[lang][0]
+    assert answer.locator("summary").is_visible()
+    assert not code.is_visible() and not printed.first.is_visible()
+    answer.locator("summary").click()
+    assert code.is_visible() and printed.first.is_visible()
+    assert {line.strip() for line in printed.first.inner_text().splitlines()} & answers
     page.close()
 
 

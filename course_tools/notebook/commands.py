@@ -1,5 +1,6 @@
 """The commands that hand the notebooks out: student (the student edition, or one per student of a
-class list) and lab-edition (the course edition in make lab's work folder)."""
+class list), lab-edition (the course edition in make lab's work folder) and fold-solutions (the
+source notebooks' solutions folded, for authors)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from course_utils.language import LANGUAGES
 
 
 def add_commands(subparsers) -> None:
-    """Add student and lab-edition to ``subparsers``."""
+    """Add student, lab-edition and fold-solutions to ``subparsers``."""
     student = subparsers.add_parser("student", help="write the student edition: every notebook "
                                     "without its solutions (build/student/)")
     student.add_argument("names", nargs="*", help="notebook name prefixes, e.g. 02 (default: all)")
@@ -23,6 +24,11 @@ def add_commands(subparsers) -> None:
                                     "student's work folder (executing what is not cached yet)")
     edition.add_argument("--lang", choices=["zh", "en"], required=True)
     edition.set_defaults(handler=_lab_edition)
+
+    fold = subparsers.add_parser("fold-solutions", help="fold the solution cells of the source notebooks, "
+                                 "source and outputs (metadata only: nothing runs, the outputs stay for nbval)")
+    fold.add_argument("names", nargs="*", help="notebook name prefixes, e.g. 02 (default: all)")
+    fold.set_defaults(handler=_fold_solutions)
 
 
 def _write_student_edition(args) -> int:
@@ -55,3 +61,18 @@ def _lab_edition(args) -> int:
               "overwrites a notebook you changed).")
 
     return reporting_failures(prepare)
+
+
+def _fold_solutions(args) -> int:
+    import nbformat
+
+    from course_tools.notebook.editions import fold_solutions
+    from course_tools.run.runner import course_notebooks
+
+    for path in course_notebooks(args.names):
+        nb = nbformat.read(path, as_version=4)
+        changed = fold_solutions(nb)
+        if changed:
+            nbformat.write(nb, path)
+        print(f"{path.name}: {changed} solution cell(s) folded now" if changed else f"{path.name}: already folded")
+    return 0

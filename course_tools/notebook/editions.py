@@ -1,8 +1,8 @@
 """One-language editions of the course, built from one cached execution per language.
 
 The notebooks in ``notebooks/`` are the bilingual source that authors edit. A
-student reads one language: the course edition (solutions folded) or the
-student edition (no solutions), each with the printed lines and figures of a
+student reads one language: the course edition (solutions folded, :func:`fold_solutions`)
+or the student edition (no solutions), each with the printed lines and figures of a
 run in that language. :func:`executed` runs a notebook once per language and
 caches the result in ``build/executions/<lang>/``, keyed on everything that
 decides it: the notebook file, its parameters, the data source and the code
@@ -22,6 +22,7 @@ import shutil
 from pathlib import Path
 
 from course_tools.notebook.tags import (
+    HIDE_CELL,
     INJECTED,
     PARAMETERS,
     SOLUTION,
@@ -36,6 +37,9 @@ from course_utils.settings import current as student_settings
 EXECUTIONS = BUILD / "executions"
 EDITION_LANGUAGES = ("zh", "en")
 DELIVERED = ".delivered.json"  # in a work folder: the course's text of each notebook it copied there
+# What opens a folded solution in the book and the slides (JupyterLab shows a bar of its own).
+ANSWER_PROMPTS = {"zh": ("显示答案", "隐藏答案"), "en": ("Show the answer", "Hide the answer")}
+FOLDED = {"source_hidden": True, "outputs_hidden": True}  # JupyterLab's metadata for a collapsed cell
 
 
 def executed(path: Path, lang: str, *, parameters: dict | None = None, label: str = "[execute]") -> Path:
@@ -113,10 +117,31 @@ def course_edition(executed_path: Path, lang: str):
         cell.metadata.pop("execution", None)
         if PARAMETERS in cell_tags(cell):
             set_lang_parameter(cell, lang)
-        if SOLUTION in cell_tags(cell):
-            cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
+    fold_solutions(nb)
     nb.metadata.pop("papermill", None)
     return nb
+
+
+def fold_solutions(nb) -> int:
+    """Fold each solution cell of ``nb``, source and outputs, in every form the course takes.
+
+    JupyterLab collapses a cell whose ``jupyter`` metadata hides its source and its outputs
+    (a click on each collapsed bar opens it); the book's myst-nb folds a cell tagged
+    ``hide-cell`` under one toggle; the slides fold such a cell under "Show the answer" on the
+    exercise's own slide (``slide_type`` "-"). The outputs stay in the file: nbval compares
+    them. Only metadata changes; returns how many cells changed.
+    """
+    changed = 0
+    for cell in nb.cells:
+        if SOLUTION not in cell_tags(cell):
+            continue
+        before = json.dumps(cell.metadata, sort_keys=True)
+        cell.metadata["jupyter"] = {**cell.metadata.get("jupyter", {}), **FOLDED}
+        if HIDE_CELL not in cell_tags(cell):
+            cell.metadata["tags"] = [*cell_tags(cell), HIDE_CELL]
+        cell.metadata.setdefault("slideshow", {})["slide_type"] = "-"
+        changed += json.dumps(cell.metadata, sort_keys=True) != before
+    return changed
 
 
 def set_lang_parameter(cell, lang: str) -> None:

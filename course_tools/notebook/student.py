@@ -6,10 +6,14 @@ one-language edition, the other language's markdown; the outputs of the
 stay: they live in the exercise cells and in ``course_utils.exercises``. A
 one-language edition carries the outputs of that language's cached execution
 (:mod:`course_tools.notebook.editions`); the both-language edition those of the source.
+
+:func:`shown_answers` scans an edition or a rendered page for an answer: one a student must never
+receive, or one shown to a reader who has not asked for it.
 """
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
 from pathlib import Path
 
 from course_tools.notebook.editions import executed, set_lang_parameter
@@ -105,20 +109,51 @@ def write_class_editions(notebooks: list[Path], students, out_dir: str | Path = 
 
 
 def answer_lines(executed_nb) -> set[str]:
-    """The lines the solution cells of an executed notebook print: what must not reach a student."""
-    lines = set()
+    """What must not reach a student, or a reader who has not asked: the lines the solution cells
+    of an executed notebook print, and the lines of their code that no other cell has."""
+    printed, code, elsewhere = set(), set(), set()
     for cell in executed_nb.cells:
+        lines = {line.strip() for line in cell.source.splitlines() if line.strip()}
+        if SOLUTION not in cell_tags(cell):
+            elsewhere |= lines
+            continue
+        code |= {line for line in lines if not line.startswith("# NBVAL_")}  # nbval's marker is no answer
+        for output in cell.get("outputs", []):
+            printed.update(line.strip() for line in _output_text(output).splitlines() if line.strip())
+    return printed | (code - elsewhere)
+
+
+def shown_answers(edition, answers: set[str], *, unasked: bool = False) -> list[str]:
+    """What ``edition`` gives away: a notebook (an nbformat node) or a rendered page (its HTML).
+
+    By default, anything it holds, hidden or not: a solution cell, or a line among ``answers``
+    (:func:`answer_lines`) in an output or anywhere in the page; what a graded student must never
+    receive. With ``unasked``, only what a reader sees without a click: a solution cell whose
+    source or outputs JupyterLab shows (its ``jupyter`` metadata,
+    :func:`~course_tools.notebook.editions.fold_solutions`), the first line of a folded one when
+    that is an answer (JupyterLab writes it on the folded bar), an answer printed by another cell,
+    or an answer line of the page outside a closed ``<details>`` (the book's and the slides'
+    "Show the answer") and reveal.js's speaker notes.
+    """
+    if isinstance(edition, str):
+        page = _PageText()
+        page.feed(edition)
+        page.close()
+        text = "".join(page.visible if unasked else page.all)
+        return [f"{line.strip()!r}" + (" without a click" if unasked else "")
+                for line in text.splitlines() if line.strip() in answers]
+    found = []
+    for number, cell in enumerate(edition.cells):
+        folded = cell.metadata.get("jupyter", {}) if unasked else {}
         if SOLUTION in cell_tags(cell):
-            for output in cell.get("outputs", []):
-                lines.update(line.strip() for line in _output_text(output).splitlines() if line.strip())
-    return lines
-
-
-def shown_answers(nb, answers: set[str]) -> list[str]:
-    """What ``nb`` gives away: a solution cell, or an output line among ``answers``."""
-    found = [f"cell {number}: a solution cell" for number, cell in enumerate(nb.cells)
-             if SOLUTION in cell_tags(cell)]
-    for number, cell in enumerate(nb.cells):
+            if not folded.get("source_hidden"):
+                found.append(f"cell {number}: a solution cell" + ("'s source" if unasked else ""))
+            elif cell.source.split("\n")[0].strip() in answers:  # JupyterLab writes it on the folded bar
+                found.append(f"cell {number}: a solution cell's first line, on its folded bar")
+            if unasked and cell.get("outputs") and not folded.get("outputs_hidden"):
+                found.append(f"cell {number}: a solution cell's outputs")
+        if folded.get("outputs_hidden"):
+            continue
         for output in cell.get("outputs", []):
             found += [f"cell {number}: {line.strip()!r}" for line in _output_text(output).splitlines()
                       if line.strip() in answers]
@@ -130,3 +165,58 @@ def _output_text(output) -> str:
         return output.get("text", "")
     data = output.get("data", {})
     return "\n".join(str(data.get(kind, "")) for kind in ("text/plain", "text/html", "text/markdown"))
+
+
+class _PageText(HTMLParser):
+    """A page's text (``all``), and the part a reader sees without opening anything (``visible``):
+    not what a closed ``<details>`` holds past its ``<summary>``, reveal.js's speaker notes, scripts,
+    styles, templates or elements marked ``hidden``. Block elements start a new line."""
+
+    VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+                      "wbr"})
+    BLOCKS = frozenset({"address", "article", "aside", "blockquote", "br", "dd", "details", "div", "dl", "dt",
+                        "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
+                        "main", "nav", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul"})
+    NEVER_SHOWN = frozenset({"script", "style", "template"})
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.all, self.visible, self.open = [], [], []  # open: (tag, hides its content, closed details)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in self.BLOCKS:
+            self._text("\n")
+        if tag in self.VOID:
+            return
+        classes = (attrs.get("class") or "").split()
+        hides = tag in self.NEVER_SHOWN or "hidden" in attrs or (tag == "aside" and "notes" in classes)
+        self.open.append((tag, hides, tag == "details" and "open" not in attrs))
+
+    def handle_startendtag(self, tag, attrs):
+        if tag in self.BLOCKS:
+            self._text("\n")
+
+    def handle_endtag(self, tag):
+        if tag in self.BLOCKS:
+            self._text("\n")
+        for index in range(len(self.open) - 1, -1, -1):  # an unclosed <p> or <li> closes with its parent
+            if self.open[index][0] == tag:
+                del self.open[index:]
+                break
+
+    def handle_data(self, data):
+        self._text(data)
+
+    def _text(self, text: str) -> None:
+        self.all.append(text)
+        if not self._hidden():
+            self.visible.append(text)
+
+    def _hidden(self) -> bool:
+        for index, (_, hides, closed_details) in enumerate(self.open):
+            if hides:
+                return True
+            if closed_details and not (index + 1 < len(self.open) and self.open[index + 1][0] == "summary"):
+                return True
+        return False

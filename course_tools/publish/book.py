@@ -2,9 +2,10 @@
 
 Each chapter is a notebook's cached execution in that language (the one the slides and the
 editions use, :func:`course_tools.notebook.editions.executed`), cut to one language with its solutions
-folded. Sphinx with myst-nb renders it (``nb_execution_mode = "off"``: nothing runs again)
-in sphinx-book-theme, with MathJax from npm. The PDF is Chromium's print of Sphinx's
-single-page build, after MathJax has typeset it; Chinese uses the system's Noto CJK.
+folded (myst-nb's ``hide-cell``: code and printed answer under one "Show the answer" toggle). Sphinx
+with myst-nb renders it (``nb_execution_mode = "off"``: nothing runs again) in sphinx-book-theme,
+with MathJax from npm. The PDF is Chromium's print of Sphinx's single-page build, after MathJax has
+typeset it; Chinese uses the system's Noto CJK.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from pathlib import Path
 
 import nbformat
 
-from course_tools.notebook.editions import course_edition
-from course_tools.notebook.tags import HIDE_CELL, LIVE_DEMO, SOLUTION
+from course_tools.notebook.editions import ANSWER_PROMPTS, course_edition
+from course_tools.notebook.tags import LIVE_DEMO, SOLUTION
 from course_tools.publish.slides import (
     DEMO_FOLDER,
+    NBVAL_MARKER,
     WEB_ASSETS,
     markdown_images,
 )
@@ -35,7 +37,6 @@ SUBTITLES = {
           "to TensorFlow 2 / Keras 3. Each chapter is one notebook, with the outputs of its English run.",
 }
 NOTEBOOK_LINK = re.compile(r"\[([^\]]+)\]\((\d\d_\w+)\.ipynb(?:#[^)]*)?\)")
-NBVAL_MARKER = re.compile(r"^# NBVAL_\w+\n", re.M)
 MATHJAX = "mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"  # relative to _static/
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"]
@@ -93,14 +94,16 @@ def chapter_name(notebook: Path) -> str:
 
 
 def book_chapter(executed_path: Path, lang: str, images: Path, *, with_demo: bool):
-    """One language, solutions folded (myst-nb's hide-cell), diagrams copied, the demo where tagged."""
+    """One language, solutions folded (the course edition tags them hide-cell; their toggle here reads
+    "Show the answer"), diagrams copied, the demo where tagged."""
     nb = course_edition(executed_path, lang)
     copy_markdown_images(nb, images)
+    show, hide = ANSWER_PROMPTS[lang]
     for index in reversed(range(len(nb.cells))):
         cell = nb.cells[index]
         tags = cell.metadata.get("tags", [])
-        if SOLUTION in tags:
-            cell.metadata["tags"] = [*tags, HIDE_CELL]
+        if SOLUTION in tags:  # myst-nb's cell-level settings, under the key "mystnb"
+            cell.metadata["mystnb"] = {"code_prompt_show": show, "code_prompt_hide": hide}
         if cell.cell_type == "code":  # nbval's markers are the tests' business, not the reader's
             cell.source = NBVAL_MARKER.sub("", cell.source)
         if LIVE_DEMO in tags and with_demo:

@@ -4,7 +4,8 @@
 first executed with ``lang`` set, so that figures and messages are in the deck's
 language. nbconvert's SlidesExporter then renders it, and its
 TagRemovePreprocessor drops the other language's cells (tags ``lang-zh`` /
-``lang-en``) and what the tags ``slides-hide-input`` / ``slides-hide-output`` mark.
+``lang-en``) and what the tags ``slides-hide-input`` / ``slides-hide-output`` mark. A solution
+stays folded on its exercise's slide (the template's ``<details>``): "Show the answer" opens it.
 
 reveal.js, MathJax, require.js and jQuery come from the npm packages pinned in
 package.json (``npm ci``); they are copied to ``build/slides/assets/`` next to
@@ -20,7 +21,7 @@ import re
 import shutil
 from pathlib import Path
 
-from course_tools.notebook.editions import executed
+from course_tools.notebook.editions import ANSWER_PROMPTS, executed, fold_solutions
 from course_tools.notebook.tags import (
     INJECTED,
     LIVE_DEMO,
@@ -50,6 +51,7 @@ WEB_ASSETS = {
 }
 DEMO_FOLDER = "demo"  # next to the decks of each language
 MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+\.png)\)")
+NBVAL_MARKER = re.compile(r"^# NBVAL_\w+\n", re.MULTILINE)  # the tests' business, not the reader's
 ASSET_URLS = {  # as the decks in build/slides/<lang>/ see them
     "reveal_url_prefix": "../assets/reveal.js",
     "mathjax_url": "../assets/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
@@ -119,7 +121,12 @@ def render_deck(
     nb.metadata["title"] = deck_title(nb, lang)
     attach_markdown_images(nb, images_dir)
     embed_live_demo(nb)
-    html, _ = slides_exporter(lang).from_notebook_node(nb)
+    fold_solutions(nb)  # as the source has them; a notebook that lacks it is folded all the same
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.source = NBVAL_MARKER.sub("", cell.source)
+    html, _ = slides_exporter(lang).from_notebook_node(
+        nb, resources={"course_answer_prompt": ANSWER_PROMPTS[lang][0]})
     return write_text_atomically(out_path, html)
 
 
