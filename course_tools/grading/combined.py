@@ -153,3 +153,26 @@ def segment_report(executed: Path, names: list[str]) -> dict[str, dict]:
     except Exception:  # missing, too large, not JSON, forged keys: rerun everything the full way
         report = {name: {"raised": True, "seconds": {}} for name in names}
     return report
+
+
+def runner_report(path: Path, names: list[str]) -> dict[str, dict]:
+    """What :mod:`course_tools.grading.cell_runner` reported, in :func:`segment_report`'s form.
+
+    It comes from the sandbox too: checked as data, and a notebook it does not mention (or an
+    unreadable report) counts as having raised, so that notebook is graded the full way.
+    """
+    from course_tools.grading.answers import MAX_FILE_BYTES
+    from course_utils.reporting import read_regular_file
+
+    report = {name: {"raised": True, "seconds": {}} for name in names}
+    try:
+        found = json.loads(read_regular_file(path, MAX_FILE_BYTES))
+        for name in names:
+            part = found.get(name)
+            if isinstance(part, dict) and part.get("raised") is False:
+                seconds = part.get("seconds", {})
+                report[name] = {"raised": False, "seconds": {str(kind): float(value) for kind, value in seconds.items()
+                                                             if isinstance(value, (int, float))}}
+    except Exception:  # missing, too large, not JSON: every notebook the full way
+        pass
+    return report

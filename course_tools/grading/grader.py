@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 import course_utils
-from course_tools.grading import answers, combined, rounds, sandbox
+from course_tools.grading import answers, cell_runner, combined, rounds, sandbox
 from course_tools.grading.exercises import (
     Exercise,
     course_exercises,
@@ -320,9 +320,9 @@ class Grader:
                 segments.append((path.name, instrument(kept, exercises), parameters,
                                  f"{inside or home}/answers/{path.stem}"))
             with self.occupying(f"combined run of {student}"):  # its notebooks are not marked crowded
-                self._run(combined.combined_notebook(segments), "combined.ipynb", space)
+                self._run_cells(combined.combined_notebook(segments), space)
             names = [path.name for path, *_ in ready.values()]
-            report = combined.segment_report(home / "executed.ipynb", names)
+            report = combined.runner_report(home / "report.json", names)
             finished = {index for index, (path, *_) in ready.items() if not report[path.name]["raised"]
                         and combined.is_finished(home / "answers" / path.stem)}
             self._profile(student, names, home, start, report=report)
@@ -363,17 +363,33 @@ class Grader:
 
     def _run(self, nb, name: str, space: Path, parameters: dict | None = None) -> sandbox.Outcome:
         """Run ``nb`` with papermill in the sandbox (``parameters`` set after its parameters cell)."""
+        inside = self._prepare_home(nb, name, space)
+        given = ["-y", json.dumps(parameters)] if parameters is not None else []
+        return self._sandboxed([sys.executable, "-m", "papermill", f"{inside}/notebooks/{name}",
+                                f"{inside}/executed.ipynb", *given, "-k", "python3", "--cwd", f"{inside}/notebooks",
+                                "--no-progress-bar", "--log-level", "ERROR"], space)
+
+    def _run_cells(self, nb, space: Path) -> sandbox.Outcome:
+        """Run a combined notebook's cells in one IPython shell in the sandbox
+        (:mod:`course_tools.grading.cell_runner`), reporting to ``home/report.json``."""
+        inside = self._prepare_home(nb, "combined.ipynb", space)
+        runner = Path(cell_runner.__file__).read_text(encoding="utf-8")
+        return self._sandboxed([sys.executable, "-c", runner, f"{inside}/notebooks/combined.ipynb",
+                                f"{inside}/report.json", combined.SEGMENT, combined.KIND], space,
+                               cwd=f"{inside}/notebooks")
+
+    def _prepare_home(self, nb, name: str, space: Path) -> Path:
+        """Write ``nb`` into the sandbox's home; the home's path as the sandbox sees it."""
         import nbformat
 
         home = space / "home"
         (home / "notebooks").mkdir()
         (home / "answers").mkdir()
         nbformat.write(nb, home / "notebooks" / name)
-        inside = sandbox.HOME if not self.trusted else home
-        given = ["-y", json.dumps(parameters)] if parameters is not None else []
-        argv = [sys.executable, "-m", "papermill", f"{inside}/notebooks/{name}",
-                f"{inside}/executed.ipynb", *given, "-k", "python3", "--cwd", f"{inside}/notebooks",
-                "--no-progress-bar", "--log-level", "ERROR"]
+        return sandbox.HOME if not self.trusted else home
+
+    def _sandboxed(self, argv: list[str], space: Path, *, cwd: str | None = None) -> sandbox.Outcome:
+        inside = sandbox.HOME if not self.trusted else space / "home"
         models = ASSETS / "models"
         data = student_settings().data_dir or course_data_dir("mnist")
         env = {"COURSE_ANSWERS": f"{inside}/answers", "COURSE_MODELS_DIR": str(models),
@@ -382,7 +398,7 @@ class Grader:
         readable = [Path(sys.prefix), Path(sys.base_prefix), Path(course_utils.__file__).parent, ASSETS]  # diagrams too
         readable += [data] if data.is_dir() else []
         return sandbox.run_sandboxed(argv, space=space, readable=readable, env=env, limits=self.limits,
-                                     trusted=self.trusted)
+                                     trusted=self.trusted, cwd=cwd)
 
     def _judge(self, notebook: str, exercise: Exercise, given: list[answers.Answer] | None, lang: str,
                parameters: dict | None = None):

@@ -145,11 +145,12 @@ def private_space(folder: Path, limits: Limits) -> Iterator[Path]:
 
 
 def run_sandboxed(argv: list[str], *, space: Path, readable: list[Path], env: dict[str, str],
-                  limits: Limits, trusted: bool = False) -> Outcome:
+                  limits: Limits, trusted: bool = False, cwd: str | None = None) -> Outcome:
     """Run ``argv`` with the folders of ``space`` (:func:`private_space`) as its only writable
     places: ``space/home`` as its home, ``space/tmp`` and ``space/shm``; return how it ended.
 
-    ``readable`` are the host paths bound read-only at their own place. With
+    ``readable`` are the host paths bound read-only at their own place; ``cwd`` is where it starts
+    (the home unless given, a path as the run sees it). With
     ``trusted=True`` (an instructor's own notebooks) no sandbox is used, only the limits.
     Its output is read while it runs (a full pipe would stall it), and its input is empty.
     """
@@ -158,9 +159,10 @@ def run_sandboxed(argv: list[str], *, space: Path, readable: list[Path], env: di
     if os.geteuid() == 0 and not trusted:
         _give_to_nobody(home)
     if trusted:
-        command, environment, cwd = argv, {**os.environ, **env, "HOME": str(home)}, home
+        command, environment, cwd = argv, {**os.environ, **env, "HOME": str(home)}, cwd or home
     else:
-        command, environment, cwd = _bwrap(argv, space, readable, env), {"PATH": "/usr/bin:/bin"}, None
+        command, environment = _bwrap(argv, space, readable, env, cwd or str(HOME)), {"PATH": "/usr/bin:/bin"}
+        cwd = None
     group = cgroups.Group(f"course-grading-{uuid.uuid4().hex[:12]}",
                           cgroups.GroupLimits(limits.memory_bytes, limits.processes)) if _cgroups_usable() else None
     if group is None:
@@ -276,13 +278,13 @@ def _namespace_options(*, network: bool = False) -> list[str]:
     return [*user, "--unshare-pid", *net, "--unshare-ipc", "--unshare-uts", "--die-with-parent"]
 
 
-def _bwrap(argv: list[str], space: Path, readable: list[Path], env: dict[str, str]) -> list[str]:
+def _bwrap(argv: list[str], space: Path, readable: list[Path], env: dict[str, str], chdir: str) -> list[str]:
     """The grader's bwrap command line: :func:`view`, no network, a new session, as nobody."""
     options = [*_namespace_options(), "--new-session", *view(readable, space / "home", HOME, scratch=space)]
     for name, value in {**env, "HOME": str(HOME), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}.items():
         options += ["--setenv", name, value]
     user = _drop_to(NOBODY, NOBODY) if os.geteuid() == 0 else []
-    return ["bwrap", *options, "--chdir", str(HOME), "--", *user, *argv]
+    return ["bwrap", *options, "--chdir", chdir, "--", *user, *argv]
 
 
 def view(readable: list[Path], home: Path, home_inside: Path, *, scratch: Path | None = None) -> list[str]:
