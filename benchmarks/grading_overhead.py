@@ -81,7 +81,7 @@ def table(title: str, wall: float, students: int, parts: dict, notebooks: dict, 
              f"| ratio to one import ({imported:.1f} s) | {each / imported:.1f}x |",
              f"| a class of 100 (extrapolated from {students}) | {100 * each / 60:.0f} min |",
              "| *one student's run, mean (runs overlap by the jobs)* | |"]
-    names = {"start": "sandbox, kernel and papermill start", "imports": "imports (the first cell)",
+    names = {"start": "sandbox and runner start (a kernel and papermill in the full way)", "imports": "imports (the first cell)",
              "course": "the course's cells", "student": "the student's cells",
              "grader": "the grader's cells (answers saved, resets)", "judging": "judging (outside the sandbox)"}
     lines += [f"| {names[part]} | {seconds:.1f} |" for part, seconds in parts.items()]
