@@ -151,7 +151,8 @@ def unseen_by_pretrained(name: str, dataset, *, folder: str | os.PathLike | None
 
 def describe_pretrained(name: str, dataset, *, lang: str = "both",
                         folder: str | os.PathLike | None = None) -> bool:
-    """Print how a shipped model was trained and whether it may be scored on ``dataset``.
+    """Print how a shipped model was trained, why its training stopped and how its
+    test PSNR rose, and whether it may be scored on ``dataset``.
 
     Parameters
     ----------
@@ -188,6 +189,7 @@ def describe_pretrained(name: str, dataset, *, lang: str = "both",
          f"learning rate was halved whenever the training loss stopped falling for {patience:,} steps, "
          f"and lowered linearly to {smallest:g} over the last {cooldown:.0%} of the planned steps; "
          f"{minutes:.0f} minutes on a 2-core CPU. Run make models to retrain it."), lang)
+    _describe_stop(info, lang)
     unseen = unseen_by_pretrained(name, dataset, folder=folder)
     if unseen:
         say((f"下面用 {len(dataset.x_test):,} 张测试图像给它打分，这些图像它训练时一张也没见过。",
@@ -204,6 +206,37 @@ def describe_pretrained(name: str, dataset, *, lang: str = "both",
              f"It was trained on another split of the data ({data['source']}), which may hold these "
              "test images, so no score is shown for it."), lang)
     return unseen
+
+
+def _describe_stop(info: dict, lang: str) -> None:
+    """Why a shipped model's training stopped, and its test PSNR along the way (from the manifest)."""
+    from course_utils.language import say
+
+    steps = info["training"]["steps"]
+    by_step = sorted((int(step), psnr) for step, psnr in info.get("test_psnr_during_training", {}).items())
+    if by_step:
+        images = f"{info['data']['test_images']:,}"
+        noisy_zh, noisy_en = ("加噪", "noisy ") if info.get("noise_factor") else ("", "")
+        say((f"训练过程中，它在 {images} 张{noisy_zh}测试图像上的 PSNR："
+             + "，".join(f"{step:,} 步时 {psnr:.2f} dB" for step, psnr in by_step) + "。",
+             f"Its PSNR on the {images} {noisy_en}test images during training: "
+             + ", ".join(f"{psnr:.2f} dB after {step:,} steps" for step, psnr in by_step) + "."), lang)
+    if info["training"]["stopped_by"] != "max_steps":
+        say((f"训练损失在最小的学习率下不再下降，训练在 {steps:,} 步时停止。",
+             f"Training stopped after {steps:,} steps, once the training loss no longer fell at the "
+             "smallest learning rate."), lang)
+        return
+    if len(by_step) > 1 and by_step[-1][1] > by_step[-2][1]:
+        gain, span = by_step[-1][1] - by_step[-2][1], by_step[-1][0] - by_step[-2][0]
+        say((f"训练是在达到 {steps:,} 步的上限时停下的，而不是因为损失不再下降；停下时测试 PSNR 仍在上升"
+             f"（最后 {span:,} 步提高了 {gain:.2f} dB）。所以它展示的是这个结构训练 {steps:,} 步后的效果，"
+             "而不是它能达到的极限。",
+             f"Training stopped at its cap of {steps:,} steps, not because the loss had stopped falling, "
+             f"and its test PSNR was still rising ({gain:+.2f} dB over the last {span:,} steps): it shows "
+             f"what this architecture reaches after {steps:,} steps, not the most it can reach."), lang)
+    else:
+        say((f"训练是在达到 {steps:,} 步的上限时停下的。", f"Training stopped at its cap of {steps:,} steps."),
+            lang)
 
 
 def load_pretrained(name: str, *, folder: str | os.PathLike | None = None):
