@@ -2,7 +2,8 @@
 
 Every text a student reads comes as a (Chinese, English) pair; ``lang`` picks
 one or shows both. Figures fall back to English without a Chinese font
-(:func:`course_utils.plotting.localize`); printed text never needs one.
+(:func:`course_utils.plotting.localize`); printed text never needs one. A yes/no
+result reads 是 or 否 in Chinese and True or False in English (:func:`yes_no`).
 
 Every ``lang`` parameter in course_utils is checked by :func:`as_lang`: anything
 but "zh", "en" or "both" raises ValueError, so docstrings do not repeat it.
@@ -88,6 +89,50 @@ def say(message: Label, lang: str) -> None:
     print(choose(message, lang, joiner="\n"), flush=True)
 
 
+def yes_no(value) -> tuple[str, str]:
+    """A yes/no result as a (Chinese, English) pair: (是, True) or (否, False).
+
+    English keeps the ``True`` / ``False`` the code computed; a Chinese reader
+    reads 是 or 否 instead of an English word.
+
+    Parameters
+    ----------
+    value : bool or numpy bool
+        The result of a check, such as ``np.array_equal(a, b)``.
+
+    Returns
+    -------
+    (str, str)
+
+    Examples
+    --------
+    >>> yes_no(1 + 1 == 2)
+    ('是', 'True')
+    """
+    return ("是", "True") if bool(value) else ("否", "False")
+
+
+def say_check(label: tuple[str, str], value, lang: str) -> None:
+    """Print the result of a yes/no check as "label: result" in ``lang``.
+
+    Parameters
+    ----------
+    label : (str, str)
+        What was checked, in Chinese and in English, without the result.
+    value : bool or numpy bool
+        The result: 是 or 否 in Chinese, True or False in English (:func:`yes_no`).
+    lang : {"zh", "en", "both"}
+
+    Examples
+    --------
+    >>> say_check(("两轮里的噪声相同", "same noise in both epochs"), False, "both")
+    两轮里的噪声相同：否
+    same noise in both epochs: False
+    """
+    (label_zh, label_en), (answer_zh, answer_en) = label, yes_no(value)
+    say((f"{label_zh}：{answer_zh}", f"{label_en}: {answer_en}"), lang)
+
+
 def display_width(text: str) -> int:
     """Columns ``text`` takes in a terminal or notebook output: CJK characters take two.
 
@@ -118,7 +163,8 @@ def format_table(header, rows, *, formats=(), lang: str = "both") -> str:
     header : sequence of str or (str, str)
         One label per column.
     rows : sequence of sequences
-        Labels (str or (Chinese, English) pairs), numbers, or None (shown as "-").
+        Labels (str or (Chinese, English) pairs), numbers, yes/no values
+        (是 / 否 in Chinese, True / False in English: :func:`yes_no`), or None (shown as "-").
     formats : sequence of str
         A format spec per column for numbers, such as ".2f" or ".1%"; "" by default.
     lang : {"zh", "en", "both"}
@@ -139,6 +185,8 @@ def format_table(header, rows, *, formats=(), lang: str = "both") -> str:
     def text(value, spec: str) -> str:
         if value is None:
             return "-"
+        if isinstance(value, bool) or getattr(value, "dtype", None) == bool:  # numpy's bool too
+            return choose(yes_no(value), lang)
         if isinstance(value, (str, tuple)):
             return choose(value, lang)
         return format(value, spec)

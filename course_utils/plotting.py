@@ -367,7 +367,8 @@ def plot_noise_sweep(factors, sweep: dict[str, list[float]], *, trained_at: floa
                     color=colour)
         if trained_at is not None:
             ax.axvline(trained_at, color="grey", linestyle=":",
-                       label=localize((f"自编码器训练时的噪声因子 {trained_at}", f"autoencoders trained at {trained_at}"), lang))
+                       label=localize((f"自编码器训练时的噪声因子 {trained_at}",
+                                      f"autoencoders trained at noise factor {trained_at}"), lang))
         ax.set_xlabel(localize(("噪声因子", "noise factor"), lang))
         ax.set_ylabel(localize(("峰值信噪比 PSNR (dB)", "PSNR (dB)"), lang))
         ax.grid(alpha=0.3)

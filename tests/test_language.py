@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from course_utils.language import choose, display_width, format_table
+from course_utils.language import choose, display_width, format_table, say_check
 
 METHODS = [("带噪输入", "noisy input"), ("自编码器（充分训练）", "autoencoder (fully trained)"),
            ("3×3 中值滤波", "median 3×3")]
@@ -62,3 +62,24 @@ def test_errors_a_student_can_trigger_speak_both_languages(tmp_path):
     for text in messages:
         chinese, english = text.split("\n", 1)
         assert re.search(r"[\u4e00-\u9fff]", chinese) and not re.search(r"[\u4e00-\u9fff]", english), text
+
+
+@pytest.mark.parametrize("value", [True, False, np.True_, np.False_])
+def test_a_yes_no_check_reads_chinese_in_chinese_and_true_false_in_english(value, capsys):
+    """A Chinese reader reads 是 / 否, never True / False; the English line is what Python prints."""
+    label = ("两轮里的噪声相同", "same noise in both epochs")
+    chinese = "是" if value else "否"
+    say_check(label, value, "zh")
+    assert capsys.readouterr().out == f"两轮里的噪声相同：{chinese}\n"
+    say_check(label, value, "en")
+    assert capsys.readouterr().out == f"same noise in both epochs: {bool(value)}\n"
+    say_check(label, value, "both")
+    assert capsys.readouterr().out == f"两轮里的噪声相同：{chinese}\nsame noise in both epochs: {bool(value)}\n"
+
+
+def test_a_table_shows_yes_no_values_in_the_reader_language():
+    rows = [[("甲", "a"), True], [("乙", "b"), np.bool_(False)]]
+    assert [line.split()[-1] for line in format_table(["", ("相同", "same")], rows, lang="zh").splitlines()[1:]] \
+        == ["是", "否"]
+    assert [line.split()[-1] for line in format_table(["", ("相同", "same")], rows, lang="en").splitlines()[1:]] \
+        == ["True", "False"]
