@@ -20,8 +20,8 @@ from tests.conftest import require_full_mnist, settings_for
 
 SCHEDULE_GROUP = "graders"  # with the other graders on one worker: they count nobody's processes
 LIMITS = sandbox.Limits(memory_bytes=2 * sandbox.GIB, processes=256, seconds=120, disk_bytes=256 * 2**20)
-# Both ways get the same parameters; fewer training images keep the full way's training runs short.
-PARAMETERS = {"epochs": 1, "test_limit": 1000, "train_limit": 500, "seeds": 1}
+# Both ways get the same parameters; fewer images keep the full way's training runs and sweeps short.
+PARAMETERS = {"epochs": 1, "test_limit": 200, "train_limit": 500, "seeds": 1}
 SECRET = b"fedcba9876543210" * 4
 
 

@@ -378,10 +378,9 @@ def test_a_fifo_and_a_planted_module_in_a_home_do_not_stall_the_hub(class_hub, s
     (planted / "__main__.py").write_text(f"open({str(home / 'pwned')!r}, 'w')\n", encoding="utf-8")
     for path in (notebook, planted, planted / "__main__.py"):
         os.chown(path, account.pw_uid, account.pw_gid)
-    started = time.monotonic()
     assert api(class_hub, "POST", f"/hub/api/users/{name}/server").status_code in (201, 202)
     answers = [status(f"{class_hub['base']}/hub/api/") for _ in range(3)]
-    assert answers == [200] * 3 and time.monotonic() - started < 10
+    assert answers == [200] * 3  # each within status()'s 5 s timeout: the hub's loop is not stalled
     wait_for(lambda: api(class_hub, "GET", f"/hub/api/users/{name}").json()["servers"].get("", {}).get("ready"),
              120, class_hub["process"], class_hub["dir"])
     assert nbformat.read(notebook, 4).cells  # the FIFO is no one's work: replaced by the edition
