@@ -360,7 +360,7 @@ def plot_noise_sweep(factors, sweep: dict[str, list[float]], *, trained_at: floa
     from course_utils.baselines import method_name
 
     with matplotlib.rc_context(_font_settings()):
-        figure = Figure(figsize=(6.8, 4.2), layout="constrained")
+        figure = Figure(figsize=(6.8, 5.4), layout="constrained")
         ax = figure.subplots()
         for (name, values), colour in zip(sweep.items(), distinct_colours(len(sweep))):
             ax.plot(factors, values, marker="o", label=method_name(name, effective_language(lang)),
@@ -372,7 +372,7 @@ def plot_noise_sweep(factors, sweep: dict[str, list[float]], *, trained_at: floa
         ax.set_xlabel(localize(("噪声因子", "noise factor"), lang))
         ax.set_ylabel(localize(("峰值信噪比 PSNR (dB)", "PSNR (dB)"), lang))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1))  # beside the curves, never on them
+        figure.legend(fontsize=8, loc="outside lower center", ncols=2)  # below the curves, never on them
     return figure
 
 
