@@ -96,7 +96,8 @@ test-setup: setup $(TEST_STAMP)
 data: $(STAMP)
 	$(COURSE) data $(if $(WHEELHOUSE),--find-links $(WHEELHOUSE)/wheels)
 
-# reveal.js, MathJax, require.js and jQuery for the slides, pinned in package-lock.json.
+# reveal.js, MathJax, require.js and jQuery for the slides, TensorFlow.js for the demo, axe-core for
+# the browser tests' accessibility checks: pinned in package-lock.json.
 web: $(NPM_STAMP)
 
 $(NPM_STAMP): package.json package-lock.json

@@ -313,6 +313,47 @@ class PageProblems:
         page.on("pageerror", lambda e: self.console_errors.append(str(e)))
 
 
+# axe-core, from npm (package-lock.json), checks what a page shows against the WCAG 2.1 A and AA rules.
+AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# The page at rest: a fading fragment or an opening fold would be measured half-transparent.
+STILL = "*, *::before, *::after { transition: none !important; animation: none !important; }"
+AXE_RUN = """async ([include, tags]) => {
+    const context = include ? {include: include.map(selector => [selector])} : document;
+    const result = await axe.run(context, {runOnly: {type: 'tag', values: tags},
+                                           resultTypes: ['violations'], iframes: false});
+    return result.violations.map(rule => ({id: rule.id, impact: rule.impact, help: rule.help,
+        nodes: rule.nodes.map(node => ({target: node.target.join(' '), html: node.html,
+                                        why: node.failureSummary}))}));
+}"""
+
+
+def axe_violations(page, include: list[str] | None = None) -> list[dict]:
+    """The WCAG 2.1 A and AA rules that a loaded page breaks, as axe-core finds them: each rule's id,
+    impact, help and offending nodes. ``include``: CSS selectors of the part to check (the course's
+    content within an application's interface); by default the whole page, not the pages its frames
+    show (the demo's is checked on its own). The first call stops the page's transitions and
+    animations, for good: what is measured is what a reader sees at rest."""
+    if not AXE_SCRIPT.is_file():
+        pytest.fail(f"{AXE_SCRIPT} is missing: run `make web` (npm ci installs axe-core from package-lock.json).")
+    if include and not page.locator(", ".join(include)).count():
+        pytest.fail(f"nothing on {page.url} matches {include}: there is no content to check")
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.add_style_tag(content=STILL)
+        page.add_script_tag(content=AXE_SCRIPT.read_text(encoding="utf-8"))
+    return page.evaluate(AXE_RUN, [include, WCAG_21_AA])
+
+
+def describe_violations(violations: list[dict], where: str, nodes: int = 3) -> str:
+    """A failure message: each broken rule with its impact, how many nodes break it, and the first few."""
+    lines = [f"{where} breaks {len(violations)} WCAG 2.1 AA rule(s) (axe-core):"]
+    for rule in violations:
+        lines.append(f"- {rule['id']} ({rule['impact']}, {len(rule['nodes'])} nodes): {rule['help']}")
+        lines += [f"    {node['target']}: {node['html'][:160]}\n      {node['why'].replace(chr(10), ' ')[:300]}"
+                  for node in rule["nodes"][:nodes]]
+    return "\n".join(lines)
+
+
 # Building small notebooks in tests: a zh/en markdown pair, and a tagged code cell.
 def markdown(zh: str, en: str) -> list:
     import nbformat

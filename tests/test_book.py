@@ -15,7 +15,12 @@ from conftest import NEEDS_PYTHON_311
 if sys.version_info < (3, 11):
     pytest.skip(NEEDS_PYTHON_311, allow_module_level=True)
 
-from conftest import EXECUTION_LANGUAGES, PageProblems
+from conftest import (
+    EXECUTION_LANGUAGES,
+    PageProblems,
+    axe_violations,
+    describe_violations,
+)
 
 from course_tools.notebook.editions import ANSWER_PROMPTS
 from course_tools.notebook.student import answer_lines, shown_answers
@@ -78,6 +83,20 @@ def test_every_page_opens_offline_with_its_figures_and_typeset_math(book, browse
             unbracketed = re.sub(r"（[^）]*）|\([^)]*\)", "", prose)
             assert not re.search(r"[A-Za-z]+(?: [A-Za-z]+){3,}", unbracketed), f"English in {path}"
         page.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_page_passes_wcag_21_aa(book, browser, lang):
+    """The theme's frame and the chapters, every fold opened (answers, hidden cells): axe-core from npm."""
+    built, _ = book
+    found = []
+    for path in pages_of(built, lang):
+        page, _, _ = open_page(browser, path)
+        page.evaluate("document.querySelectorAll('details').forEach(fold => { fold.open = true; })")
+        violations = axe_violations(page)
+        found += [describe_violations(violations, str(path))] if violations else []
+        page.close()
+    assert found == [], "\n".join(found)
 
 
 def test_the_chapters_carry_their_figures_and_fold_their_solutions(book):

@@ -7,7 +7,7 @@ import re
 import nbformat
 import numpy as np
 import pytest
-from conftest import PageProblems
+from conftest import PageProblems, axe_violations, describe_violations
 
 from course_tools.notebook.student import answer_lines, shown_answers
 from course_tools.publish.demo import build_demo, export_layer
@@ -108,6 +108,13 @@ def test_the_english_page_has_no_chinese(pages):
     text = visible_text(pages["en"][0])
     assert re.findall(r"[\u3000-\u9fff\uff00-\uffef]", text) == []
     assert "Denoising autoencoder" in text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_page_passes_wcag_21_aa(pages, lang):
+    """The whole page, its models loaded: axe-core from npm."""
+    violations = axe_violations(pages[lang][0])
+    assert violations == [], describe_violations(violations, f"the {lang} demo")
 
 
 def test_bad_input_is_refused_with_the_shape_it_needs(pages):

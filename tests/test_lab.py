@@ -20,7 +20,12 @@ from pathlib import Path
 import nbformat
 import psutil
 import pytest
-from conftest import PageProblems
+from conftest import (
+    EXECUTION_LANGUAGES,
+    PageProblems,
+    axe_violations,
+    describe_violations,
+)
 
 from course_tools.classroom.lab import write_lab_settings
 from course_tools.notebook.editions import course_edition, deliver
@@ -130,6 +135,12 @@ def lab(tmp_path, executed_course):
         server.kill()
 
 
+# Every markdown cell rendered (textContent: off-screen cells have no innerText).
+MARKDOWN_RENDERED = """() => { const cells = document.querySelectorAll('.jp-MarkdownCell');
+    return cells.length > 0 && [...cells].every(c => {
+        const r = c.querySelector('.jp-RenderedMarkdown'); return r && r.textContent.trim() !== ''; }); }"""
+
+
 def run_all_cells(page) -> None:
     page.locator(".lm-MenuBar-item", has_text="运行").first.click()  # the Run menu, in Chinese
     page.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click()
@@ -157,11 +168,7 @@ def test_a_student_runs_notebook_01_in_jupyterlab(lab, browser):
     menus = page.locator(".lm-MenuBar-item").all_inner_texts()
     assert {"文件", "编辑", "运行"} <= {label.strip() for label in menus}, menus
     # the Chinese edition: Chinese paragraphs only, and the outputs of a Chinese run
-    # every markdown cell rendered (textContent: off-screen cells have no innerText)
-    page.wait_for_function("() => { const cells = document.querySelectorAll('.jp-MarkdownCell');"
-                           " return cells.length > 0 && [...cells].every(c => {"
-                           " const r = c.querySelector('.jp-RenderedMarkdown');"
-                           " return r && r.textContent.trim() !== ''; }); }", timeout=60_000)
+    page.wait_for_function(MARKDOWN_RENDERED, timeout=60_000)
     paragraphs = page.eval_on_selector_all(".jp-MarkdownCell .jp-RenderedMarkdown", TEXTS)
     assert paragraphs and all(re.search(r"[\u4e00-\u9fff]", text) for text in paragraphs)
     assert not [text for text in paragraphs if re.search(r"[A-Za-z]+(?: [A-Za-z]+){3,}", text)
@@ -223,3 +230,30 @@ def test_a_student_runs_notebook_01_in_jupyterlab(lab, browser):
     gone, alive = psutil.wait_procs(started, timeout=30)
     assert alive == [], f"left running after shutdown: {[p.pid for p in alive]}"
 
+
+# The course's content as the lab shows it: the rendered markdown and the outputs. Not JupyterLab's
+# own interface (menus, toolbars, the code editor), which the accessibility checks leave out.
+NOTEBOOK_CONTENT = [".jp-Notebook .jp-RenderedMarkdown", ".jp-Notebook .jp-OutputArea-output"]
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "image-alt (critical): JupyterLab 4.6 shows a figure output (image/png) as an <img> without alt text, "
+    "whatever the output's metadata says; the figures need a text alternative the lab shows"))
+def test_the_notebooks_content_passes_wcag_21_aa_in_jupyterlab(lab, browser, executed_course):
+    """axe-core on the Chinese edition of 01 and the English edition of the first notebook run in
+    English, as delivered, before anything runs again."""
+    english = next(number for number, lang in EXECUTION_LANGUAGES.items() if lang == "en")
+    [english_run] = (executed_course[0] / "en" / "executed").glob(f"{english}_*.ipynb")
+    delivered = deliver(course_edition(english_run, "en"),  # beside the fixture's copy of 02
+                        lab.root / "notebooks" / f"{english_run.name.split('.')[0]}.en.ipynb")
+    found = []
+    for notebook in (NOTEBOOK, delivered.relative_to(lab.root).as_posix()):
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        # reset: this notebook alone, not also the one the lab's saved layout would open again
+        page.goto(f"{lab.url}/lab/tree/{notebook}?reset&token={lab.token}")
+        page.wait_for_function(MARKDOWN_RENDERED, timeout=60_000)
+        page.locator(".jp-OutputArea-output").first.wait_for(timeout=60_000)
+        violations = axe_violations(page, NOTEBOOK_CONTENT)
+        found += [describe_violations(violations, notebook)] if violations else []
+        page.close()
+    assert found == [], "\n".join(found)

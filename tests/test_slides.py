@@ -8,7 +8,12 @@ from html.parser import HTMLParser
 
 import nbformat
 import pytest
-from conftest import EXECUTION_LANGUAGES, PageProblems
+from conftest import (
+    EXECUTION_LANGUAGES,
+    PageProblems,
+    axe_violations,
+    describe_violations,
+)
 
 from course_tools.notebook.editions import ANSWER_PROMPTS
 from course_tools.notebook.student import answer_lines, shown_answers
@@ -307,3 +312,42 @@ def test_the_live_demo_runs_on_its_slide(executed_decks, browser):
     assert box["width"] > 600 and box["height"] > 300
     assert problems.failed_requests == [] and problems.console_errors == []
     page.close()
+
+
+# --- readable by everyone: WCAG 2.1 AA ------------------------------------------
+
+# Each slide of the deck: its place (h, v), as in the address #/h/v, and how many fragments it has
+SLIDES = """() => [...document.querySelectorAll('.slides > section')].flatMap((top, h) => {
+    const inner = [...top.children].filter(e => e.tagName === 'SECTION');
+    return (inner.length ? inner : [top]).map((slide, v) => [h, v, slide.querySelectorAll('.fragment').length]);
+})"""
+SHOWN_WHOLE = """([h, v]) => {
+    const top = document.querySelectorAll('.slides > section')[h];
+    const inner = [...top.children].filter(e => e.tagName === 'SECTION');
+    const slide = inner.length ? inner[v] : top;
+    return slide.classList.contains('present') && !slide.querySelector('.fragment:not(.visible)');
+}"""
+
+
+def deck_violations(browser, deck) -> list[dict]:
+    """axe-core's WCAG 2.1 AA findings on every slide of ``deck``, each shown whole (all its fragments
+    in, its answer opened), as the audience sees it: one entry per rule, with its nodes from every slide."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(deck.as_uri() + "?transition=none")
+    page.wait_for_selector(".reveal.ready")
+    page.evaluate("document.querySelectorAll('details.course-answer').forEach(answer => { answer.open = true; })")
+    found = {}
+    for h, v, fragments in page.evaluate(SLIDES):
+        page.evaluate("([h, v, f]) => { location.hash = `#/${h}/${v}` + (f ? `/${f - 1}` : ''); }", [h, v, fragments])
+        page.wait_for_function(SHOWN_WHOLE, arg=[h, v])
+        for rule in axe_violations(page):
+            found.setdefault(rule["id"], {**rule, "nodes": []})["nodes"] += rule["nodes"]
+    page.close()
+    return list(found.values())
+
+
+@pytest.mark.parametrize("number, lang", EXECUTION_LANGUAGES.items())
+def test_every_slide_passes_wcag_21_aa(executed_decks, browser, lang, number):
+    """Contrast of text and code, links told apart from words, a named demo frame: axe-core from npm."""
+    violations = deck_violations(browser, executed_decks[(lang, number)])
+    assert violations == [], describe_violations(violations, f"the {lang} deck of notebook {number}")

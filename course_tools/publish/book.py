@@ -14,12 +14,14 @@ import re
 import shutil
 import subprocess
 import sys
+from html import escape
 from pathlib import Path
 
 import nbformat
 
 from course_tools.notebook.editions import ANSWER_PROMPTS, course_edition
 from course_tools.notebook.tags import LIVE_DEMO, SOLUTION
+from course_tools.publish.demo import demo_title
 from course_tools.publish.slides import (
     DEMO_FOLDER,
     NBVAL_MARKER,
@@ -76,6 +78,7 @@ def write_sources(notebooks: list[Path], lang: str, folder: Path, *, demo_dir: P
     templates = folder / "_templates"
     templates.mkdir()
     (templates / "theme-switcher.html").write_text("", encoding="utf-8")  # one light theme
+    (templates / "search-button-field.html").write_text(SEARCH_BUTTON, encoding="utf-8")
     names = [chapter_name(notebook) for notebook in notebooks]
     for notebook, name in zip(notebooks, names):
         chapter = book_chapter(notebook, lang, folder / "images", with_demo=demo_dir is not None)
@@ -108,7 +111,8 @@ def book_chapter(executed_path: Path, lang: str, images: Path, *, with_demo: boo
             cell.source = NBVAL_MARKER.sub("", cell.source)
         if LIVE_DEMO in tags and with_demo:
             nb.cells.insert(index + 1, nbformat.v4.new_markdown_cell(
-                f'<iframe class="course-demo" src="_static/{DEMO_FOLDER}/index.html"></iframe>'))
+                f'<iframe class="course-demo" src="_static/{DEMO_FOLDER}/index.html" '
+                f'title="{escape(demo_title(lang))}"></iframe>'))
     return nb
 
 
@@ -140,7 +144,7 @@ def sphinx_conf(lang: str) -> str:
         "project": TITLES[lang],
         "author": "course-autoencoders",
         "language": "zh_CN" if lang == "zh" else "en",
-        "extensions": ["myst_nb"],
+        "extensions": ["myst_nb", "course_tools.publish.book"],  # setup() below: the toggles' names
         "nb_execution_mode": "off",
         "myst_enable_extensions": ["dollarmath", "amsmath"],
         "html_theme": "sphinx_book_theme",
@@ -168,6 +172,25 @@ def sphinx_conf(lang: str) -> str:
         "suppress_warnings": ["mystnb.unknown_mime_type"],
     }
     return "".join(f"{key} = {value!r}\n" for key, value in settings.items())
+
+
+def setup(app) -> dict:
+    """This module as a Sphinx extension (conf.py): myst-nb's folded cells named by their visible
+    prompt. myst-nb labels each toggle "Toggle hidden content", which a screen reader would say
+    instead of the "Show the answer" the reader sees (WCAG 2.5.3, label in name)."""
+    from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput
+
+    app.setup_extension("myst_nb")
+    app.add_node(HideCodeCellNode, override=True, html=(visit_folded_cell, depart_HideCellInput))
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
+def visit_folded_cell(translator, node) -> None:
+    """myst-nb's ``<details>`` of a folded cell, without the aria-label that hides its prompt."""
+    translator.body.append(
+        f'<details class="admonition hide {" ".join(node["classes"])}">\n<summary>\n'
+        f'<p class="collapsed admonition-title">{escape(node["prompt_show"])}</p>\n'
+        f'<p class="expanded admonition-title">{escape(node["prompt_hide"])}</p>\n</summary>\n')
 
 
 def copy_mathjax(target: Path) -> None:
@@ -225,6 +248,17 @@ UI = {  # what the theme and myst-nb would otherwise show in English
     "en": {"toc_title": "Contents", "show_code": "Show code cell {type}", "hide_code": "Hide code cell {type}",
            "search": "Search this book…"},
 }
+
+# pydata-sphinx-theme's search button, less its aria-label "Search": its visible words ("Search
+# Ctrl+K") name it, as WCAG 2.5.3 (label in name) asks.
+SEARCH_BUTTON = """<button class="btn search-button-field search-button__button pst-js-only"
+        title="{{ _('Search') }}" data-bs-placement="bottom" data-bs-toggle="tooltip">
+ <i class="fa-solid fa-magnifying-glass"></i>
+ <span class="search-button__default-text">{{ _('Search') }}</span>
+ <span class="search-button__kbd-shortcut"><kbd class="kbd-shortcut__modifier">Ctrl</kbd>+<kbd
+       class="kbd-shortcut__modifier">K</kbd></span>
+</button>
+"""
 
 # Whole words for jieba, so that searching 棋盘伪影 finds 棋盘伪影 (it also finds 伪影).
 COURSE_TERMS = ("自编码器", "卷积自编码器", "降噪自编码器", "编码器", "解码器", "潜在表示", "瓶颈层",

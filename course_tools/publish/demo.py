@@ -150,12 +150,22 @@ def model_facts() -> dict:
             for name in MODELS}
 
 
+def page_text(lang: str) -> dict[str, str]:
+    """The page's labels (``labels.json``) in one language."""
+    labels = json.loads((TEMPLATES / "labels.json").read_text(encoding="utf-8"))
+    return {key: pair[0] if lang == "zh" else pair[1] for key, pair in labels.items()}
+
+
+def demo_title(lang: str) -> str:
+    """The demo's title in ``lang``: its page's ``<title>``, and the name of a frame that shows it."""
+    return page_text(lang)["title"]
+
+
 def render_page(lang: str) -> str:
     """index.html in one language: every label filled in at build time."""
     import jinja2
 
-    labels = json.loads((TEMPLATES / "labels.json").read_text(encoding="utf-8"))
-    text = {key: pair[0] if lang == "zh" else pair[1] for key, pair in labels.items()}
+    text = page_text(lang)
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     return environment.get_template("index.html.j2").render(
         lang=lang, html_lang="zh-CN" if lang == "zh" else "en", text=text,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import re
 import shutil
+from html import escape
 from pathlib import Path
 
 from course_tools.notebook.editions import ANSWER_PROMPTS, executed, fold_solutions
@@ -120,7 +121,7 @@ def render_deck(
     nb = nbformat.read(str(notebook), as_version=4)
     nb.metadata["title"] = deck_title(nb, lang)
     attach_markdown_images(nb, images_dir)
-    embed_live_demo(nb)
+    embed_live_demo(nb, lang)
     fold_solutions(nb)  # as the source has them; a notebook that lacks it is folded all the same
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -158,15 +159,18 @@ def has_live_demo(notebook: str | Path) -> bool:
     return any(LIVE_DEMO in cell_tags(cell) for cell in cells)
 
 
-def embed_live_demo(nb) -> None:
-    """After each cell tagged live-demo, a slide of its own holding the demo (copied as demo/)."""
+def embed_live_demo(nb, lang: str) -> None:
+    """After each cell tagged live-demo, a slide of its own holding the demo (copied as demo/),
+    the frame named by the demo's title in ``lang``."""
     import nbformat
+
+    from course_tools.publish.demo import demo_title
 
     for index in reversed(range(len(nb.cells))):
         tags = nb.cells[index].metadata.get("tags", [])
         if LIVE_DEMO in tags:
             frame = nbformat.v4.new_markdown_cell(
-                f'<iframe class="course-demo" src="{DEMO_FOLDER}/index.html" '
+                f'<iframe class="course-demo" src="{DEMO_FOLDER}/index.html" title="{escape(demo_title(lang))}" '
                 'style="width: 100%; height: 640px; border: 1px solid #ccc;"></iframe>')
             frame.metadata.update(tags=list(tags), slideshow={"slide_type": "slide"})
             nb.cells.insert(index + 1, frame)
