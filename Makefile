@@ -19,7 +19,7 @@ COURSE := $(BIN)/python -m course_tools
 WHEELHOUSE ?=
 NPM_SOURCE := $(if $(WHEELHOUSE),--offline --cache $(WHEELHOUSE)/npm-cache)
 
-.PHONY: run test setup test-setup check-pins doctor data web wheelhouse slides notebooks models student grade grade-k8s assets lab lab-source demo book hub hub-k8s collect feedback benchmark clean
+.PHONY: run test setup test-setup check-pins doctor data web wheelhouse slides notebooks models student grade grade-k8s i18n assets lab lab-source demo book hub hub-k8s collect feedback benchmark clean
 
 # Execute every notebook headless with its own quick defaults: build/executed/,
 # build/metrics.json, a summary and the report card.
@@ -69,6 +69,11 @@ grade: setup
 GRADE_PODS ?= 4
 grade-k8s: setup
 	$(COURSE) grade-k8s $(SUBMISSIONS) --memory $(GRADE_MEMORY) --parallelism $(GRADE_PODS) $(if $(GRADE_IMAGE),--grading-image $(GRADE_IMAGE)) $(if $(STUDENT_IMAGE),--students-image $(STUDENT_IMAGE)) $(if $(SAME_EXERCISES),--same-exercises)
+
+# The translation catalogs (course_utils/locale/): every message the code prints, in step with the
+# modules and the notebooks' code cells, compiled to the .mo files the wheel ships (docs/en/languages.md).
+i18n: setup
+	$(COURSE) i18n
 
 # Instructor slides: build/slides/{zh,en}/*.slides.html, offline, with build/slides/assets/.
 slides: test-setup web

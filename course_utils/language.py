@@ -1,148 +1,236 @@
-"""Choosing the reader's language: "zh", "en" or "both" (中文 / English).
+"""The reader's language: every text a student reads is an English message, translated by gettext.
 
-Every text a student reads comes as a (Chinese, English) pair; ``lang`` picks
-one or shows both. Figures fall back to English without a Chinese font
-(:func:`course_utils.plotting.localize`); printed text never needs one. A yes/no
-result reads 是 or 否 in Chinese and True or False in English (:func:`yes_no`).
+A notebook's ``lang`` is a language code from the course's list (``locale/languages.json``:
+"zh" and "en"), or "both" (Chinese, then English). Messages are written in English and
+looked up in ``locale/<catalog>/LC_MESSAGES/course.mo`` (the standard library's ``gettext``);
+a message without a translation reads in English. Values go in named placeholders, filled
+after translation::
 
-Every ``lang`` parameter in course_utils is checked by :func:`as_lang`: anything
-but "zh", "en" or "both" raises ValueError, so docstrings do not repeat it.
+    say("Test PSNR: {psnr:.2f} dB", lang, psnr=score)
+
+:func:`N_` marks a label that is translated later, where it is shown (figure labels, table
+headers, a field of another message). ``make i18n`` finds every message in the modules and the
+notebooks' code cells and updates the catalogs.
+
+Every ``lang`` parameter in course_utils is checked by :func:`as_lang`: anything but a listed
+code or "both" raises ValueError, so docstrings do not repeat it.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import gettext
+import json
+import string
 import unicodedata
+from pathlib import Path
 
-LANGUAGES = ("zh", "en", "both")
-Label = str | tuple[str, str]  # plain text, or (Chinese, English)
+from course_utils.settings import current
+
+LOCALE = Path(__file__).parent / "locale"
+DOMAIN = "course"
+BOTH = "both"
+
+
+@dataclasses.dataclass(frozen=True)
+class Language:
+    """One of the course's languages, as ``languages.json`` lists it."""
+
+    code: str  # the value of a notebook's lang, and of tags lang-<code>
+    name: str  # in its own script
+    catalog: str  # the gettext locale: locale/<catalog>/LC_MESSAGES/course.mo
+    html: str  # the HTML lang attribute
+    script: str  # "Latin", "Han", ...: figures need a font for a script other than Latin
+    folder: Path = LOCALE  # where its catalog lives
+
+
+def _read_list(folder: Path) -> tuple[list[Language], list[str]]:
+    listed = json.loads((folder / "languages.json").read_text(encoding="utf-8"))
+    return [Language(**entry, folder=folder) for entry in listed["languages"]], listed.get("both", [])
+
+
+@functools.cache
+def _languages(extra_folder: Path | None) -> tuple[dict[str, Language], tuple[str, ...]]:
+    languages, both = _read_list(LOCALE)
+    if extra_folder is not None:
+        languages += _read_list(extra_folder)[0]
+    return {language.code: language for language in languages}, tuple(both)
+
+
+def languages() -> dict[str, Language]:
+    """The course's languages by code: the shipped list, then those of the setting ``COURSE_LOCALE_DIR``."""
+    return _languages(current().locale_dir)[0]
+
+
+def language_codes() -> tuple[str, ...]:
+    """Every language an edition can be in, such as ("zh", "en")."""
+    return tuple(languages())
+
+
+def lang_choices() -> tuple[str, ...]:
+    """Every value a notebook's ``lang`` may take: each language, and "both"."""
+    return language_codes() + (BOTH,)
 
 
 def as_lang(lang: str) -> str:
-    """Return ``lang`` if it is "zh", "en" or "both"; otherwise raise ValueError.
-
-    Parameters
-    ----------
-    lang : str
-        The language asked for.
-
-    Returns
-    -------
-    str
-        ``lang`` itself.
-
-    Raises
-    ------
-    ValueError
-        If ``lang`` is not "zh", "en" or "both".
+    """Return ``lang`` if it is a course language or "both"; otherwise raise ValueError.
 
     Examples
     --------
     >>> as_lang("zh")
     'zh'
     """
-    if lang not in LANGUAGES:
-        raise ValueError(f"lang must be one of {LANGUAGES}; got {lang!r}.")
+    if lang not in lang_choices():
+        raise ValueError(f"lang must be one of {lang_choices()}; got {lang!r}.")
     return lang
 
 
-def choose(label: Label, lang: str, *, joiner: str = " / ") -> str:
-    """The text of ``label`` in ``lang``.
+def languages_of(lang: str) -> tuple[str, ...]:
+    """The languages ``lang`` shows, in order: ("zh", "en") for "both", else (lang,)."""
+    return _languages(current().locale_dir)[1] if as_lang(lang) == BOTH else (lang,)
 
-    Parameters
-    ----------
-    label : str or (str, str)
-        Plain text (returned as it is) or a (Chinese, English) pair.
-    lang : {"zh", "en", "both"}
-    joiner : str
-        Between the two languages when ``lang`` is "both".
 
-    Returns
-    -------
-    str
+@functools.cache
+def _translations(code: str, extra_folder: Path | None) -> gettext.NullTranslations:
+    language = _languages(extra_folder)[0][code]
+    return gettext.translation(DOMAIN, language.folder, languages=[language.catalog], fallback=True)
+
+
+class Message(str):
+    """An English message, translated where it is shown; ``context`` tells apart two meanings."""
+
+    context: str | None = None
+
+
+def N_(message: str, context: str | None = None) -> Message:
+    """Mark ``message`` for translation where it is shown (the gettext convention's "N_").
 
     Examples
     --------
-    >>> choose(("原图", "original"), "both")
-    '原图 / original'
+    >>> N_("original")
+    'original'
     """
-    as_lang(lang)
-    if isinstance(label, str):
-        return label
-    chinese, english = label
-    return {"zh": chinese, "en": english, "both": f"{chinese}{joiner}{english}"}[lang]
+    marked = Message(message)
+    marked.context = context
+    return marked
 
 
-def say(message: Label, lang: str) -> None:
+def translate(message: str, code: str, *, plural: str | None = None, count: int | None = None) -> str:
+    """``message`` in the language ``code`` (a single language, not "both").
+
+    Examples
+    --------
+    >>> translate("original", "zh")
+    '原图'
+    """
+    translations = _translations(code, current().locale_dir)
+    context = getattr(message, "context", None)
+    if plural is None:
+        return translations.pgettext(context, message) if context else translations.gettext(message)
+    if context:
+        return translations.npgettext(context, message, plural, count)
+    return translations.ngettext(message, plural, count)
+
+
+def translated(message: str, lang: str, *, joiner: str = " / ", plural: str | None = None,
+         count: int | None = None, **fields) -> str:
+    """``message`` in ``lang`` with its placeholders filled; with "both" each language, joined.
+
+    A field that is itself a :class:`Message` is translated too.
+
+    Examples
+    --------
+    >>> translated("Correct: {value}.", "both", value=3)
+    '正确：3。 / Correct: 3.'
+    """
+    return joiner.join(_in_one_language(message, code, plural, count, fields) for code in languages_of(lang))
+
+
+def _in_one_language(message, code, plural, count, fields) -> str:
+    result = translate(message, code, plural=plural, count=count)
+    if not fields:
+        return result
+    return result.format(**{name: translate(value, code) if isinstance(value, Message) else value
+                                for name, value in fields.items()})
+
+
+def translated_count(singular: str, plural: str, count: int, lang: str, **fields) -> str:
+    """``text`` with a plural form chosen by ``count`` (gettext's ngettext)."""
+    return translated(singular, lang, plural=plural, count=count, **fields)
+
+
+def say(message: str, lang: str, **fields) -> None:
     """Print ``message`` in ``lang``; with "both", Chinese first, each on its own line.
 
-    Parameters
-    ----------
-    message : str or (str, str)
-        Plain text, or a (Chinese, English) pair.
-    lang : {"zh", "en", "both"}
+    Examples
+    --------
+    >>> say("Correct: {value}.", "en", value=3)
+    Correct: 3.
+    """
+    if isinstance(message, tuple):  # TRANSITIONAL (issue 37): a (Chinese, English) pair
+        print(choose(message, lang, joiner="\n"), flush=True)
+        return
+    print(translated(message, lang, joiner="\n", **fields), flush=True)
+
+
+def say_count(singular: str, plural: str, count: int, lang: str, **fields) -> None:
+    """Print ``say`` with a plural form chosen by ``count``."""
+    print(translated(singular, lang, joiner="\n", plural=plural, count=count, **fields), flush=True)
+
+
+def error_text(message: str, **fields) -> str:
+    """An error message in both languages, Chinese first, for errors a student can trigger.
+
+    An exception cannot know the notebook's ``lang``, so it speaks both.
 
     Examples
     --------
-    >>> say(("你好", "hello"), "en")
-    hello
+    >>> print(error_text("epochs must be a whole number; got {value!r}.", value="two"))
+    轮数必须是整数；得到的是 'two'。
+    epochs must be a whole number; got 'two'.
     """
-    print(choose(message, lang, joiner="\n"), flush=True)
+    return translated(message, BOTH, joiner="\n", **fields)
 
 
-def yes_no(value) -> tuple[str, str]:
-    """A yes/no result as a (Chinese, English) pair: (是, True) or (否, False).
-
-    English keeps the ``True`` / ``False`` the code computed; a Chinese reader
-    reads 是 or 否 instead of an English word.
-
-    Parameters
-    ----------
-    value : bool or numpy bool
-        The result of a check, such as ``np.array_equal(a, b)``.
-
-    Returns
-    -------
-    (str, str)
+def yes_no(value) -> Message:
+    """A yes/no result as a message: "True" or "False" (是 or 否 in Chinese).
 
     Examples
     --------
-    >>> yes_no(1 + 1 == 2)
-    ('是', 'True')
+    >>> translated("{answer}", "zh", answer=yes_no(1 + 1 == 2))
+    '是'
     """
-    return ("是", "True") if bool(value) else ("否", "False")
+    return N_("True") if bool(value) else N_("False")
 
 
-def say_check(label: tuple[str, str], value, lang: str) -> None:
+def say_check(label: str, value, lang: str) -> None:
     """Print the result of a yes/no check as "label: result" in ``lang``.
 
-    Parameters
-    ----------
-    label : (str, str)
-        What was checked, in Chinese and in English, without the result.
-    value : bool or numpy bool
-        The result: 是 or 否 in Chinese, True or False in English (:func:`yes_no`).
-    lang : {"zh", "en", "both"}
-
     Examples
     --------
-    >>> say_check(("两轮里的噪声相同", "same noise in both epochs"), False, "both")
-    两轮里的噪声相同：否
+    >>> say_check(N_("same noise in both epochs"), False, "en")
     same noise in both epochs: False
     """
-    (label_zh, label_en), (answer_zh, answer_en) = label, yes_no(value)
-    say((f"{label_zh}：{answer_zh}", f"{label_en}: {answer_en}"), lang)
+    if isinstance(label, tuple):  # TRANSITIONAL (issue 37)
+        (label_zh, label_en), answer = label, yes_no(value)
+        say((f"{label_zh}：{translate(answer, 'zh')}", f"{label_en}: {answer}"), lang)
+        return
+    say("{label}: {answer}", lang, label=N_(label), answer=yes_no(value))
+
+
+def list_text(items, code: str) -> str:
+    """Items joined as a list reads in ``code``: "1, 2" in English, "1、2" in Chinese."""
+    return translate(N_(", ", "list separator"), code).join(str(item) for item in items)
+
+
+def placeholders(message: str) -> set[str]:
+    """The named placeholders of ``message``, such as {"psnr"} for "{psnr:.2f} dB"."""
+    return {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(message) if name}
 
 
 def display_width(text: str) -> int:
     """Columns ``text`` takes in a terminal or notebook output: CJK characters take two.
-
-    Parameters
-    ----------
-    text : str
-
-    Returns
-    -------
-    int
 
     Examples
     --------
@@ -152,7 +240,7 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
 
 
-def format_table(header, rows, *, formats=(), lang: str = "both") -> str:
+def format_table(header, rows, *, formats=(), lang: str = BOTH) -> str:
     """Rows as aligned columns in ``lang``, measured in display columns (CJK counts two).
 
     The first column is left-aligned, the others right-aligned, each as wide as
@@ -160,14 +248,14 @@ def format_table(header, rows, *, formats=(), lang: str = "both") -> str:
 
     Parameters
     ----------
-    header : sequence of str or (str, str)
-        One label per column.
+    header : sequence of str
+        One label per column, translated (mark them with :func:`N_`).
     rows : sequence of sequences
-        Labels (str or (Chinese, English) pairs), numbers, yes/no values
+        Labels (:func:`N_` messages are translated), numbers, yes/no values
         (是 / 否 in Chinese, True / False in English: :func:`yes_no`), or None (shown as "-").
     formats : sequence of str
         A format spec per column for numbers, such as ".2f" or ".1%"; "" by default.
-    lang : {"zh", "en", "both"}
+    lang : str
 
     Returns
     -------
@@ -176,27 +264,32 @@ def format_table(header, rows, *, formats=(), lang: str = "both") -> str:
 
     Examples
     --------
-    >>> print(format_table(["", ("分数", "score")], [[("原图", "original"), 0.5]], formats=["", ".2f"], lang="zh"))
+    >>> print(format_table(["", N_("score")], [[N_("original"), 0.5]], formats=["", ".2f"], lang="zh"))
           分数
     原图  0.50
     """
     formats = list(formats) + [""] * (len(header) - len(formats))
 
-    def text(value, spec: str) -> str:
+    def cell(value, spec: str) -> str:
         if value is None:
             return "-"
         if isinstance(value, bool) or getattr(value, "dtype", None) == bool:  # numpy's bool too
-            return choose(yes_no(value), lang)
-        if isinstance(value, (str, tuple)):
+            return translated(yes_no(value), lang)
+        if isinstance(value, Message):
+            return translated(value, lang)
+        if isinstance(value, tuple):  # TRANSITIONAL (issue 37)
             return choose(value, lang)
+        if isinstance(value, str):
+            return value
         return format(value, spec)
 
-    table = [[choose(label, lang) for label in header]]
-    table += [[text(value, spec) for value, spec in zip(row, formats)] for row in rows]
+    table = [[choose(label, lang) if isinstance(label, tuple) else translated(label, lang) if label else ""
+              for label in header]]
+    table += [[cell(value, spec) for value, spec in zip(row, formats)] for row in rows]
     widths = [max(display_width(line[column]) for line in table) for column in range(len(header))]
     return "\n".join(
-        _pad(line[0], widths[0], "<") + "".join("  " + _pad(cell, width, ">")
-                                                for cell, width in zip(line[1:], widths[1:]))
+        _pad(line[0], widths[0], "<") + "".join("  " + _pad(entry, width, ">")
+                                                for entry, width in zip(line[1:], widths[1:]))
         for line in table)
 
 
@@ -205,23 +298,18 @@ def _pad(text: str, width: int, align: str) -> str:
     return text + gap if align == "<" else gap + text
 
 
+# TRANSITIONAL (issue 37): the (Chinese, English) pairs, until every caller passes English messages.
+Label = str | tuple[str, str]
+LANGUAGES = ("zh", "en", "both")
+
+
+def choose(label, lang: str, *, joiner: str = " / ") -> str:
+    as_lang(lang)
+    if not isinstance(label, tuple):
+        return translated(label, lang, joiner=joiner)
+    chinese, english = label
+    return {"zh": chinese, "en": english, "both": f"{chinese}{joiner}{english}"}.get(lang, english)
+
+
 def bilingual(chinese: str, english: str) -> str:
-    """An error message in both languages, Chinese first, for errors a student can trigger.
-
-    An exception cannot know the notebook's ``lang``, so it speaks both.
-
-    Parameters
-    ----------
-    chinese, english : str
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> print(bilingual("轮数必须是正整数。", "epochs must be a whole number."))
-    轮数必须是正整数。
-    epochs must be a whole number.
-    """
     return f"{chinese}\n{english}"

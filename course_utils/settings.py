@@ -106,6 +106,10 @@ class Settings(EnvironmentSettings):
         "COURSE_MODELS_DIR", kind=Path, shown=("the shipped models", "随课程提供的模型"),
         en="the folder of the fully trained models and their manifest.json",
         zh="充分训练的模型及其 manifest.json 所在的文件夹")
+    locale_dir: Path | None = setting(
+        "COURSE_LOCALE_DIR", kind=Path,
+        en="a folder with more languages: its languages.json and <catalog>/LC_MESSAGES/course.mo",
+        zh="存放更多语言的文件夹：其中的 languages.json 和 <catalog>/LC_MESSAGES/course.mo")
     keras_home: Path | None = setting(
         "KERAS_HOME", kind=Path, shown="~/.keras",
         en="Keras's own folder; its datasets/ is the Keras cache the course reads",

@@ -30,6 +30,18 @@ def add_commands(subparsers) -> None:
     fold.add_argument("names", nargs="*", help="notebook name prefixes, e.g. 02 (default: all)")
     fold.set_defaults(handler=_fold_solutions)
 
+    i18n = subparsers.add_parser("i18n", help="update the translation catalogs from the modules and the notebooks' "
+                                 "code cells, and compile them (course_utils/locale/)")
+    i18n.add_argument("--check", action="store_true", help="only report what is missing, untranslated or fuzzy")
+    i18n.set_defaults(handler=_update_catalogs)
+    translation = subparsers.add_parser("i18n-add", help="add or change one translation in a catalog")
+    translation.add_argument("message", help="the English message, exactly as in the code")
+    translation.add_argument("translation", nargs="+", help="its translation (plural forms: one each)")
+    translation.add_argument("--lang", default="zh", help="the language (default: zh)")
+    translation.add_argument("--context", help="the message context, where one English word has two meanings")
+    translation.add_argument("--plural", help="the English plural, for a message with a count")
+    translation.set_defaults(handler=_add_translation)
+
 
 def _write_student_edition(args) -> int:
     from course_tools.notebook.student import (
@@ -75,4 +87,24 @@ def _fold_solutions(args) -> int:
         if changed:
             nbformat.write(nb, path)
         print(f"{path.name}: {changed} solution cell(s) folded now" if changed else f"{path.name}: already folded")
+    return 0
+
+
+def _update_catalogs(args) -> int:
+    from course_tools.notebook import catalogs
+
+    if not args.check:
+        for path in catalogs.update():
+            print(f"[i18n] {path} and its .mo are in step with the code.")
+    found = catalogs.problems()
+    print("\n".join(found) if found else "[i18n] Every message is translated.")
+    return 1 if found else 0
+
+
+def _add_translation(args) -> int:
+    from course_tools.notebook import catalogs
+
+    catalogs.add(args.message, args.translation[0], language=args.lang, context=args.context,
+                 plural=args.plural, plural_translations=tuple(args.translation) if args.plural else ())
+    catalogs.compile_catalogs()
     return 0
