@@ -1,9 +1,9 @@
 """Every setting the course's code reads from the environment, declared once.
 
 Each setting is a field of :class:`Settings`: its name, type, default, environment variable and a
-one-line meaning in English and Chinese. Code asks :func:`current` for the settings in force; only
-this module reads ``os.environ``. A process that starts another one (the notebook runner, the
-grader's sandbox) hands them on with :meth:`Settings.environment`.
+one-line meaning, an English message translated where the docs show it. Code asks :func:`current`
+for the settings in force; only this module reads ``os.environ``. A process that starts another
+one (the notebook runner, the grader's sandbox) hands them on with :meth:`Settings.environment`.
 
 Standard library only: ``make doctor`` reads it before ``.venv`` exists.
 """
@@ -18,13 +18,24 @@ from pathlib import Path
 SOURCES = ("auto", "local", "cache", "download", "embedded")
 
 
-def setting(environment: str, default=None, *, kind: type = str, en: str, zh: str,
-            shown: str | tuple[str, str] | None = None):
+def N_(message: str) -> str:
+    """Mark ``message`` for translation where it is shown (course_utils.language imports this module)."""
+    return message
+
+
+TABLE_HEADER = N_("| environment variable | setting | type | default | meaning |")
+
+
+def setting(environment: str, default=None, *, kind: type = str, meaning: str, shown: str | None = None,
+            default_words: str | None = None, **fields):
     """A settings field: read from ``environment`` (when set and not empty), else ``default``.
 
-    ``shown`` is the default as the docs show it: a value, or words in (English, Chinese)."""
+    ``meaning`` is one line for the docs (marked with ``N_``), its placeholders filled by ``fields``
+    (a tuple is a list, written as the language writes lists). The docs show the default as a
+    value (``shown``, else ``default``) or, given ``default_words``, as words."""
     return dataclasses.field(default=default, metadata={
-        "environment": environment, "kind": kind, "en": en, "zh": zh,
+        "environment": environment, "kind": kind, "meaning": meaning, "fields": fields,
+        "default_words": default_words,
         "shown": shown if shown is not None else ("" if default is None else str(default))})
 
 
@@ -68,17 +79,19 @@ class EnvironmentSettings:
 
     @classmethod
     def markdown_table(cls, lang: str) -> str:
-        """The table of every setting, as the docs show it (``docs/<lang>/settings.md``)."""
-        header = ("| 环境变量 | 设置 | 类型 | 默认值 | 含义 |" if lang == "zh"
-                  else "| environment variable | setting | type | default | meaning |")
-        rows = [header, "|---|---|---|---|---|"]
+        """The table of every setting in the language ``lang``, as ``docs/<lang>/settings.md`` shows it."""
+        from course_utils.language import list_text, translate  # it imports this module
+
+        rows = [translate(TABLE_HEADER, lang), "|---|---|---|---|---|"]
         for field in dataclasses.fields(cls):
             meta = field.metadata
-            shown = meta["shown"]
-            default = (shown[0 if lang == "en" else 1] if isinstance(shown, tuple)
-                       else f"`{shown}`" if shown else "—")
+            default = (translate(meta["default_words"], lang) if meta["default_words"]
+                       else f"`{meta['shown']}`" if meta["shown"] else "—")
+            meaning = translate(meta["meaning"], lang).format(**{
+                name: list_text(value, lang) if isinstance(value, tuple) else value
+                for name, value in meta["fields"].items()})
             rows.append(f"| `{meta['environment']}` | `{field.name}` | {meta['kind'].__name__} | {default} | "
-                        f"{meta[lang]} |")
+                        f"{meaning} |")
         return "\n".join(rows) + "\n"
 
 
@@ -87,33 +100,24 @@ class Settings(EnvironmentSettings):
     """What ``course_utils`` reads: where the data and the shipped models are."""
 
     data_source: str = setting(
-        "COURSE_DATA_SOURCE", "auto",
-        en="where `load_dataset` looks: " + ", ".join(SOURCES) + " (auto tries them in turn)",
-        zh="`load_dataset` 从哪里读取数据：" + "、".join(SOURCES) + "（auto 会依次尝试其余几种）")
+        "COURSE_DATA_SOURCE", "auto", sources=SOURCES,
+        meaning=N_("where `load_dataset` looks: {sources} (auto tries them in turn)"))
     data_dir: Path | None = setting(
-        "COURSE_DATA_DIR", kind=Path,
-        en="a folder with mnist.npz or the IDX files, searched first",
-        zh="存放 mnist.npz 或 IDX 文件的文件夹，会最先在这里查找")
+        "COURSE_DATA_DIR", kind=Path, meaning=N_("a folder with mnist.npz or the IDX files, searched first"))
     data_mirror: str | None = setting(
-        "COURSE_DATA_MIRROR",
-        en="a mirror URL tried before the default host (files checked by SHA-256)",
-        zh="镜像网址，先于默认主机尝试（下载的文件用 SHA-256 校验）")
+        "COURSE_DATA_MIRROR", meaning=N_("a mirror URL tried before the default host (files checked by SHA-256)"))
     data_home: Path | None = setting(
         "COURSE_DATA_HOME", kind=Path, shown="~/.local/share/course-autoencoders",
-        en="the course data folder: `make data` writes full MNIST into its mnist/",
-        zh="课程的数据文件夹：`make data` 把完整 MNIST 写入其下的 mnist/")
+        meaning=N_("the course data folder: `make data` writes full MNIST into its mnist/"))
     models_dir: Path | None = setting(
-        "COURSE_MODELS_DIR", kind=Path, shown=("the shipped models", "随课程提供的模型"),
-        en="the folder of the fully trained models and their manifest.json",
-        zh="充分训练的模型及其 manifest.json 所在的文件夹")
+        "COURSE_MODELS_DIR", kind=Path, default_words=N_("the shipped models"),
+        meaning=N_("the folder of the fully trained models and their manifest.json"))
     locale_dir: Path | None = setting(
         "COURSE_LOCALE_DIR", kind=Path,
-        en="a folder with more languages: its languages.json and <catalog>/LC_MESSAGES/course.mo",
-        zh="存放更多语言的文件夹：其中的 languages.json 和 <catalog>/LC_MESSAGES/course.mo")
+        meaning=N_("a folder with more languages: its languages.json and <catalog>/LC_MESSAGES/course.mo"))
     keras_home: Path | None = setting(
         "KERAS_HOME", kind=Path, shown="~/.keras",
-        en="Keras's own folder; its datasets/ is the Keras cache the course reads",
-        zh="Keras 自身的文件夹；课程读取的 Keras 缓存就在其中的 datasets/ 里")
+        meaning=N_("Keras's own folder; its datasets/ is the Keras cache the course reads"))
 
     def data_home_folder(self) -> Path:
         return self.data_home or Path.home() / ".local/share/course-autoencoders"

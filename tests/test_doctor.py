@@ -3,20 +3,22 @@ on the bare interpreter that runs it before .venv exists (standard library only)
 
 from __future__ import annotations
 
-import ast
 import gzip
 import json
 import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import require_full_mnist
+from babel.messages.extract import extract
+from conftest import require_full_mnist, settings_for
 
 from course_tools.grading import sandbox
+from course_tools.notebook.catalogs import KEYWORDS
 from course_tools.provision import (
     course_checks,
     doctor,
@@ -31,9 +33,12 @@ from course_tools.provision.findings import (
     Finding,
     Interpreter,
     Probe,
+    Text,
+    command,
 )
 from course_utils import data, data_home
 from course_utils.data_home import sha256_hex
+from course_utils.language import N_, Language, language_codes, translate
 
 ROOT = Path(__file__).resolve().parent.parent
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -42,19 +47,28 @@ ENGLISH_RUN = re.compile(r"[A-Za-z][a-z']+(?:[ ,]+[A-Za-z][a-z']+){2,}")
 
 
 def english_outside_code(text: str) -> list[str]:
-    """English word runs left once commands (`...`), quoted output (“...”) and paths are removed."""
-    for code in (r"`[^`]*`", r"“[^”]*”", r"\S*/\S*"):
+    """English word runs left once commands (`...`), quoted output (“...”), paths and placeholders are removed."""
+    for code in (r"`[^`]*`", r"“[^”]*”", r"\S*/\S*", r"\{[^}]*\}"):
         text = re.sub(code, " ", text)
     return ENGLISH_RUN.findall(text)
 
 
+def en(text: Text) -> str:
+    return text.in_language("en")
+
+
+def zh(text: Text) -> str:
+    return text.in_language("zh")
+
+
 def both(finding: Finding) -> str:
-    return " | ".join([*finding.text, *(finding.fix or ())])
+    return " | ".join(text.in_language(code) for text in (finding.text, finding.fix) if text
+                      for code in language_codes())
 
 
 # --- 1. Python ---------------------------------------------------------------------------------
 
-WHERE = (".venv/bin/python", ".venv/bin/python")
+WHERE = ".venv/bin/python"
 
 
 @pytest.mark.parametrize("version, status", [
@@ -63,23 +77,23 @@ def test_python_versions_against_tensorflows_wheels(version, status):
     finding = setup_checks.check_python(Interpreter("python3", "cpython", version), WHERE,
                                   venv_exists=False, python312_installed=True)
     assert finding.status == status
-    assert ".".join(map(str, version)) in finding.text[1]
+    assert ".".join(map(str, version)) in en(finding.text)
     if status == PROBLEM:
-        assert finding.fix == ("`make setup PYTHON=python3.12`",) * 2
+        assert finding.fix == command("make setup PYTHON=python3.12")
 
 
 def test_a_venv_on_python_314_is_removed_before_setting_up_with_312():
     finding = setup_checks.check_python(Interpreter(".venv/bin/python", "cpython", (3, 14, 0)), WHERE,
                                   venv_exists=True, python312_installed=False)
     assert finding.status == PROBLEM
-    assert "`sudo apt-get install python3.12 python3.12-venv`" in finding.fix[1]
-    assert finding.fix[1].endswith("then `rm -rf .venv && make setup PYTHON=python3.12`")
+    assert "`sudo apt-get install python3.12 python3.12-venv`" in en(finding.fix)
+    assert en(finding.fix).endswith("then `rm -rf .venv && make setup PYTHON=python3.12`")
 
 
 def test_only_cpython_has_tensorflow_wheels():
     finding = setup_checks.check_python(Interpreter("pypy3", "pypy", (3, 11, 0)), WHERE,
                                   venv_exists=False, python312_installed=True)
-    assert finding.status == PROBLEM and "CPython only" in finding.text[1]
+    assert finding.status == PROBLEM and "CPython only" in en(finding.text)
 
 
 def test_the_pinned_tensorflow_is_the_one_the_python_range_is_for():
@@ -91,7 +105,7 @@ def test_the_pinned_tensorflow_is_the_one_the_python_range_is_for():
 def test_the_venv_module():
     assert setup_checks.check_venv_module("python3", True, venv_ready=False).status == OK
     missing = setup_checks.check_venv_module("/usr/bin/python3", False, venv_ready=False)
-    assert missing.status == PROBLEM and missing.fix == ("`sudo apt-get install python3-venv`",) * 2
+    assert missing.status == PROBLEM and missing.fix == command("sudo apt-get install python3-venv")
     assert setup_checks.check_venv_module("/usr/bin/python3", False, venv_ready=True).status == WARNING
 
 
@@ -101,23 +115,23 @@ def test_the_venv_module():
 def test_the_venv_states(tmp_path):
     venv = tmp_path / ".venv"
     missing = setup_checks.check_venv(venv, None, stamp_present=False)
-    assert (missing.status, missing.fix) == (PROBLEM, ("`make setup`",) * 2)
+    assert (missing.status, missing.fix) == (PROBLEM, command("make setup"))
     broken = setup_checks.check_venv(venv, Probe(False, "No such file or directory"), stamp_present=False)
-    assert broken.status == PROBLEM and "No such file or directory" in broken.text[1]
-    assert broken.fix[1] == "`rm -rf .venv && make setup`"
+    assert broken.status == PROBLEM and "No such file or directory" in en(broken.text)
+    assert en(broken.fix) == "`rm -rf .venv && make setup`"
     unfinished = setup_checks.check_venv(venv, Probe(True, "cpython 3 11 7"), stamp_present=False)
-    assert unfinished.status == PROBLEM and ".installed" in unfinished.text[1]
+    assert unfinished.status == PROBLEM and ".installed" in en(unfinished.text)
     assert setup_checks.check_venv(venv, Probe(True, "cpython 3 11 7"), stamp_present=True).status == OK
 
 
 def test_tensorflow_import():
     imported = setup_checks.check_tensorflow(Probe(True, "2.21.0"))
-    assert imported.status == OK and "TensorFlow 2.21.0" in imported.text[0]
+    assert imported.status == OK and "TensorFlow 2.21.0" in zh(imported.text)
     failed = setup_checks.check_tensorflow(Probe(False, "ModuleNotFoundError: No module named 'tensorflow'"))
-    assert failed.status == PROBLEM and "No module named 'tensorflow'" in failed.text[0]
-    assert failed.fix[1] == "`rm -rf .venv && make setup`", "make setup alone keeps a finished stamp"
+    assert failed.status == PROBLEM and "No module named 'tensorflow'" in zh(failed.text)
+    assert en(failed.fix) == "`rm -rf .venv && make setup`", "make setup alone keeps a finished stamp"
     slow = setup_checks.check_tensorflow(Probe(False, "", timed_out=True))
-    assert "120 秒" in slow.text[0] and "120 s" in slow.text[1]
+    assert "120 秒" in zh(slow.text) and "120 s" in en(slow.text)
 
 
 def test_the_venv_probe_reads_the_interpreter():
@@ -146,9 +160,9 @@ def test_mem_available_is_read_in_megabytes():
 def test_memory_against_notebook_01s_peak(available, status):
     finding = setup_checks.check_memory(available)
     assert finding.status == status
-    assert "1,115 MB" in finding.text[1] and "1,115 MB" in finding.text[0]
+    assert "1,115 MB" in en(finding.text) and "1,115 MB" in zh(finding.text)
     if available is not None:
-        assert f"{available:,} MB" in finding.text[1]
+        assert f"{available:,} MB" in en(finding.text)
     assert (finding.fix is None) == (status == OK)
 
 
@@ -157,7 +171,7 @@ def test_disk_needs_skip_what_set_up_has_put_in_place(tmp_path):
     (root / ".venv").mkdir(parents=True)
     (root / ".venv/.installed").touch()
     needs = setup_checks.setup_disk_needs(root, home / "data", home / ".cache/uv", home / ".npm")
-    assert [need.label[1] for need in needs if not need.in_place] == [
+    assert [need.label for need in needs if not need.in_place] == [
         "node_modules", "npm's cache", "full MNIST and its wheel"]
 
 
@@ -172,28 +186,69 @@ def test_uvs_cache_costs_little_on_the_venvs_disk(tmp_path):
 
 
 def test_free_disk_against_what_set_up_writes():
-    needs = [((".venv", ".venv"), 2_660), (("node_modules", "node_modules"), 395)]
+    needs = [(".venv", 2_660), ("node_modules", 395)]
     short = setup_checks.check_free_disk("/home", 2_000, needs)
-    assert short.status == PROBLEM and "about 3.0 GB" in short.text[1] and "2.0 GB free" in short.text[1]
-    assert "at least 2.0 GB" in short.fix[1]  # 3,055 MB + 1,024 MB spare - 2,000 MB free = 2,079 MB
+    assert short.status == PROBLEM and "about 3.0 GB" in en(short.text) and "2.0 GB free" in en(short.text)
+    assert "at least 2.0 GB" in en(short.fix)  # 3,055 MB + 1,024 MB spare - 2,000 MB free = 2,079 MB
     tight = setup_checks.check_free_disk("/home", 3_500, needs)
-    assert tight.status == WARNING and "at least 579 MB" in tight.fix[1]
+    assert tight.status == WARNING and "at least 579 MB" in en(tight.fix)
     assert setup_checks.check_free_disk("/home", 40_000, needs).status == OK
     done = setup_checks.check_free_disk("/home", 500, [])
-    assert done.status == OK and "all in place" in done.text[1]
+    assert done.status == OK and "all in place" in en(done.text)
 
 
-# --- 4. A Chinese font -------------------------------------------------------------------------
+# --- 4. Fonts ----------------------------------------------------------------------------------
 
 
 def test_a_cjk_font_from_fc_list():
     families = "DejaVu Sans\nNoto Sans CJK JP,Noto Sans CJK JP Regular\nNoto Sans CJK SC\nNoto Serif CJK SC\n"
     found = setup_checks.check_cjk_font(families)
-    assert found.status == OK and "“Noto Sans CJK SC”" in found.text[1] and "(3 CJK font families)" in found.text[1]
+    assert found.status == OK and "“Noto Sans CJK SC”" in en(found.text) and "(3 CJK font families)" in en(found.text)
     none = setup_checks.check_cjk_font("DejaVu Sans\nDejaVu Serif\n")
-    assert none.status == WARNING and none.fix == ("`sudo apt-get install fonts-noto-cjk`",) * 2
-    assert "fall back to English" in none.text[1]
-    assert setup_checks.check_cjk_font(None).fix[1] == "`sudo apt-get install fontconfig fonts-noto-cjk`"
+    assert none.status == WARNING and none.fix == command("sudo apt-get install fonts-noto-cjk")
+    assert "fall back to English" in en(none.text)
+    assert en(setup_checks.check_cjk_font(None).fix) == "`sudo apt-get install fontconfig fonts-noto-cjk`"
+
+
+JAPANESE = Language(code="ja", name="日本語", catalog="ja", html="ja", script="Jpan")
+
+
+@pytest.fixture
+def third_language(tmp_path, monkeypatch):
+    """The tests-only Japanese (tests/fixtures/locale), added to the course's languages by COURSE_LOCALE_DIR."""
+    folder = tmp_path / "locale"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "locale", folder)
+    settings_for(monkeypatch, locale_dir=str(folder))
+    return folder
+
+
+def test_a_font_for_a_language_in_another_script():
+    families = "Noto Sans CJK JP,Noto Sans CJK JP Regular\nNoto Serif CJK JP\n"  # fc-list :lang=ja family
+    found = setup_checks.check_language_font(JAPANESE, families)
+    assert found.status == OK
+    assert en(found.text) == "Font for figure labels in 日本語 (ja): “Noto Sans CJK JP” (2 font families)."
+    none = setup_checks.check_language_font(JAPANESE, "")
+    assert none.status == WARNING and "日本語 (ja, Jpan script)" in en(none.text) and "日本語" in en(none.fix)
+    assert setup_checks.check_language_font(JAPANESE, None).fix == command("sudo apt-get install fontconfig")
+
+
+def fake_font_families(monkeypatch) -> list:
+    asked = []
+    monkeypatch.setattr(measurements, "font_families", lambda code=None: asked.append(code) or "Noto Sans CJK JP\n")
+    return asked
+
+
+def test_only_chinese_needs_a_font_among_the_shipped_languages(monkeypatch):
+    asked = fake_font_families(monkeypatch)
+    [finding] = measurements.measure_fonts(ROOT, {})
+    assert asked == [None] and "Chinese font for figure labels" in en(finding.text)  # zh: Han; en: Latin, none
+
+
+def test_a_font_is_checked_for_each_language_not_written_in_latin(monkeypatch, third_language):
+    asked = fake_font_families(monkeypatch)
+    chinese, japanese = measurements.measure_fonts(ROOT, {})
+    assert asked == [None, "ja"]  # the CJK fonts for Han; for ja, the fonts fontconfig says cover it
+    assert "Chinese font" in en(chinese.text) and "in 日本語 (ja)" in en(japanese.text)
 
 
 # --- 5. Full MNIST -----------------------------------------------------------------------------
@@ -215,9 +270,9 @@ def test_files_that_match_no_pinned_hash_are_named_with_make_data(tmp_path):
     write_fake_idx(folder)
     finding = course_checks.check_mnist(folder, from_variable=False)  # the course's real pins
     assert finding.status == PROBLEM
-    assert finding.fix == ("`make data`",) * 2
+    assert finding.fix == command("make data")
     for stem in data_home.IDX_FILES.values():
-        assert stem in finding.text[0] and stem in finding.text[1]
+        assert stem in zh(finding.text) and stem in en(finding.text)
 
 
 def test_files_that_match_their_pins_pass(tmp_path):
@@ -229,21 +284,21 @@ def test_files_that_match_their_pins_pass(tmp_path):
 
 def test_a_missing_folder_or_file(tmp_path):
     nothing = course_checks.check_mnist(tmp_path / "mnist", from_variable=False)
-    assert nothing.status == PROBLEM and nothing.fix[1] == "`make data`"
-    assert "No full MNIST in the course data folder" in nothing.text[1]
+    assert nothing.status == PROBLEM and en(nothing.fix) == "`make data`"
+    assert "No full MNIST in the course data folder" in en(nothing.text)
     pins = write_fake_idx(tmp_path / "mnist")
     (tmp_path / "mnist" / "t10k-labels-idx1-ubyte").unlink()
     partial = course_checks.check_mnist(tmp_path / "mnist", from_variable=False, idx_sha256=pins)
-    assert partial.status == PROBLEM and "t10k-labels-idx1-ubyte is missing" in partial.text[1]
+    assert partial.status == PROBLEM and "t10k-labels-idx1-ubyte is missing" in en(partial.text)
 
 
 def test_course_data_dir_is_read_first_and_fixed_by_unsetting_it(tmp_path):
     not_a_folder = course_checks.check_mnist(tmp_path / "nowhere", from_variable=True)
-    assert not_a_folder.status == PROBLEM and not_a_folder.fix[1] == "`unset COURSE_DATA_DIR`"
+    assert not_a_folder.status == PROBLEM and en(not_a_folder.fix) == "`unset COURSE_DATA_DIR`"
     (tmp_path / "mnist.npz").write_bytes(b"not an archive")
     wrong = course_checks.check_mnist(tmp_path, from_variable=True)
-    assert wrong.status == PROBLEM and "mnist.npz" in wrong.text[1]
-    assert wrong.fix[1] == "`unset COURSE_DATA_DIR && make data`"
+    assert wrong.status == PROBLEM and "mnist.npz" in en(wrong.text)
+    assert en(wrong.fix) == "`unset COURSE_DATA_DIR && make data`"
     pinned = frozenset({sha256_hex(b"not an archive")})
     assert course_checks.check_mnist(tmp_path, from_variable=True, npz_sha256=pinned).status == OK
 
@@ -278,9 +333,9 @@ def test_doctor_agrees_with_load_dataset(layout, tmp_path, tiny_mnist, use_tiny_
 
 def test_course_data_dir_when_set_and_not_empty(tmp_path):
     [chosen] = measurements.measure_mnist(tmp_path, {"COURSE_DATA_DIR": str(tmp_path)})
-    assert f"{tmp_path} (COURSE_DATA_DIR" in chosen.text[1]
+    assert f"{tmp_path} (COURSE_DATA_DIR" in en(chosen.text)
     [default] = measurements.measure_mnist(tmp_path, {"COURSE_DATA_DIR": ""})  # as load_dataset: empty is unset
-    assert f"the course data folder {data.course_data_dir('mnist')}" in default.text[1]
+    assert f"the course data folder {data.course_data_dir('mnist')}" in en(default.text)
 
 
 def test_the_data_make_data_wrote_passes_the_pinned_hashes():
@@ -288,7 +343,7 @@ def test_the_data_make_data_wrote_passes_the_pinned_hashes():
     assert data.DATASETS["mnist"].idx_sha256 is data_home.MNIST_IDX_SHA256
     assert data.DATASETS["mnist"].npz_sha256 is data_home.MNIST_NPZ_SHA256
     finding = course_checks.check_mnist(require_full_mnist(), from_variable=False)
-    assert finding.status == OK and "SHA-256 verified" in finding.text[1]
+    assert finding.status == OK and "SHA-256 verified" in en(finding.text)
 
 
 # --- 6. The grading sandbox --------------------------------------------------------------------
@@ -298,10 +353,10 @@ NO_SYSCTLS = dict.fromkeys(course_checks.USERNS_SYSCTLS)
 
 def test_bubblewrap_missing_or_working():
     missing = course_checks.check_sandbox(False, None, as_root=False, sysctls=NO_SYSCTLS)
-    assert missing.status == WARNING and missing.fix[1] == "`sudo apt-get install bubblewrap`"
-    assert "unprivileged user namespaces work" in course_checks.check_sandbox(
-        True, Probe(True, ""), as_root=False, sysctls=NO_SYSCTLS).text[1]
-    assert "as root" in course_checks.check_sandbox(True, Probe(True, ""), as_root=True, sysctls=NO_SYSCTLS).text[1]
+    assert missing.status == WARNING and en(missing.fix) == "`sudo apt-get install bubblewrap`"
+    assert "unprivileged user namespaces work" in en(course_checks.check_sandbox(
+        True, Probe(True, ""), as_root=False, sysctls=NO_SYSCTLS).text)
+    assert "as root" in en(course_checks.check_sandbox(True, Probe(True, ""), as_root=True, sysctls=NO_SYSCTLS).text)
 
 
 @pytest.mark.parametrize("name, blocking, allowing", [
@@ -313,23 +368,23 @@ def test_the_setting_that_blocks_user_namespaces_is_named_with_its_fix(name, blo
     finding = course_checks.check_sandbox(True, Probe(False, "bwrap: setting up uid map: Permission denied"),
                                    as_root=False, sysctls=sysctls)
     assert finding.status == WARNING
-    assert f"{name} = {blocking}" in finding.text[1] and "setting up uid map" in finding.text[0]
-    assert finding.fix[1] == (f"`echo {name}={allowing} | sudo tee /etc/sysctl.d/60-course-userns.conf "
+    assert f"{name} = {blocking}" in en(finding.text) and "setting up uid map" in zh(finding.text)
+    assert en(finding.fix) == (f"`echo {name}={allowing} | sudo tee /etc/sysctl.d/60-course-userns.conf "
                               "&& sudo sysctl --system`")
 
 
 def test_another_sandbox_failure_points_to_root_or_trusted_grading():
     finding = course_checks.check_sandbox(True, Probe(False, "bwrap: No permissions to create new namespace"),
                                    as_root=False, sysctls={**NO_SYSCTLS, "user.max_user_namespaces": "15000"})
-    assert "`sudo make grade SUBMISSIONS=folder`" in finding.fix[1]
-    assert "GRADE_TRUSTED=1" in finding.fix[1]
+    assert "`sudo make grade SUBMISSIONS=folder`" in en(finding.fix)
+    assert "GRADE_TRUSTED=1" in en(finding.fix)
 
 
 def test_grading_without_a_cgroup_is_named_with_its_flag():
-    assert course_checks.check_grading_limits(2).status == OK and "cgroup v2" in course_checks.check_grading_limits(2).text[1]
+    assert course_checks.check_grading_limits(2).status == OK and "cgroup v2" in en(course_checks.check_grading_limits(2).text)
     finding = course_checks.check_grading_limits(None)
-    assert finding.status == WARNING and "NO_MEMORY_LIMIT=1" in finding.text[1] and "sudo make grade" in finding.fix[1]
-    assert "NO_MEMORY_LIMIT=1" in finding.text[0]
+    assert finding.status == WARNING and "NO_MEMORY_LIMIT=1" in en(finding.text) and "sudo make grade" in en(finding.fix)
+    assert "NO_MEMORY_LIMIT=1" in zh(finding.text)
 
 
 def test_the_sandbox_probe_is_the_graders():
@@ -346,7 +401,7 @@ def test_the_sandbox_probe_is_the_graders():
 def test_the_tools_make_test_needs():
     assert course_checks.check_test_tools([]).status == OK
     finding = course_checks.check_test_tools(["chromium", "npm"])
-    assert finding.status == WARNING and finding.fix == ("`sudo apt-get install chromium npm`",) * 2
+    assert finding.status == WARNING and finding.fix == command("sudo apt-get install chromium npm")
     assert set(measurements.TEST_PACKAGES) >= {"chromium", "npm"}
     script = (ROOT / "scripts/install_system_packages.sh").read_text(encoding="utf-8")
     for package in measurements.TEST_PACKAGES:
@@ -360,16 +415,16 @@ def test_certificates_and_the_mirror(tmp_path):
     assert measurements.certificate_count(tmp_path / "none.crt") is None
     found = course_checks.check_certificates(bundle, 2, from_variable=False, setup_done=False,
                                       index_url="https://alice:secret@mirror.example/simple")
-    assert found.status == OK and "--system-certs" in found.text[1]
-    assert "PIP_INDEX_URL=https://alice:***@mirror.example/simple" in found.text[1]
+    assert found.status == OK and "--system-certs" in en(found.text)
+    assert "PIP_INDEX_URL=https://alice:***@mirror.example/simple" in en(found.text)
     assert "secret" not in both(found)
     gone = course_checks.check_certificates(tmp_path / "none.crt", None, from_variable=True, index_url=None,
                                      setup_done=True)
-    assert gone.status == PROBLEM and gone.fix[1] == "`unset SSL_CERT_FILE`"
+    assert gone.status == PROBLEM and en(gone.fix) == "`unset SSL_CERT_FILE`"
     no_system = dict(from_variable=False, index_url=None)
     assert course_checks.check_certificates(tmp_path / "x", None, setup_done=False, **no_system).status == PROBLEM
     after = course_checks.check_certificates(tmp_path / "x", None, setup_done=True, **no_system)
-    assert after.status == WARNING and after.fix[1] == "`sudo apt-get install ca-certificates`"
+    assert after.status == WARNING and en(after.fix) == "`sudo apt-get install ca-certificates`"
 
 
 def test_the_folder_other_accounts_cannot_enter():
@@ -379,9 +434,9 @@ def test_the_folder_other_accounts_cannot_enter():
     assert sandbox.closed_folder(Path("/home"), mode_of) is None
     closed = (Path("/home/alice"), 0o700)
     student = course_checks.check_checkout_access(Path("/home/alice/course"), closed)
-    assert student.status == OK and "/home/alice is closed to other accounts (mode 0700)" in student.text[1]
-    assert "make hub" in student.text[1] and "make hub" in student.text[0]
-    assert course_checks.check_checkout_access(Path("/srv/course"), None).text[1].startswith("Other accounts can enter")
+    assert student.status == OK and "/home/alice is closed to other accounts (mode 0700)" in en(student.text)
+    assert "make hub" in en(student.text) and "make hub" in zh(student.text)
+    assert en(course_checks.check_checkout_access(Path("/srv/course"), None).text).startswith("Other accounts can enter")
 
 
 def test_a_check_that_cannot_read_its_folder_is_a_warning_and_the_others_still_run(tmp_path):
@@ -389,11 +444,13 @@ def test_a_check_that_cannot_read_its_folder_is_a_warning_and_the_others_still_r
         raise PermissionError(13, "Permission denied", "/root/.cache/uv")
 
     def fine(root, environ):
-        yield Finding(OK, ("好", "fine"))
+        yield Finding(OK, Text("All ready."))
 
-    report = list(doctor.findings(tmp_path, {}, [(("磁盘空间", "Disk space"), closed), (("内存", "Memory"), fine)]))
+    measurements_ = [(N_("Disk space", "make doctor check"), closed), (N_("Memory", "make doctor check"), fine)]
+    report = list(doctor.findings(tmp_path, {}, measurements_))
     assert [finding.status for finding in report] == [WARNING, OK]
-    assert report[0].text[1] == "Disk space: the check could not finish (“[Errno 13] Permission denied: '/root/.cache/uv'”)."
+    assert en(report[0].text) == "Disk space: the check could not finish (“[Errno 13] Permission denied: '/root/.cache/uv'”)."
+    assert zh(report[0].text).startswith("磁盘空间：检查没能完成")
 
 
 # --- The report --------------------------------------------------------------------------------
@@ -410,6 +467,12 @@ def test_the_report_language(requested, environ, lang):
     assert doctor.choose_language(requested, environ) == lang
 
 
+def test_the_report_language_comes_from_the_language_list(third_language):
+    assert doctor.choose_language(None, {"LANG": "ja_JP.UTF-8"}) == "ja"
+    assert doctor.choose_language(None, {"COURSE_LANG": "ja", "LANG": "zh_CN.UTF-8"}) == "ja"
+    assert doctor.choose_language(None, {"LANG": "fr_FR.UTF-8"}) == "en"  # not a course language: English
+
+
 def test_a_line_per_finding():
     finding = setup_checks.check_venv(Path("/c/.venv"), None, stamp_present=False)
     assert doctor.render(finding, "zh") == "问题  /c 里还没有 .venv：还没有运行过 `make setup`。解决办法：`make setup`"
@@ -420,35 +483,25 @@ def test_a_line_per_finding():
     assert doctor.summary([OK], "en") == "All ready."
 
 
-def text_pairs() -> list[tuple[str, str]]:
-    """Every (Chinese, English) pair of string literals in the doctor's modules, f-strings' text included."""
-    def literal(node):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            return node.value
-        if isinstance(node, ast.JoinedStr):
-            return "".join(part.value if isinstance(part, ast.Constant) else "{}" for part in node.values)
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            left, right = literal(node.left), literal(node.right)
-            return None if left is None or right is None else left + right
-        return None
-
-    trees = [ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
-             for module in (doctor, findings, setup_checks, course_checks, measurements)]
-    pairs = []
-    for node in (node for tree in trees for node in ast.walk(tree)):
-        if isinstance(node, ast.Tuple) and len(node.elts) == 2:
-            zh, en = map(literal, node.elts)
-            if zh is not None and en is not None and CJK.search(zh):
-                pairs.append((zh, en))
-    return pairs
+def doctor_messages() -> list[tuple]:
+    """Every message of the doctor's modules, as the catalog's extractor finds them: (message, context)."""
+    found = []
+    for module in (doctor, findings, setup_checks, course_checks, measurements):
+        with open(module.__file__, "rb") as source:
+            found += [(message, context) for _, message, _, context in extract("python", source, KEYWORDS)]
+    return found
 
 
-def test_every_chinese_text_is_chinese_and_every_english_text_english():
-    pairs = text_pairs()
-    assert len(pairs) > 40, "the parser finds the modules' texts"
-    for zh, en in pairs:
-        assert english_outside_code(zh) == [], zh
-        assert not CJK.search(en), en
+def test_every_message_is_english_and_its_translation_chinese():
+    messages = doctor_messages()
+    assert len(messages) > 80, "the extractor finds the modules' messages"
+    for message, context in messages:
+        english, plural = message if isinstance(message, tuple) else (message, None)
+        chinese = translate(N_(english, context), "zh", plural=plural, count=1)
+        assert not CJK.search(english), english
+        assert english_outside_code(chinese) == [], chinese
+        if english_outside_code(english):  # words, not only a command or placeholders
+            assert CJK.search(chinese), f"no Chinese for {english!r}"
 
 
 # --- The real command --------------------------------------------------------------------------
@@ -466,7 +519,7 @@ COURSE_MODULES = {"course_tools", "course_tools.settings", "course_tools.provisi
                   "course_tools.provision.findings", "course_tools.provision.setup_checks",
                   "course_tools.provision.course_checks", "course_tools.provision.measurements",
                   "course_tools.grading", "course_tools.grading.cgroups", "course_tools.grading.sandbox",
-                  "course_utils", "course_utils.data_home", "course_utils.settings"}
+                  "course_utils", "course_utils.data_home", "course_utils.language", "course_utils.settings"}
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -486,8 +539,7 @@ def test_the_command_on_the_bare_interpreter(lang, tmp_path):
     assert {name for name in added if name.startswith("course_")} == COURSE_MODULES
     assert result.stderr == ""
 
-    words = findings.STATUS_WORDS
-    statuses = {words[status][0 if lang == "zh" else 1]: status for status in words}
+    statuses = {translate(word, lang): status for status, word in findings.STATUS_WORDS.items()}
     header, *lines, last = report
     assert header == (f"make doctor：检查课程文件夹 {ROOT}" if lang == "zh" else f"make doctor: checking {ROOT}")
     found = [statuses[line.split()[0]] for line in lines]

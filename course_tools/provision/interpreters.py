@@ -17,6 +17,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from course_utils.language import error_text
+
 SUPPORTED = ((3, 10), (3, 11), (3, 12), (3, 13))
 # The oldest release of each that a current distribution ships: check-pins resolves for these.
 DISTRIBUTION_PYTHONS = {
@@ -52,7 +54,7 @@ class Interpreter:
 
 
 class NoUsablePython(RuntimeError):
-    """No Python that can run the course; the message says which to install, in both languages."""
+    """No Python that can run the course; the message says which to install, in every language."""
 
 
 def probe(command: str) -> Interpreter | None:
@@ -76,14 +78,14 @@ def candidates(path: str | None = None) -> list[str]:
 def choose_python(given: str | None = None, path: str | None = None) -> Interpreter:
     """``given`` if it can run the course; else the newest supported Python on ``path`` with venv.
 
-    Raises NoUsablePython with the fix, in Chinese and English, when there is none.
+    Raises NoUsablePython with the fix, in every language, when there is none.
     """
     if given:
         interpreter = probe(shutil.which(given, path=path) or given)
         if interpreter is None:
-            raise NoUsablePython(_message(
-                f"{given} 无法作为 Python 运行。请检查 PYTHON 的值，或者不设置 PYTHON，由 make setup 自动选择。",
-                f"{given} does not run as Python. Check PYTHON, or leave it unset and make setup chooses one."))
+            raise NoUsablePython(error_text(
+                "{given} does not run as Python. Check PYTHON, or leave it unset and make setup chooses one.",
+                given=given))
         _require_usable(interpreter)
         return interpreter
     found = [i for i in map(probe, candidates(path)) if i is not None]
@@ -97,28 +99,19 @@ def choose_python(given: str | None = None, path: str | None = None) -> Interpre
 
 def _require_usable(interpreter: Interpreter | None) -> None:
     if interpreter is None:
-        raise NoUsablePython(_message(
-            "没有找到 python3。请安装 Python 3.12（Debian/Ubuntu：sudo apt-get install python3.12 python3.12-venv）。",
+        raise NoUsablePython(error_text(
             "No python3 found. Install Python 3.12 (Debian/Ubuntu: sudo apt-get install python3.12 python3.12-venv)."))
     name = f"Python {interpreter.version_text} ({interpreter.executable})"
     if not interpreter.supported:
-        raise NoUsablePython(_message(
-            f"{name} 无法运行本课程：TensorFlow 2.21 只为 Python 3.10 到 3.13 提供安装包（wheel）。"
-            "请安装其中一个版本（Debian/Ubuntu：sudo apt-get install python3.12 python3.12-venv），"
-            "再运行 make setup PYTHON=python3.12。",
-            f"{name} cannot run the course: TensorFlow 2.21 has wheels for Python 3.10 to 3.13 only. "
+        raise NoUsablePython(error_text(
+            "{name} cannot run the course: TensorFlow 2.21 has wheels for Python 3.10 to 3.13 only. "
             "Install one of them (Debian/Ubuntu: sudo apt-get install python3.12 python3.12-venv), "
-            "then run make setup PYTHON=python3.12."))
+            "then run make setup PYTHON=python3.12.", name=name))
     if not interpreter.has_venv:
         package = f"python{interpreter.version[0]}.{interpreter.version[1]}-venv"
-        raise NoUsablePython(_message(
-            f"{name} 缺少 venv 模块，无法创建课程的虚拟环境。请先安装它（sudo apt-get install {package}），再运行 make setup。",
-            f"{name} has no venv module to create the course's environment with. "
-            f"Install it: sudo apt-get install {package}, then run make setup."))
-
-
-def _message(zh: str, en: str) -> str:
-    return f"{zh}\n{en}"
+        raise NoUsablePython(error_text(
+            "{name} has no venv module to create the course's environment with. "
+            "Install it: sudo apt-get install {package}, then run make setup.", name=name, package=package))
 
 
 NEEDS_PYTHON_311 = {"hub": "JupyterHub 6", "book": "sphinx-book-theme 1.4"}  # make hub, make hub-k8s; make book
@@ -127,11 +120,10 @@ NEEDS_PYTHON_311 = {"hub": "JupyterHub 6", "book": "sphinx-book-theme 1.4"}  # m
 def require_python_311(part: str) -> None:
     """Raise ValueError naming the fix when ``part`` ("hub" or "book") cannot run on this Python."""
     if sys.version_info < (3, 11):
-        raise ValueError(_message(
-            f"`make {part}` 需要 Python 3.11 或更高版本（{NEEDS_PYTHON_311[part]} 的要求），当前是 "
-            f"{sys.version.split()[0]}。请运行 `rm -rf .venv && make setup PYTHON=python3.12` 重新安装。",
-            f"`make {part}` needs Python 3.11 or newer ({NEEDS_PYTHON_311[part]}); this is "
-            f"{sys.version.split()[0]}. Reinstall with `rm -rf .venv && make setup PYTHON=python3.12`."))
+        raise ValueError(error_text(
+            "`make {part}` needs Python 3.11 or newer ({needs}); this is {version}. "
+            "Reinstall with `rm -rf .venv && make setup PYTHON=python3.12`.",
+            part=part, needs=NEEDS_PYTHON_311[part], version=sys.version.split()[0]))
 
 
 def make_venv(folder: Path, given: str | None = None) -> Interpreter:

@@ -26,11 +26,12 @@ from course_tools.provision.course_checks import (
     check_sandbox,
     check_test_tools,
 )
-from course_tools.provision.findings import Finding, Interpreter, Probe
+from course_tools.provision.findings import Finding, Interpreter, Probe, Text
 from course_tools.provision.setup_checks import (
     TENSORFLOW_IMPORT_TIMEOUT_S,
     check_cjk_font,
     check_free_disk,
+    check_language_font,
     check_memory,
     check_python,
     check_tensorflow,
@@ -41,6 +42,7 @@ from course_tools.provision.setup_checks import (
     setup_disk_needs,
 )
 from course_utils.data_home import course_data_dir
+from course_utils.language import languages
 from course_utils.settings import Settings as StudentSettings
 
 SYSTEM_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
@@ -105,10 +107,12 @@ def mount_point(path: Path) -> Path:
     return path
 
 
-def font_families() -> str | None:
-    """``fc-list : family``, as scripts/install_system_packages.sh asks; None without fc-list."""
+def font_families(language_code: str | None = None) -> str | None:
+    """``fc-list : family``, as scripts/install_system_packages.sh asks, or only the fonts that cover
+    ``language_code`` (``fc-list :lang=<code> family``); None without fc-list."""
+    pattern = f":lang={language_code}" if language_code else ":"
     try:  # the first run after installing fonts builds fontconfig's cache: seconds
-        return subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True, encoding="utf-8",
+        return subprocess.run(["fc-list", pattern, "family"], capture_output=True, text=True, encoding="utf-8",
                               errors="replace", timeout=120).stdout
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -139,11 +143,10 @@ def measure_python_and_venv(root: Path, environ: Mapping[str, str]) -> Iterator[
     stamp_present = (venv / ".installed").is_file()
     venv_ready = interpreter is not None and stamp_present
     if interpreter is not None:
-        where = (".venv/bin/python", ".venv/bin/python")
+        where = ".venv/bin/python"
     else:
         interpreter = Interpreter(sys.executable, sys.implementation.name, tuple(sys.version_info[:3]))
-        where = (f"{sys.executable}，运行 doctor 的 Python，`make setup` 也用它",
-                 f"{sys.executable}, which runs doctor and which `make setup` uses too")
+        where = Text("{python}, which runs doctor and which `make setup` uses too", python=sys.executable)
     yield check_python(interpreter, where, venv_exists=venv.exists(),
                        python312_installed=shutil.which("python3.12") is not None)
     yield check_venv_module(sys.executable, importlib.util.find_spec("ensurepip") is not None, venv_ready=venv_ready)
@@ -166,8 +169,14 @@ def measure_disks(root: Path, environ: Mapping[str, str]) -> Iterator[Finding]:
         yield check_free_disk(str(mount), free.f_bavail * free.f_frsize // 2**20, parts)
 
 
-def measure_font(root: Path, environ: Mapping[str, str]) -> Iterator[Finding]:
-    yield check_cjk_font(font_families())
+def measure_fonts(root: Path, environ: Mapping[str, str]) -> Iterator[Finding]:
+    """A font for each course language written in a script other than Latin: CJK fonts for Han."""
+    needing_a_font = [language for language in languages().values() if language.script != "Latin"]
+    if any(language.script == "Han" for language in needing_a_font):
+        yield check_cjk_font(font_families())
+    for language in needing_a_font:
+        if language.script != "Han":
+            yield check_language_font(language, font_families(language.code))
 
 
 def measure_mnist(root: Path, environ: Mapping[str, str]) -> Iterator[Finding]:
