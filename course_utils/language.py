@@ -46,11 +46,15 @@ class Language:
 
 
 def _read_list(folder: Path) -> tuple[list[Language], list[str]]:
-    listed = json.loads((folder / "languages.json").read_text(encoding="utf-8"))
+    try:
+        listed = json.loads((folder / "languages.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as problem:
+        raise ValueError(f"No readable language list {folder / 'languages.json'} ({problem}). "
+                         "Fix COURSE_LOCALE_DIR or unset it (docs/en/languages.md).") from None
     return [Language(**entry, folder=folder) for entry in listed["languages"]], listed.get("both", [])
 
 
-@functools.cache
+@functools.lru_cache(maxsize=None)
 def _languages(extra_folder: Path | None) -> tuple[dict[str, Language], tuple[str, ...]]:
     languages, both = _read_list(LOCALE)
     if extra_folder is not None:
@@ -91,7 +95,7 @@ def languages_of(lang: str) -> tuple[str, ...]:
     return _languages(current().locale_dir)[1] if as_lang(lang) == BOTH else (lang,)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=None)
 def _translations(code: str, extra_folder: Path | None) -> gettext.NullTranslations:
     language = _languages(extra_folder)[0][code]
     return gettext.translation(DOMAIN, language.folder, languages=[language.catalog], fallback=True)
@@ -133,8 +137,7 @@ def translate(message: str, code: str, *, plural: str | None = None, count: int 
     return translations.ngettext(message, plural, count)
 
 
-def translated(message: str, lang: str, *, joiner: str = " / ", plural: str | None = None,
-         count: int | None = None, **fields) -> str:
+def translated(message: str, lang: str, /, *, joiner: str = " / ", **fields) -> str:
     """``message`` in ``lang`` with its placeholders filled; with "both" each language, joined.
 
     A field that is itself a :class:`Message` is translated too.
@@ -144,6 +147,10 @@ def translated(message: str, lang: str, *, joiner: str = " / ", plural: str | No
     >>> translated("Correct: {value}.", "both", value=3)
     '正确：3。 / Correct: 3.'
     """
+    return _joined(message, None, None, lang, joiner, fields)
+
+
+def _joined(message, plural, count, lang, joiner, fields) -> str:
     return joiner.join(_in_one_language(message, code, plural, count, fields) for code in languages_of(lang))
 
 
@@ -155,12 +162,19 @@ def _in_one_language(message, code, plural, count, fields) -> str:
                                 for name, value in fields.items()})
 
 
-def translated_count(singular: str, plural: str, count: int, lang: str, **fields) -> str:
-    """``text`` with a plural form chosen by ``count`` (gettext's ngettext)."""
-    return translated(singular, lang, plural=plural, count=count, **fields)
+def translated_count(singular: str, plural: str, count: int, lang: str, /, *, joiner: str = " / ",
+                     **fields) -> str:
+    """``translated`` with a plural form chosen by ``count`` (gettext's ngettext); ``{count}`` is filled too.
+
+    Examples
+    --------
+    >>> translated_count("{count} image", "{count} images", 2, "en")
+    '2 images'
+    """
+    return _joined(singular, plural, count, lang, joiner, {"count": count, **fields})
 
 
-def say(message: str, lang: str, **fields) -> None:
+def say(message: str, lang: str, /, **fields) -> None:
     """Print ``message`` in ``lang``; with "both", Chinese first, each on its own line.
 
     Examples
@@ -174,12 +188,12 @@ def say(message: str, lang: str, **fields) -> None:
     print(translated(message, lang, joiner="\n", **fields), flush=True)
 
 
-def say_count(singular: str, plural: str, count: int, lang: str, **fields) -> None:
-    """Print ``say`` with a plural form chosen by ``count``."""
-    print(translated(singular, lang, joiner="\n", plural=plural, count=count, **fields), flush=True)
+def say_count(singular: str, plural: str, count: int, lang: str, /, **fields) -> None:
+    """Print ``say`` with a plural form chosen by ``count``; ``{count}`` is filled too."""
+    print(translated_count(singular, plural, count, lang, joiner="\n", **fields), flush=True)
 
 
-def error_text(message: str, **fields) -> str:
+def error_text(message: str, /, **fields) -> str:
     """An error message in both languages, Chinese first, for errors a student can trigger.
 
     An exception cannot know the notebook's ``lang``, so it speaks both.
@@ -299,7 +313,7 @@ def _pad(text: str, width: int, align: str) -> str:
 
 
 # TRANSITIONAL (issue 37): the (Chinese, English) pairs, until every caller passes English messages.
-Label = str | tuple[str, str]
+Label = "str | tuple[str, str]"
 LANGUAGES = ("zh", "en", "both")
 
 
