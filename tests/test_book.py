@@ -22,7 +22,7 @@ from conftest import (
     describe_violations,
 )
 
-from course_tools.notebook.editions import ANSWER_PROMPTS
+from course_tools.notebook.editions import answer_prompts
 from course_tools.notebook.student import answer_lines, shown_answers
 from course_tools.publish.book import build_book
 
@@ -127,7 +127,7 @@ def test_no_page_shows_an_answer_unasked(book, lang):
         html = chapter.read_text(encoding="utf-8")
         assert shown_answers(html, answers, unasked=True) == [], chapter
         assert shown_answers(html, answers), "the answers are in the chapter, behind the click"
-        assert f'<p class="collapsed admonition-title">{ANSWER_PROMPTS[lang][0]}</p>' in html
+        assert f'<p class="collapsed admonition-title">{answer_prompts(lang)[0]}</p>' in html
     single = built[lang]["html"].parent.parent.parent / "book-single" / lang / "index.html"
     assert shown_answers(single.read_text(encoding="utf-8"), every_answer, unasked=True) == []
 

@@ -4,13 +4,16 @@ language, and a work folder where a student's changes are never overwritten."""
 from __future__ import annotations
 
 import re
+import shutil
 
 import nbformat
 import pytest
 from conftest import EXECUTION_LANGUAGES, cell, markdown, settings_for
 
-from course_tools.notebook import editions
+from course_tools.grading.exercises import edition_language
+from course_tools.notebook import catalogs, editions
 from course_tools.notebook.student import write_student_edition
+from course_tools.notebook.tags import prose_language
 from course_tools.settings import ROOT
 from course_utils import data
 
@@ -133,6 +136,32 @@ def test_the_course_editions_speak_one_language(executed_course, number, lang):
         assert ENGLISH_PROSE.findall(code_free) == []
     else:
         assert not CJK.search(text)
+
+
+@pytest.fixture
+def japanese(small_course, monkeypatch, tmp_path):
+    """The small notebook printing a yes/no answer, and the tests-only third language (tests/fixtures/locale):
+    a line in a language list and a catalog, with no markdown cells of its own in any notebook."""
+    nb = nbformat.read(small_course, as_version=4)
+    nb.cells[3].source = 'from course_utils.language import N_, say\nsay("{answer}", lang, answer=N_("True"))'
+    nbformat.write(nb, small_course)
+    folder = tmp_path / "locale"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "locale", folder)
+    po = folder / "ja" / "LC_MESSAGES" / "course.po"
+    catalogs.compile_folder(po, po.with_suffix(".mo"))
+    settings_for(monkeypatch, locale_dir=str(folder))
+    return small_course
+
+
+def test_a_language_without_cells_of_its_own_reads_the_english_ones_and_prints_in_its_own(japanese, tmp_path):
+    assert prose_language(nbformat.read(japanese, as_version=4), "ja") == "en"
+    course = editions.course_edition(editions.executed(japanese, "ja"), "ja")
+    [written] = write_student_edition([japanese], tmp_path / "student", lang="ja")
+    for nb in (course, nbformat.read(written, as_version=4)):
+        assert [c.source for c in nb.cells if c.cell_type == "markdown"] == ["# A small notebook"]
+        assert 'lang = "ja"' in nb.cells[1].source
+        assert outputs(nb).strip() == "はい"  # the fixture catalog's "True"
+        assert edition_language(nb) == "ja"  # the grader answers in it too
 
 
 def test_the_executions_key_covers_every_module_of_course_utils():

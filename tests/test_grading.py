@@ -105,7 +105,7 @@ def test_anything_else_is_refused_with_a_reason(tmp_path):
             return True  # would match any expected value, were it compared
 
     read = export(tmp_path, 0, [Sneaky(), np.array([object()]), [Sneaky()]])
-    assert all(a.value is None and "cannot be graded" in a.problem[1] for a in read)
+    assert all(a.value is None and "cannot be graded" in a.problem_text("en") for a in read)
     # files forged from inside the sandbox: a pickled array, a link out, a made-up verdict
     folder = tmp_path / "1"
     folder.mkdir()
@@ -115,7 +115,7 @@ def test_anything_else_is_refused_with_a_reason(tmp_path):
     (folder / "2.json").write_text(json.dumps({"kind": "verdict", "passed": True}), encoding="utf-8")
     forged = answers.read_answers(tmp_path, 1, 3)
     assert all(a.value is None and a.problem for a in forged)
-    assert "could not be read safely" in forged[0].problem[1] and "could not be read safely" in forged[1].problem[1]
+    assert all("could not be read safely" in answer.problem_text("en") for answer in forged[:2])
 
 
 def test_answer_files_that_would_crash_or_block_the_grader_cost_only_their_answer(tmp_path):
@@ -140,8 +140,8 @@ def test_answer_files_that_would_crash_or_block_the_grader_cost_only_their_answe
     finally:
         signal.alarm(0)
     assert [a.value for a in read] == [None] * 5
-    assert all("could not be read safely" in a.problem[1] for a in read), [a.problem for a in read]
-    assert "RecursionError" in read[3].problem[1]  # caught, not raised into the class's grading
+    assert all("could not be read safely" in a.problem_text("en") for a in read), [a.problem for a in read]
+    assert "RecursionError" in read[3].problem_text("en")  # caught, not raised into the class's grading
 
 
 def saved_model_with(tmp_path, config: dict) -> Path:
@@ -200,7 +200,7 @@ def test_a_model_answer_outside_the_allowed_classes_and_sizes_is_not_built(tmp_p
     change(config)
     saved_model_with(tmp_path, config)
     [read] = answers.read_answers(tmp_path, 0, 1)  # refused from the configuration, before any allocation
-    assert read.value is None and "could not be read safely (ValueError)" in read.problem[1]
+    assert read.value is None and "could not be read safely (ValueError)" in read.problem_text("en")
     with pytest.raises(ValueError, match=re.escape(named)):
         answers.check_model_config(config)
 
@@ -211,7 +211,7 @@ def test_a_model_with_code_inside_is_not_loaded(tmp_path):
     inputs = keras.Input((28, 28, 1))
     model = keras.Model(inputs, keras.layers.Lambda(lambda x: x * 0 + 1)(inputs))
     [read] = export(tmp_path, 0, [model])
-    assert read.value is None and "could not be read safely" in read.problem[1]
+    assert read.value is None and "could not be read safely" in read.problem_text("en")
 
 
 def own_autoencoder(filters):

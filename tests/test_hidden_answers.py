@@ -10,7 +10,7 @@ import pytest
 
 from course_tools.notebook import editions
 from course_tools.notebook.editions import (
-    ANSWER_PROMPTS,
+    answer_prompts,
     course_edition,
     fold_solutions,
     prepare_work_folder,
@@ -18,9 +18,10 @@ from course_tools.notebook.editions import (
 from course_tools.notebook.student import answer_lines, shown_answers, student_notebook
 from course_tools.publish import slides
 from course_tools.run.runner import course_notebooks
+from course_utils.language import language_codes
 
 NOTEBOOKS = course_notebooks()
-LANGUAGES = ("zh", "en")
+LANGUAGES = language_codes()
 
 
 def read(path):
@@ -96,7 +97,7 @@ def test_folding_is_what_hides_an_answer_on_a_page(tmp_path):
     folded = slides.render_deck(NOTEBOOKS[0], "en", tmp_path / "folded.html").read_text(encoding="utf-8")
     assert shown_answers(folded, answers, unasked=True) == []
     assert "'Correct: 0.'" in shown_answers(folded, answers)  # behind the click
-    assert f"<summary>{ANSWER_PROMPTS['en'][0]}</summary>" in folded
+    assert f"<summary>{answer_prompts('en')[0]}</summary>" in folded
     for cell in solutions(source):
         del cell.metadata["jupyter"]
     # the deck's template without render_deck, which would fold them again

@@ -15,11 +15,12 @@ from conftest import (
     describe_violations,
 )
 
-from course_tools.notebook.editions import ANSWER_PROMPTS
+from course_tools.notebook.editions import answer_prompts
 from course_tools.notebook.student import answer_lines, shown_answers
 from course_tools.publish import slides
 from course_tools.run.runner import course_notebooks
 from course_tools.settings import ROOT
+from course_utils.language import language_codes
 
 NOTEBOOKS = course_notebooks()
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -37,6 +38,12 @@ def tags(cell):
 
 def slide_type(cell):
     return cell.metadata.get("slideshow", {}).get("slide_type")
+
+
+def other_language(lang):
+    """The course's other language (it has two)."""
+    [other] = [code for code in language_codes() if code != lang]
+    return other
 
 
 def headings(nb, lang):
@@ -104,10 +111,10 @@ def committed_decks(tmp_path_factory):
     out = tmp_path_factory.mktemp("committed_decks")
     notebook = course_notebooks(["02"])[0]
     return {lang: slides.render_deck(notebook, lang, out / lang / "02.slides.html")
-            for lang in slides.DECK_LANGUAGES}
+            for lang in language_codes()}
 
 
-@pytest.mark.parametrize("lang", slides.DECK_LANGUAGES)
+@pytest.mark.parametrize("lang", language_codes())
 def test_a_deck_loads_only_local_files(committed_decks, lang):
     links = Links()
     links.feed(committed_decks[lang].read_text(encoding="utf-8"))
@@ -118,16 +125,16 @@ def test_a_deck_loads_only_local_files(committed_decks, lang):
     assert sum(u.startswith("data:image/png") for u in links.urls) >= 3  # diagram + plots
 
 
-@pytest.mark.parametrize("lang", slides.DECK_LANGUAGES)
+@pytest.mark.parametrize("lang", language_codes())
 def test_a_deck_keeps_only_its_language(committed_decks, lang):
     html = committed_decks[lang].read_text(encoding="utf-8")
     nb = read(course_notebooks(["02"])[0])
-    other = slides.OTHER_LANGUAGE[lang]
+    other = other_language(lang)
     assert all(h in html for h in headings(nb, lang))
     assert [h for h in headings(nb, other) if h in html] == []
 
 
-@pytest.mark.parametrize("lang", slides.DECK_LANGUAGES)
+@pytest.mark.parametrize("lang", language_codes())
 def test_a_deck_folds_each_answer(committed_decks, lang):
     """No solution's code or printed answer on a slide until "Show the answer" opens it."""
     html = committed_decks[lang].read_text(encoding="utf-8")
@@ -135,7 +142,7 @@ def test_a_deck_folds_each_answer(committed_decks, lang):
     answers = answer_lines(nb)
     assert shown_answers(html, answers, unasked=True) == []
     assert "'Correct: 3369.'" in shown_answers(html, answers)  # in the deck, behind the click
-    assert html.count(f'<details class="course-answer">\n<summary>{ANSWER_PROMPTS[lang][0]}</summary>') == len(
+    assert html.count(f'<details class="course-answer">\n<summary>{answer_prompts(lang)[0]}</summary>') == len(
         [cell for cell in nb.cells if "solution" in tags(cell)])
     assert "NBVAL_" not in html
 
@@ -234,7 +241,7 @@ def test_walking_through_a_deck_in_chromium(executed_decks, browser, lang, numbe
     lines = {line.strip().casefold() for line in text.splitlines()}
     assert len(visited) >= 8
     assert [h for h in headings(nb, lang) if h.casefold() not in lines] == []
-    assert [h for h in headings(nb, slides.OTHER_LANGUAGE[lang]) if h.casefold() in lines] == []
+    assert [h for h in headings(nb, other_language(lang)) if h.casefold() in lines] == []
     if lang == "en":
         prose = "\n".join(slide["prose"] for slide in visited)
         assert CJK.findall(prose) == [], "Chinese text outside the code of the English deck"
@@ -283,7 +290,7 @@ def test_show_the_answer_opens_the_code_and_what_it_printed(executed_decks, exec
     answer = page.locator("section.present details.course-answer").first
     answer.wait_for()
     code, printed = answer.locator(".jp-InputArea"), answer.locator(".jp-OutputArea-output pre")
-    assert answer.locator("summary").inner_text().strip() == ANSWER_PROMPTS[lang][0]
+    assert answer.locator("summary").inner_text().strip() == answer_prompts(lang)[0]
     assert answer.locator("summary").is_visible()
     assert not code.is_visible() and not printed.first.is_visible()
     answer.locator("summary").click()

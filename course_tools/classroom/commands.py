@@ -9,6 +9,8 @@ import os
 import sys
 from pathlib import Path
 
+from course_utils.language import language_codes
+
 LAB_START = "/lab/tree/notebooks/01_data.ipynb"
 
 
@@ -16,13 +18,13 @@ def add_commands(subparsers) -> None:
     """Add lab-settings, hub-accounts, hub-edition, hub-image, hub-k8s, hub-collect and feedback to ``subparsers``."""
     lab = subparsers.add_parser("lab-settings", help="write JupyterLab user settings for one "
                                 "interface language (make lab LAB_LANG=zh)")
-    lab.add_argument("--lang", choices=["en", "zh"], default="en")
+    lab.add_argument("--lang", choices=language_codes(), default="en")
     lab.add_argument("--out", required=True, help="the settings folder to write")
     lab.set_defaults(handler=_lab_settings)
 
     lab_server = subparsers.add_parser("lab", help="make lab: JupyterLab on 127.0.0.1 with your own copy of "
                                        "the one-language course edition, in that language's interface")
-    lab_server.add_argument("--lang", choices=["en", "zh"], default="en")
+    lab_server.add_argument("--lang", choices=language_codes(), default="en")
     lab_server.add_argument("--work", help="your work folder (default: COURSE_WORK_DIR, ~/course-autoencoders-work)")
     lab_server.add_argument("--source", action="store_true", help="open the bilingual source notebooks instead "
                             "(make lab-source, for authors)")
@@ -44,14 +46,14 @@ def add_commands(subparsers) -> None:
 
     edition = subparsers.add_parser("hub-edition",
  help="(run by the hub as the student) copy the edition home")
-    edition.add_argument("--lang", choices=["zh", "en"], required=True)
+    edition.add_argument("--lang", choices=language_codes(), required=True)
     edition.add_argument("--home", required=True)
     edition.add_argument("--hub-dir", required=True)
     edition.add_argument("--variants", default="{}", help="the student's exercise values, as JSON")
     edition.set_defaults(handler=_hub_edition)
 
-    image = subparsers.add_parser("hub-image", help="(run by postBuild for the Kubernetes image) both "
-                                  "editions, their JupyterLab settings and full MNIST, in --hub-dir")
+    image = subparsers.add_parser("hub-image", help="(run by postBuild for the Kubernetes image) every "
+                                  "language's edition, their JupyterLab settings and full MNIST, in --hub-dir")
     image.add_argument("--hub-dir", default="build/hub")
     image.add_argument("--strip-solutions", action="store_true", help="then delete from the checkout what "
                        "holds solutions (notebooks/, build/executions/, tests/, .git): in the image only")
@@ -59,7 +61,7 @@ def add_commands(subparsers) -> None:
 
     k8s = subparsers.add_parser("hub-k8s", help="the class list for Zero to JupyterHub: passwords to hand "
                                 "out and build/hub/z2jh-class.yaml, Helm values beside deploy/z2jh-values.yaml")
-    k8s.add_argument("class_list", help="CSV with the columns student,lang (zh or en)")
+    k8s.add_argument("class_list", help="CSV with the columns student,lang (a language of the course)")
     k8s.add_argument("--hub-dir", default="build/hub", help="where the passwords and values go (default: build/hub)")
     k8s.set_defaults(handler=_hub_k8s)
 
@@ -85,7 +87,7 @@ def add_commands(subparsers) -> None:
 
 
 def _accounts_arguments(parser) -> None:
-    parser.add_argument("class_list", help="CSV file with the columns student and lang (zh or en)")
+    parser.add_argument("class_list", help="CSV file with the columns student and lang (a language of the course)")
     parser.add_argument("--hub-dir", default="build/hub", help="the hub's folder (default: build/hub)")
     parser.add_argument("--system-users", action="store_true",
                         help="create a system account per student (root): students cannot read each other's files")
@@ -182,8 +184,9 @@ def _hub_image(args) -> int:
     from course_tools.settings import ROOT
 
     prepare_mnist()
-    hub.prepare_hub_folder({"zh", "en"}, Path(args.hub_dir))
-    print(f"[hub-image] both student editions, their JupyterLab settings and full MNIST are in {args.hub_dir}")
+    hub.prepare_hub_folder(set(language_codes()), Path(args.hub_dir))
+    print(f"[hub-image] the student editions ({', '.join(language_codes())}), their JupyterLab settings and "
+          f"full MNIST are in {args.hub_dir}")
     if args.strip_solutions:
         removed = k8s.strip_solutions(ROOT)
         print(f"[hub-image] removed what holds solutions: {', '.join(removed) or 'nothing left'}")

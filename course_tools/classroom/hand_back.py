@@ -15,6 +15,7 @@ from pathlib import Path
 from course_tools.classroom.accounts import read_accounts, student_home
 from course_tools.classroom.hub import COURSE_FOLDER
 from course_tools.grading.feedback import HandedOut, Place, hand_out
+from course_utils.language import lang_choices
 from course_utils.reporting import open_folder
 
 FEEDBACK_FOLDER = (COURSE_FOLDER, "notebooks")  # in the home: where the student's notebooks are
@@ -47,7 +48,7 @@ def feedback_to_homes(grades: str | Path, hub_dir: Path, *, system_accounts: boo
             os.close(folder)
             return f"{'/'.join(FEEDBACK_FOLDER)} in the home is not the student's"
         lang = accounts[student].get("lang")
-        return Place(folder, lang if lang in ("zh", "en", "both") else None,
+        return Place(folder, lang if lang in lang_choices() else None,
                      owner if owner is not None and os.geteuid() == 0 else None)
 
     return hand_out(grades, place)

@@ -15,9 +15,10 @@ import json
 import os
 import stat
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from course_utils.language import N_, translated
 from course_utils.reporting import read_regular_file
 
 MAX_FILE_BYTES = 64 * 2**20  # a .keras model of the course is under 1 MiB
@@ -93,7 +94,12 @@ class Answer:
     """One answer read back from the sandbox: its value, or why there is none."""
 
     value: object = None
-    problem: tuple[str, str] | None = None  # (Chinese, English), when the answer cannot be graded
+    problem: str | None = None  # an English message (N_), when the answer cannot be graded
+    details: dict = field(default_factory=dict)  # the problem's placeholders
+
+    def problem_text(self, lang: str) -> str:
+        """Why the answer cannot be graded, in ``lang``."""
+        return translated(self.problem, lang, **self.details)
 
 
 def export_cell_source(exercise: int, expressions: list[str | None], *, only_unset: bool = False) -> str:
@@ -129,18 +135,17 @@ def read_answer(folder: Path, index: int) -> Answer:
         if kind == "model":
             return Answer(_read_model(folder / f"{index}.keras"))
         if kind == "error":
-            return Answer(problem=(f"答案无法计算：{str(record['error'])[:200]}",
-                                   f"the answer could not be computed: {str(record['error'])[:200]}"))
+            return Answer(problem=N_("the answer could not be computed: {error}"),
+                          details={"error": str(record["error"])[:200]})
         if kind == "unsupported":
-            name = str(record["type"])[:60]
-            return Answer(problem=(f"答案的类型 {name} 无法评分", f"an answer of type {name} cannot be graded"))
+            return Answer(problem=N_("an answer of type {name} cannot be graded"),
+                          details={"name": str(record["type"])[:60]})
     except FileNotFoundError:
-        return Answer(problem=("没有保存下答案：笔记本在这个练习之前改坏了课程的保存代码",
-                               "no answer was saved: the notebook broke the course's saving code before it"))
+        return Answer(problem=N_("no answer was saved: the notebook broke the course's saving code before it"))
     except Exception as error:  # EOFError, MemoryError, RecursionError too: a bad file costs only its answer
-        return Answer(problem=(f"答案文件无法安全读取（{type(error).__name__}）",
-                               f"the answer file could not be read safely ({type(error).__name__})"))
-    return Answer(problem=("答案文件不是本课程写出的格式", "the answer file is not in the course's format"))
+        return Answer(problem=N_("the answer file could not be read safely ({error})"),
+                      details={"error": type(error).__name__})
+    return Answer(problem=N_("the answer file is not in the course's format"))
 
 
 def _read_array(path: Path):

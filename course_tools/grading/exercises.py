@@ -13,7 +13,17 @@ import dataclasses
 from pathlib import Path
 
 from course_tools.grading import answers
-from course_tools.notebook.tags import EXERCISE, RAISES, SOLUTION, cell_tags, lang_tag
+from course_tools.notebook.editions import lang_parameter
+from course_tools.notebook.tags import (
+    EXERCISE,
+    RAISES,
+    SOLUTION,
+    cell_tags,
+    lang_tag,
+    notebook_tags,
+    prose_language,
+)
+from course_utils.language import BOTH, language_codes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,10 +95,18 @@ def _exercise(index: int, source: str) -> Exercise:
 
 
 def edition_language(nb) -> str:
-    """The language of the edition a student handed in: "zh", "en" or "both"."""
-    tags = {tag for cell in nb.cells for tag in cell.metadata.get("tags", [])}
-    has_zh, has_en = lang_tag("zh") in tags, lang_tag("en") in tags
-    return "zh" if has_zh and not has_en else "en" if has_en and not has_zh else "both"
+    """The language of the edition a student handed in: one of the course's, or "both" (the source).
+
+    A one-language edition keeps one language's markdown cells, and its parameters cell names the
+    language it prints in: that one where it reads these cells (a language without cells of its own
+    reads the English ones), else the cells' own.
+    """
+    tags = notebook_tags(nb)
+    prose = [code for code in language_codes() if lang_tag(code) in tags]
+    if len(prose) != 1:
+        return BOTH
+    printed = lang_parameter(nb)
+    return printed if printed in language_codes() and prose_language(nb, printed) == prose[0] else prose[0]
 
 
 def instrument(nb, exercises: list[Exercise]):

@@ -3,7 +3,7 @@
 The gradebook (``build/grades/gradebook.csv``, from make grade) is read once and grouped by
 student; each student gets one short Markdown file with only their own rows: a table of
 notebook, exercise, ✓ or ✗ and the message, then "n of m checks passed". Headings and labels
-follow the student's language: "zh", "en" or "both" (Chinese, then English).
+follow the student's language: one of the course's, or "both" (Chinese, then English).
 
 Where the files go is the caller's: a folder per student here (:func:`feedback_to_folders`),
 or each student's hub home (:mod:`course_tools.classroom.hand_back`). Both go through
@@ -13,37 +13,35 @@ creates a folder for a name that is not one plain file name (``../bob``, ``.``, 
 
 from __future__ import annotations
 
+import collections
 import csv
 import dataclasses
 import io
 import os
 import re
+import string
 from collections.abc import Callable
 from pathlib import Path
 
 from course_tools.grading.answers import MAX_FILE_BYTES
 from course_tools.grading.exercises import edition_language
-from course_tools.grading.gradebook import FIELDS, printable
-from course_utils.language import choose
+from course_tools.grading.gradebook import ENGLISH_ONLY, FIELDS, printable
+from course_tools.notebook.tags import ENGLISH
+from course_utils.language import BOTH, N_, languages, translated
 from course_utils.reporting import open_folder, read_regular_file, write_text_in_folder
 
 FEEDBACK_FILE = "feedback.md"
 GRADEBOOK_LIMIT = 256 * 2 ** 20  # bytes: a class of thousands is a few MiB
 MESSAGE_LIMIT = 1000  # characters of one message shown
-CHINESE = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")  # with full-width punctuation
+# The characters of each script other than Latin that a message can be recognised by (a language's
+# "script" in course_utils/locale/languages.json); Han with its full-width punctuation.
+SCRIPTS = {"Han": re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")}
 
-TITLE = ("批改结果：{student}", "Grading results: {student}")
-INTRODUCTION = ("每一行是一项检查：✓ 表示通过，✗ 表示还没有通过。",
-                "Each row is one check: ✓ passed, ✗ not yet.")
-COLUMNS = (("笔记本", "notebook"), ("练习", "exercise"), ("通过", "passed"), ("反馈", "message"))
-TOTAL = ("共 {checks} 项检查，通过了 {passed} 项。", "{passed} of {checks} checks passed.")
-# The grader's own messages that it writes in English only, each with its Chinese.
-ENGLISH_ONLY = (
-    (re.compile(r"no files handed in$"), "没有交任何文件"),
-    (re.compile(r"not a course notebook: expected one of (.*)$"), r"不是课程的笔记本：应为 \1 之一"),
-    (re.compile(r"grading failed \((.*)\)$"), r"批改失败（\1）"),
-    (re.compile(r"not a readable notebook \((.*)\)$"), r"不是可读的笔记本（\1）"),
-)
+TITLE = N_("Grading results: {student}")
+INTRODUCTION = N_("Each row is one check: ✓ passed, ✗ not yet.")
+COLUMNS = (N_("notebook", "gradebook column"), N_("exercise", "gradebook column"),
+           N_("passed", "gradebook column"), N_("message", "gradebook column"))
+TOTAL = N_("{passed} of {checks} checks passed.")
 
 
 @dataclasses.dataclass
@@ -99,19 +97,32 @@ def plain_name(name: str) -> bool:
             and len(name.encode("utf-8")) <= 255)
 
 
+def written_in(message: str) -> str | None:
+    """The course language whose script ``message`` is written in, for a script of :data:`SCRIPTS`
+    (Chinese: Han characters); None for a message in Latin letters only."""
+    for code, language in languages().items():
+        script = SCRIPTS.get(language.script)
+        if script is not None and script.search(message):
+            return code
+    return None
+
+
 def language_of_messages(rows: list[dict]) -> str:
-    """The student's language from their gradebook messages: "en" when none has Chinese; "both"
-    when most of those with Chinese go on in English after it, as ``choose(..., "both")`` writes; else "zh"."""
+    """The student's language from their gradebook messages: English when none is written in another
+    script; "both" when most of those that are go on in English after it, as a message in "both" is
+    written; else the language of their script."""
     messages = [_unescaped(row["message"]) for row in rows if not _english_only(_unescaped(row["message"]))]
-    chinese = [message for message in messages if CHINESE.search(message)]
-    if not chinese:
-        return "en"
-    both = sum(_english_after_chinese(message) for message in chinese)
-    return "both" if 2 * both >= len(chinese) else "zh"
+    native = [(code, message) for message in messages if (code := written_in(message))]
+    if not native:
+        return ENGLISH
+    both = sum(_english_after(message, code) for code, message in native)
+    if 2 * both >= len(native):
+        return BOTH
+    return collections.Counter(code for code, _ in native).most_common(1)[0][0]
 
 
-def _english_after_chinese(message: str) -> bool:
-    tail = CHINESE.split(message)[-1]
+def _english_after(message: str, code: str) -> bool:
+    tail = SCRIPTS[languages()[code].script].split(message)[-1]
     return len(re.findall(r"[A-Za-z]{2,}", tail)) >= 2 or bool(re.search(r"[A-Za-z]{2,}:", tail))
 
 
@@ -125,7 +136,7 @@ def language_of_submission(submissions: str | Path, student: str) -> str | None:
         languages = {_edition(folder, name) for name in os.listdir(folder) if name.endswith(".ipynb")} - {None}
     finally:
         os.close(folder)
-    return None if not languages else languages.pop() if len(languages) == 1 else "both"
+    return None if not languages else languages.pop() if len(languages) == 1 else BOTH
 
 
 def _edition(folder: int, name: str) -> str | None:
@@ -140,34 +151,40 @@ def _edition(folder: int, name: str) -> str | None:
 
 
 def feedback_text(student: str, rows: list[dict], lang: str) -> str:
-    """The Markdown of one student's feedback: their rows only, in ``lang`` ("zh", "en" or "both")."""
-    def label(pair: tuple[str, str], **values) -> str:
-        return choose(tuple(text.format(**values) for text in pair), lang)
-
+    """The Markdown of one student's feedback: their rows only, in ``lang`` (a course language or "both")."""
     checks = [row for row in rows if row["exercise"] != "-"]  # "-": a notebook-level row, not a check
-    lines = [f"# {label(TITLE, student=_markdown(student))}", "",
-             choose(INTRODUCTION, lang, joiner="\n\n"), "",
-             "| " + " | ".join(label(column) for column in COLUMNS) + " |",
+    lines = [f"# {translated(TITLE, lang, student=_markdown(student))}", "",
+             translated(INTRODUCTION, lang, joiner="\n\n"), "",
+             "| " + " | ".join(translated(column, lang) for column in COLUMNS) + " |",
              "|---|---|:---:|---|"]
     for row in rows:
         cells = [_code(_unescaped(row["notebook"])), _code(row["exercise"]), "✓" if row["passed"] else "✗",
                  _markdown(_message(row["message"], lang))]
         lines.append("| " + " | ".join(cells) + " |")
-    total = tuple(text.format(passed=sum(row["passed"] for row in checks), checks=len(checks)) for text in TOTAL)
-    return "\n".join([*lines, "", choose(total, lang, joiner="\n\n"), ""])
+    total = translated(TOTAL, lang, joiner="\n\n", passed=sum(row["passed"] for row in checks), checks=len(checks))
+    return "\n".join([*lines, "", total, ""])
 
 
 def _message(message: str, lang: str) -> str:
     """A gradebook message for the feedback: the grader's English-only ones in ``lang`` too."""
     message = _unescaped(message)[:MESSAGE_LIMIT]
-    for pattern, chinese in ENGLISH_ONLY:
-        if pattern.match(message):
-            return choose((pattern.sub(chinese, message), message), lang)
+    for english in ENGLISH_ONLY:
+        found = _as_pattern(english).fullmatch(message)
+        if found:
+            return translated(english, lang, **found.groupdict())
     return message
 
 
 def _english_only(message: str) -> bool:
-    return any(pattern.match(message) for pattern, _ in ENGLISH_ONLY)
+    return any(_as_pattern(english).fullmatch(message) for english in ENGLISH_ONLY)
+
+
+def _as_pattern(message: str) -> re.Pattern:
+    """``message`` as a regular expression, a named group for each placeholder: "grading failed
+    ({error})" matches "grading failed (MemoryError: ...)"."""
+    parts = [re.escape(literal) + (f"(?P<{name}>.*)" if name else "")
+             for literal, name, _, _ in string.Formatter().parse(message)]
+    return re.compile("".join(parts))
 
 
 def _unescaped(text: str) -> str:

@@ -9,9 +9,17 @@ import io
 import re
 from pathlib import Path
 
+from course_utils.language import N_
 from course_utils.reporting import write_text_atomically
 
 FIELDS = ["student", "notebook", "exercise", "passed", "message"]
+# The grader's notebook-level messages, written in English: the edition's language is not known
+# yet. The feedback shows them in the student's language (course_tools.grading.feedback).
+NO_FILES = N_("no files handed in")
+NOT_A_COURSE_NOTEBOOK = N_("not a course notebook: expected one of {names}")
+GRADING_FAILED = N_("grading failed ({error})")
+NOT_READABLE = N_("not a readable notebook ({error})")
+ENGLISH_ONLY = (NO_FILES, NOT_A_COURSE_NOTEBOOK, GRADING_FAILED, NOT_READABLE)
 
 
 def write_gradebook(rows: list[dict], out_dir: Path, limits_line: str = "") -> tuple[Path, Path]:

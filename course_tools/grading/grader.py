@@ -43,13 +43,27 @@ from course_tools.grading.exercises import (
     edition_language,
     instrument,
 )
-from course_tools.grading.gradebook import printable, write_gradebook
+from course_tools.grading.feedback import written_in
+from course_tools.grading.gradebook import (
+    GRADING_FAILED,
+    NO_FILES,
+    NOT_A_COURSE_NOTEBOOK,
+    NOT_READABLE,
+    printable,
+    write_gradebook,
+)
 from course_tools.notebook import variants
-from course_tools.notebook.tags import EXERCISE, GRADING_CONTEXT, PARAMETERS, cell_tags
+from course_tools.notebook.tags import (
+    ENGLISH,
+    EXERCISE,
+    GRADING_CONTEXT,
+    PARAMETERS,
+    cell_tags,
+)
 from course_tools.run.runner import course_notebooks
 from course_tools.settings import ASSETS, use_delivery_data_source
 from course_utils.data import course_data_dir
-from course_utils.language import choose
+from course_utils.language import N_, lang_choices, translated
 from course_utils.settings import current as student_settings
 from course_utils.startup import TF_CPP_LOG_LEVEL
 
@@ -158,7 +172,8 @@ def grade_folder(submissions: str | Path, out_dir: str | Path = "build/grades", 
 
 
 def _regraded_alone(row: dict) -> str:
-    return "单独重新批改" if any("\u4e00" <= ch <= "\u9fff" for ch in row["message"]) else "graded again alone"
+    """Said after a message, in the language the message is written in."""
+    return translated(N_("graded again alone"), written_in(row["message"]) or ENGLISH)
 
 
 class Grader:
@@ -182,19 +197,18 @@ class Grader:
         self.running: set[Path] = set()
         self.crowded: set[Path] = set()  # submissions graded while another one ran
         timed = sandbox.Outcome(None, "time", "")
-        self.time_messages = {_stopped_text(timed, limits, lang) for lang in ("zh", "en", "both")}
+        self.time_messages = {_stopped_text(timed, limits, lang) for lang in lang_choices()}
 
     def grade_item(self, item) -> list[dict]:
         """The rows of one (path, student, label) of the class; a failure of any kind is a row."""
         path, student, label = item
         if path is None:
-            return [_row(student, "-", "-", False, "no files handed in")]
+            return [_row(student, "-", "-", False, translated(NO_FILES, ENGLISH))]
         try:
             with self.occupying(path):
                 return self.grade(path, student, label=label)
         except Exception as error:  # one submission's failure is its own row, never the class's
-            return [_row(student, path.name, "-", False,
-                         f"grading failed ({type(error).__name__}: {str(error)[:200]})")]
+            return [_row(student, path.name, "-", False, translated(GRADING_FAILED, ENGLISH, error=_named(error)))]
 
     @contextlib.contextmanager
     def occupying(self, *paths: Path | str):
@@ -242,7 +256,7 @@ class Grader:
             self._profile(student, [path.name], home, start, full=True)
             rows = self._rows(student, path, exercises, given, lang, parameters,
                               _stopped_text(outcome, self.limits, lang))
-        print(f"{label} {printable(path.name)}: {_stopped_text(outcome, self.limits, 'en') or 'done'} in "
+        print(f"{label} {printable(path.name)}: {_stopped_text(outcome, self.limits, ENGLISH) or 'done'} in "
               f"{time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)  # stdout: the checks' feedback
         return rows
 
@@ -274,7 +288,7 @@ class Grader:
 
         if path.name not in self.course:
             return [_row(student, path.name, "-", False,
-                         f"not a course notebook: expected one of {', '.join(self.course)}")]
+                         translated(NOT_A_COURSE_NOTEBOOK, ENGLISH, names=", ".join(self.course)))]
         exercises = self.exercises[path.name]
         try:
             if path.stat().st_size > answers.MAX_FILE_BYTES:
@@ -282,14 +296,14 @@ class Grader:
             nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
             nbformat.validate(nb)
         except Exception as error:  # any unreadable file is a row, never a crash
-            reason = f"not a readable notebook ({type(error).__name__}: {str(error)[:200]})"
+            reason = translated(NOT_READABLE, ENGLISH, error=_named(error))
             return _ungraded(student, path.stem, exercises, reason)
         lang = edition_language(nb)
         found = sum(EXERCISE in cell_tags(c) for c in nb.cells)
         if found != len(exercises):
-            return _ungraded(student, path.stem, exercises, choose((
-                f"练习单元格被删改：应有 {len(exercises)} 个，找到 {found} 个",
-                f"exercise cells changed: expected {len(exercises)}, found {found}"), lang))
+            return _ungraded(student, path.stem, exercises, translated(
+                "exercise cells changed: expected {expected}, found {found}", lang, expected=len(exercises),
+                found=found))
         return nb, exercises, lang
 
     def judge_answers(self, path: Path, student: str, folder: Path,
@@ -348,8 +362,8 @@ class Grader:
         rows = []
         for exercise, results in zip(exercises, verdicts):
             for name, result in zip(exercise.names(path.stem), results or [None] * exercise.checks):
-                passed, message = result if result else (False, stopped or choose((
-                    "没有运行到这个练习", "the notebook never reached this exercise"), lang))
+                passed, message = result if result else (False, stopped or translated(
+                    "the notebook never reached this exercise", lang))
                 rows.append(_row(student, path.stem, name, passed, message))
         return rows
 
@@ -411,7 +425,7 @@ class Grader:
         results = []
         for call, answer in zip(exercise.calls, given):
             if answer.problem:
-                results.append((False, choose(answer.problem, lang)))
+                results.append((False, answer.problem_text(lang)))
                 continue
             printed = io.StringIO()
             try:
@@ -419,8 +433,8 @@ class Grader:
                     passed = bool(eval(call, {**namespace, "_answer": answer.value}))
             except Exception as error:  # a wrongly typed answer, such as a string for a number
                 passed = False
-                print(choose((f"答案无法检查（{type(error).__name__}）",
-                              f"the answer could not be checked ({type(error).__name__})"), lang), file=printed)
+                print(translated("the answer could not be checked ({error})", lang, error=type(error).__name__),
+                      file=printed)
             results.append((passed, " ".join(printed.getvalue().split())))
         return results
 
@@ -454,19 +468,23 @@ def grading_context(course_notebook: Path, parameters: dict | None = None) -> di
 
 
 def _stopped_text(outcome: sandbox.Outcome, limits: sandbox.Limits, lang: str) -> str | None:
+    """Why a run stopped, in ``lang``; None when it finished."""
     if outcome.stopped_by == "memory":
-        return choose((f"已停止：超出内存上限 {limits.memory_text()}",
-                       f"stopped: memory limit {limits.memory_text()}"), lang)
+        return translated("stopped: memory limit {gib:g} GiB", lang, gib=limits.memory_bytes / sandbox.GIB)
     if outcome.stopped_by == "disk":
-        return choose((f"已停止：写满了磁盘上限 {limits.disk_text('zh')}",
-                       f"stopped: disk limit {limits.disk_text()}"), lang)
+        return translated("stopped: disk limit {gib:g} GiB, {files:,} files", lang,
+                          gib=limits.disk_bytes / sandbox.GIB, files=limits.files)
     if outcome.stopped_by == "time":
-        return choose((f"已停止：超出时间上限 {limits.seconds:.0f} 秒",
-                       f"stopped: time limit {limits.seconds:.0f} s"), lang)
+        return translated("stopped: time limit {seconds:.0f} s", lang, seconds=limits.seconds)
     if outcome.returncode != 0:
         last = outcome.output.strip().splitlines()[-1:] or ["?"]
-        return choose((f"笔记本未能运行完（{last[0][:200]}）", f"the notebook did not finish ({last[0][:200]})"), lang)
+        return translated("the notebook did not finish ({last_line})", lang, last_line=last[0][:200])
     return None
+
+
+def _named(error: Exception) -> str:
+    """An error's type and the start of its text, for a row's message."""
+    return f"{type(error).__name__}: {str(error)[:200]}"
 
 
 def _ungraded(student, notebook, exercises, reason) -> list[dict]:

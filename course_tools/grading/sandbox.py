@@ -59,9 +59,7 @@ class Limits:
     def memory_text(self) -> str:
         return f"{self.memory_bytes / GIB:g} GiB"
 
-    def disk_text(self, lang: str = "en") -> str:
-        if lang == "zh":
-            return f"{self.disk_bytes / GIB:g} GiB、{self.files:,} 个文件"
+    def disk_text(self) -> str:
         return f"{self.disk_bytes / GIB:g} GiB, {self.files:,} files"
 
 

@@ -12,6 +12,8 @@ import os
 import re
 from dataclasses import dataclass
 
+from course_utils.language import language_codes
+
 USERNAME = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")
 
 
@@ -24,7 +26,7 @@ class Student:
 
 
 def read_class_list(path: str | os.PathLike) -> list[Student]:
-    """The students of a CSV class list with the columns ``student`` and ``lang`` (zh or en)."""
+    """The students of a CSV class list with the columns ``student`` and ``lang`` (a language of the course)."""
     with open(path, newline="", encoding="utf-8") as file:
         rows = list(csv.DictReader(file))
     if not rows or not {"student", "lang"} <= set(rows[0]):
@@ -35,8 +37,8 @@ def read_class_list(path: str | os.PathLike) -> list[Student]:
         if not USERNAME.match(name):
             raise ValueError(f"{path}, line {number}: {name!r} is not a usable account name "
                              "(lower-case letters, digits, - and _, starting with a letter).")
-        if lang not in ("zh", "en"):
-            raise ValueError(f"{path}, line {number}: lang must be zh or en; got {lang!r}.")
+        if lang not in language_codes():
+            raise ValueError(f"{path}, line {number}: lang must be {' or '.join(language_codes())}; got {lang!r}.")
         students.append(Student(name, lang))
     names = [s.name for s in students]
     if len(set(names)) != len(names):

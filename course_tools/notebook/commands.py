@@ -5,7 +5,7 @@ source notebooks' solutions folded, for authors)."""
 from __future__ import annotations
 
 from course_tools.run.commands import reporting_failures
-from course_utils.language import LANGUAGES
+from course_utils.language import BOTH, lang_choices, language_codes
 
 
 def add_commands(subparsers) -> None:
@@ -13,7 +13,7 @@ def add_commands(subparsers) -> None:
     student = subparsers.add_parser("student", help="write the student edition: every notebook "
                                     "without its solutions (build/student/)")
     student.add_argument("names", nargs="*", help="notebook name prefixes, e.g. 02 (default: all)")
-    student.add_argument("--lang", choices=LANGUAGES, default="both",
+    student.add_argument("--lang", choices=lang_choices(), default=BOTH,
                          help="one language, or both (default)")
     student.add_argument("--out", default="build/student", help="output folder (default: build/student)")
     student.add_argument("--class-list", help="CSV with the columns student,lang: one edition per student, in "
@@ -22,7 +22,7 @@ def add_commands(subparsers) -> None:
 
     edition = subparsers.add_parser("lab-edition", help="copy the one-language course edition into the "
                                     "student's work folder (executing what is not cached yet)")
-    edition.add_argument("--lang", choices=["zh", "en"], required=True)
+    edition.add_argument("--lang", choices=language_codes(), required=True)
     edition.set_defaults(handler=_lab_edition)
 
     fold = subparsers.add_parser("fold-solutions", help="fold the solution cells of the source notebooks, "

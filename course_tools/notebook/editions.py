@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -27,19 +28,20 @@ from course_tools.notebook.tags import (
     PARAMETERS,
     SOLUTION,
     cell_tags,
-    other_lang_tag,
+    other_prose_tags,
 )
 from course_tools.run.runner import course_notebooks, execute_notebook
 from course_tools.settings import ASSETS, BUILD, ROOT, current
+from course_utils.language import N_, language_codes, translate
 from course_utils.reporting import atomic_path, read_regular_file
 from course_utils.settings import current as student_settings
 
 EXECUTIONS = BUILD / "executions"
-EDITION_LANGUAGES = ("zh", "en")
 DELIVERED = ".delivered.json"  # in a work folder: the course's text of each notebook it copied there
 # What opens a folded solution in the book and the slides (JupyterLab shows a bar of its own).
-ANSWER_PROMPTS = {"zh": ("显示答案", "隐藏答案"), "en": ("Show the answer", "Hide the answer")}
+SHOW_ANSWER, HIDE_ANSWER = N_("Show the answer"), N_("Hide the answer")
 FOLDED = {"source_hidden": True, "outputs_hidden": True}  # JupyterLab's metadata for a collapsed cell
+LANG_PARAMETER = re.compile(r'^lang = "(\w+)"', re.MULTILINE)  # in the parameters cell
 
 
 def executed(path: Path, lang: str, *, parameters: dict | None = None, label: str = "[execute]") -> Path:
@@ -105,13 +107,17 @@ def package_fingerprint() -> str:
 
 
 def course_edition(executed_path: Path, lang: str):
-    """An executed notebook as a ``lang`` reader gets it: one language, solutions folded."""
+    """An executed notebook as a ``lang`` reader gets it: one language, solutions folded.
+
+    A language without markdown cells of its own reads the English ones
+    (:func:`~course_tools.notebook.tags.prose_language`); its code prints in ``lang``.
+    """
     import nbformat
 
     require_edition_language(lang)
     nb = nbformat.read(executed_path, as_version=4)
-    other = other_lang_tag(lang)
-    nb.cells = [c for c in nb.cells if not {other, INJECTED} & set(cell_tags(c))]
+    left_out = other_prose_tags(nb, lang) | {INJECTED}
+    nb.cells = [c for c in nb.cells if not left_out & set(cell_tags(c))]
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
@@ -146,9 +152,16 @@ def fold_solutions(nb) -> int:
 
 def set_lang_parameter(cell, lang: str) -> None:
     """A one-language edition also prints and draws in that language when re-run."""
-    import re
+    cell.source = LANG_PARAMETER.sub(f'lang = "{lang}"', cell.source)
 
-    cell.source = re.sub(r'^lang = "\w+"', f'lang = "{lang}"', cell.source, flags=re.MULTILINE)
+
+def lang_parameter(nb) -> str | None:
+    """The ``lang`` the parameters cell of ``nb`` sets, if any."""
+    for cell in nb.cells:
+        found = LANG_PARAMETER.search(cell.source) if PARAMETERS in cell_tags(cell) else None
+        if found:
+            return found.group(1)
+    return None
 
 
 def deliver(nb, target: Path) -> Path:
@@ -209,6 +222,12 @@ def prepare_work_folder(lang: str, notebooks: list[Path] | None = None, *, folde
     return folder
 
 
+def answer_prompts(lang: str) -> tuple[str, str]:
+    """What opens and what closes a folded solution, in ``lang``: "Show the answer", "Hide the answer"."""
+    return translate(SHOW_ANSWER, lang), translate(HIDE_ANSWER, lang)
+
+
 def require_edition_language(lang: str) -> None:
-    if lang not in EDITION_LANGUAGES:
-        raise ValueError(f"An edition is in one language, {' or '.join(EDITION_LANGUAGES)}; got {lang!r}.")
+    """An edition is in one of the course's languages (``course_utils/locale/languages.json``)."""
+    if lang not in language_codes():
+        raise ValueError(f"An edition is in one language, {' or '.join(language_codes())}; got {lang!r}.")

@@ -1,7 +1,8 @@
 """The student edition: every notebook without its solutions (``make student``).
 
 nbconvert's TagRemovePreprocessor drops the cells tagged ``solution`` and, for a
-one-language edition, the other language's markdown; the outputs of the
+one-language edition, the other languages' markdown (a language without cells of its own keeps
+the English ones, :func:`~course_tools.notebook.tags.prose_language`); the outputs of the
 ``exercise`` cells are cleared, so no verdict is given away. The automatic checks
 stay: they live in the exercise cells and in ``course_utils.exercises``. A
 one-language edition carries the outputs of that language's cached execution
@@ -23,21 +24,19 @@ from course_tools.notebook.tags import (
     PARAMETERS,
     SOLUTION,
     cell_tags,
-    other_lang_tag,
+    other_prose_tags,
 )
 from course_tools.notebook.variants import load_secret, student_variant, with_variant
 from course_tools.settings import ASSETS
-from course_utils.language import as_lang
+from course_utils.language import BOTH, N_, as_lang, language_codes, translate
 from course_utils.reporting import write_text_atomically
 
 # The course notebooks point to the collapsed solutions; the student edition has none.
-SOLUTION_NOTES = {
-    "The solution is in the next (collapsed) cell.": "Run the cell to check your answer.",
-    "参考答案在下面折叠起来的单元格里。": "运行这个单元格就能检查你的答案。",
-}
+SOLUTION_NOTE = N_("The solution is in the next (collapsed) cell.")
+CHECK_NOTE = N_("Run the cell to check your answer.")
 
 
-def student_notebook(path: str | Path, lang: str = "both"):
+def student_notebook(path: str | Path, lang: str = BOTH):
     """The notebook at ``path`` as a student receives it (an nbformat node)."""
     import nbformat
     from nbconvert.preprocessors import TagRemovePreprocessor
@@ -48,23 +47,29 @@ def student_notebook(path: str | Path, lang: str = "both"):
     config = Config()
     config.TagRemovePreprocessor.enabled = True
     config.TagRemovePreprocessor.remove_cell_tags = {SOLUTION} | (
-        {other_lang_tag(lang)} if lang != "both" else set())
+        other_prose_tags(nb, lang) if lang != BOTH else set())
     config.TagRemovePreprocessor.remove_all_outputs_tags = {EXERCISE}
     nb, _ = TagRemovePreprocessor(config=config).preprocess(nb, {})
+    notes = solution_notes()
     for cell in nb.cells:
         if EXERCISE in cell_tags(cell):
             cell.execution_count = None
-        for sentence, replacement in SOLUTION_NOTES.items():
+        for sentence, replacement in notes.items():
             cell.source = cell.source.replace(sentence, replacement)
-    if lang != "both":
+    if lang != BOTH:
         for cell in nb.cells:
             if PARAMETERS in cell_tags(cell):
                 set_lang_parameter(cell, lang)
     return nb
 
 
+def solution_notes() -> dict[str, str]:
+    """Each language's pointer to the collapsed solution, and what the student edition says instead."""
+    return {translate(SOLUTION_NOTE, code): translate(CHECK_NOTE, code) for code in language_codes()}
+
+
 def write_student_edition(notebooks: list[Path], out_dir: str | Path = "build/student",
-                          *, lang: str = "both", models: bool = True, variant_of=None) -> list[Path]:
+                          *, lang: str = BOTH, models: bool = True, variant_of=None) -> list[Path]:
     """Write each notebook's student edition to ``out_dir``; return the written paths.
 
     The diagrams the notebooks link (``../assets/*.png``) and the shipped models are
@@ -81,7 +86,7 @@ def write_student_edition(notebooks: list[Path], out_dir: str | Path = "build/st
     out_dir = Path(out_dir)
     written = []
     for number, path in enumerate(notebooks, start=1):
-        source = path if lang == "both" else executed(
+        source = path if lang == BOTH else executed(
             path, lang, label=f"[student {lang} {number}/{len(notebooks)}]")
         nb = student_notebook(source, lang)
         nb.cells = [c for c in nb.cells if INJECTED not in cell_tags(c)]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 
-from course_tools.notebook.editions import ANSWER_PROMPTS, course_edition
+from course_tools.notebook.editions import answer_prompts, course_edition
 from course_tools.notebook.tags import LIVE_DEMO, SOLUTION
 from course_tools.publish.demo import demo_title
 from course_tools.publish.slides import (
@@ -29,15 +29,11 @@ from course_tools.publish.slides import (
     markdown_images,
 )
 from course_tools.settings import BUILD, NODE_MODULES, NOTEBOOK_DIR
+from course_utils.language import N_, Language, languages, translate
 
-BOOK_LANGUAGES = ("zh", "en")
-TITLES = {"zh": "卷积自编码器", "en": "Convolutional autoencoders"}
-SUBTITLES = {
-    "zh": "从 TensorFlow 1 课程移植到 TensorFlow 2 / Keras 3 的卷积自编码器与降噪自编码器课程讲义。"
-          "每一章都是一个笔记本，包含它用中文运行时的输出。",
-    "en": "The course on convolutional and denoising autoencoders, ported from a TensorFlow 1 lesson "
-          "to TensorFlow 2 / Keras 3. Each chapter is one notebook, with the outputs of its English run.",
-}
+TITLE = N_("Convolutional autoencoders", "the course's title")
+SUBTITLE = N_("The course on convolutional and denoising autoencoders, ported from a TensorFlow 1 lesson "
+              "to TensorFlow 2 / Keras 3. Each chapter is one notebook, with the outputs of its English run.")
 NOTEBOOK_LINK = re.compile(r"\[([^\]]+)\]\((\d\d_\w+)\.ipynb(?:#[^)]*)?\)")
 MATHJAX = "mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"  # relative to _static/
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -72,9 +68,10 @@ def write_sources(notebooks: list[Path], lang: str, folder: Path, *, demo_dir: P
     static.mkdir(parents=True)
     copy_mathjax(static / "mathjax")
     (static / "course-book.css").write_text(BOOK_CSS, encoding="utf-8")
-    (static / "chinese-stemmer.js").write_text(CHINESE_STEMMER, encoding="utf-8")
-    (folder / "course-terms.txt").write_text("".join(f"{term} 100000\n" for term in COURSE_TERMS),
-                                             encoding="utf-8")
+    if chinese_search(languages()[lang]):
+        (static / "chinese-stemmer.js").write_text(CHINESE_STEMMER, encoding="utf-8")
+        (folder / "course-terms.txt").write_text(
+            "".join(f"{translate(term, lang)} 100000\n" for term in COURSE_TERMS), encoding="utf-8")
     templates = folder / "_templates"
     templates.mkdir()
     (templates / "theme-switcher.html").write_text("", encoding="utf-8")  # one light theme
@@ -101,7 +98,7 @@ def book_chapter(executed_path: Path, lang: str, images: Path, *, with_demo: boo
     "Show the answer"), diagrams copied, the demo where tagged."""
     nb = course_edition(executed_path, lang)
     copy_markdown_images(nb, images)
-    show, hide = ANSWER_PROMPTS[lang]
+    show, hide = answer_prompts(lang)
     for index in reversed(range(len(nb.cells))):
         cell = nb.cells[index]
         tags = cell.metadata.get("tags", [])
@@ -136,31 +133,39 @@ def unlink_absent_chapters(nb, names: list[str]) -> None:
 
 def index_page(lang: str, chapters: list[str]) -> str:
     toc = "\n".join(chapters)
-    return f"# {TITLES[lang]}\n\n{SUBTITLES[lang]}\n\n```{{toctree}}\n:maxdepth: 2\n\n{toc}\n```\n"
+    return (f"# {translate(TITLE, lang)}\n\n{translate(SUBTITLE, lang)}\n\n"
+            f"```{{toctree}}\n:maxdepth: 2\n\n{toc}\n```\n")
+
+
+def chinese_search(language: Language) -> bool:
+    """Whether Sphinx indexes the book with its Chinese search (jieba), which needs the stemmer fix
+    and the course's terms below: a zh_* catalog, as Sphinx picks its search language."""
+    return language.catalog.split("_")[0] == "zh"
 
 
 def sphinx_conf(lang: str) -> str:
+    language, ui = languages()[lang], book_ui(lang)
     settings = {
-        "project": TITLES[lang],
+        "project": translate(TITLE, lang),
         "author": "course-autoencoders",
-        "language": "zh_CN" if lang == "zh" else "en",
+        "language": language.catalog,
         "extensions": ["myst_nb", "course_tools.publish.book"],  # setup() below: the toggles' names
         "nb_execution_mode": "off",
         "myst_enable_extensions": ["dollarmath", "amsmath"],
         "html_theme": "sphinx_book_theme",
-        "html_title": TITLES[lang],
+        "html_title": translate(TITLE, lang),
         "html_static_path": ["_static"],
         "html_css_files": ["course-book.css"],
-        "html_js_files": ["chinese-stemmer.js"] if lang == "zh" else [],
-        "html_search_options": {"dict": "course-terms.txt"} if lang == "zh" else {},
+        "html_js_files": ["chinese-stemmer.js"] if chinese_search(language) else [],
+        "html_search_options": {"dict": "course-terms.txt"} if chinese_search(language) else {},
         "html_show_search_summary": False,  # summaries fetch() each page, which file:// forbids
         "templates_path": ["_templates"],
         "html_context": {"default_mode": "light"},
         "html_theme_options": {"show_toc_level": 2, "use_download_button": False,
-                               "use_fullscreen_button": False, "toc_title": UI[lang]["toc_title"],
-                               "search_bar_text": UI[lang]["search"]},
-        "nb_code_prompt_show": UI[lang]["show_code"],
-        "nb_code_prompt_hide": UI[lang]["hide_code"],
+                               "use_fullscreen_button": False, "toc_title": ui["toc_title"],
+                               "search_bar_text": ui["search"]},
+        "nb_code_prompt_show": ui["show_code"],
+        "nb_code_prompt_hide": ui["hide_code"],
         "html_show_sourcelink": False,
         "html_copy_source": False,
         "mathjax_path": MATHJAX,
@@ -243,11 +248,16 @@ def print_pdf(page: Path, pdf_path: Path) -> Path:
     return pdf_path
 
 
-UI = {  # what the theme and myst-nb would otherwise show in English
-    "zh": {"toc_title": "本页目录", "show_code": "显示折叠的单元格", "hide_code": "折叠单元格", "search": "搜索本书…"},
-    "en": {"toc_title": "Contents", "show_code": "Show code cell {type}", "hide_code": "Hide code cell {type}",
-           "search": "Search this book…"},
-}
+# What the theme and myst-nb would otherwise show in English. myst-nb replaces "{type}" in its
+# prompts with an English word (source, outputs): the braces are doubled here, so that no
+# translation needs it.
+UI = {"toc_title": N_("Contents", "the book's table of contents"), "show_code": N_("Show code cell {{type}}"),
+      "hide_code": N_("Hide code cell {{type}}"), "search": N_("Search this book…")}
+
+
+def book_ui(lang: str) -> dict[str, str]:
+    """The theme's and myst-nb's words in ``lang``."""
+    return {key: translate(message, lang).format() for key, message in UI.items()}
 
 # pydata-sphinx-theme's search button, less its aria-label "Search": its visible words ("Search
 # Ctrl+K") name it, as WCAG 2.5.3 (label in name) asks.
@@ -260,11 +270,20 @@ SEARCH_BUTTON = """<button class="btn search-button-field search-button__button 
 </button>
 """
 
-# Whole words for jieba, so that searching 棋盘伪影 finds 棋盘伪影 (it also finds 伪影).
-COURSE_TERMS = ("自编码器", "卷积自编码器", "降噪自编码器", "编码器", "解码器", "潜在表示", "瓶颈层",
-                "转置卷积", "棋盘伪影", "最近邻插值", "上采样", "最大池化", "特征图", "卷积核",
-                "峰值信噪比", "结构相似性", "中值滤波", "高斯模糊", "非局部均值", "高斯噪声", "噪声因子",
-                "二元交叉熵", "主成分", "编码插值", "交互演示", "梯度更新步数")
+# Whole words for jieba, so that searching a course term finds it as a whole (and its parts): the
+# glossary's terms, in the book's language.
+COURSE_TERMS = (N_("autoencoder", "glossary"), N_("convolutional autoencoder", "glossary"),
+                N_("denoising autoencoder", "glossary"), N_("encoder", "glossary"), N_("decoder", "glossary"),
+                N_("latent representation", "glossary"), N_("bottleneck", "glossary"),
+                N_("transposed convolution", "glossary"), N_("checkerboard artifacts", "glossary"),
+                N_("nearest-neighbour interpolation", "glossary"), N_("upsampling", "glossary"),
+                N_("max pooling", "glossary"), N_("feature map", "glossary"), N_("kernel", "glossary"),
+                N_("peak signal-to-noise ratio", "glossary"), N_("structural similarity", "glossary"),
+                N_("median filter", "glossary"), N_("Gaussian blur", "glossary"),
+                N_("non-local means", "glossary"), N_("Gaussian noise", "glossary"),
+                N_("noise factor", "glossary"), N_("binary cross-entropy", "glossary"),
+                N_("principal component", "glossary"), N_("code interpolation", "glossary"),
+                N_("interactive demo", "glossary"), N_("gradient steps", "glossary"))
 
 # Sphinx 9.0's Chinese search data ends with `window.Stemmer = ChineseStemmer`, a name it never
 # defines; Chinese words are cut by jieba when indexing, Latin ones stemmed as English.

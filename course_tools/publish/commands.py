@@ -10,7 +10,7 @@ from course_tools.run.commands import (
     notebook_options,
     reporting_failures,
 )
-from course_utils.language import LANGUAGES
+from course_utils.language import BOTH, lang_choices, language_codes
 
 
 def add_commands(subparsers) -> None:
@@ -18,34 +18,35 @@ def add_commands(subparsers) -> None:
     slides = subparsers.add_parser("slides", help="execute the notebooks in one language and render "
                                    "them as offline reveal.js slides in build/slides/<lang>/")
     notebook_options(slides)
-    slides.add_argument("--lang", choices=LANGUAGES, default="both",
+    slides.add_argument("--lang", choices=lang_choices(), default=BOTH,
                         help="deck language; both renders one deck per language (default)")
     slides.add_argument("--out", default="build/slides", help="output folder (default: build/slides)")
     slides.set_defaults(handler=_make_slides)
 
     demo = subparsers.add_parser("demo", help="the shipped models in the browser, offline: "
-                                 "build/demo/{zh,en}/index.html")
+                                 "build/demo/<lang>/index.html")
     demo.add_argument("--source", default="local",
                       help="where the gallery's test images come from (default: local, full MNIST)")
     demo.add_argument("--out", default="build/demo", help="output folder (default: build/demo)")
     demo.set_defaults(handler=_build_demo)
 
     book = subparsers.add_parser("book", help="the course as a book, HTML and PDF per language: "
-                                 "build/book/{zh,en}/ and build/book/course-{zh,en}.pdf")
-    book.add_argument("--lang", choices=["zh", "en", "both"], default="both")
+                                 "build/book/<lang>/ and build/book/course-<lang>.pdf")
+    book.add_argument("--lang", choices=lang_choices(), default=BOTH,
+                      help="one language, or both: every language of the course (default)")
     book.add_argument("--out", default="build/book", help="output folder (default: build/book)")
     book.set_defaults(handler=_build_book)
 
-    page = subparsers.add_parser("settings-page", help="write docs/en/settings.md and docs/zh/settings.md from "
-                                 "the settings both packages declare")
+    page = subparsers.add_parser("settings-page", help="write docs/<lang>/settings.md, for each language the docs "
+                                 "are written in, from the settings both packages declare")
     page.set_defaults(handler=_settings_page)
 
 
 def _make_slides(args) -> int:
-    from course_tools.publish.slides import DECK_LANGUAGES, make_slides
+    from course_tools.publish.slides import make_slides
     from course_tools.run.runner import course_notebooks
 
-    langs = DECK_LANGUAGES if args.lang == "both" else (args.lang,)
+    langs = language_codes() if args.lang == BOTH else (args.lang,)
 
     def render():
         decks = make_slides(course_notebooks(args.names), langs, parameters=given_parameters(args),
@@ -71,12 +72,12 @@ def _build_book(args) -> int:
     require_python_311("book")
 
     from course_tools.notebook.editions import executed
-    from course_tools.publish.book import BOOK_LANGUAGES, build_book
+    from course_tools.publish.book import build_book
     from course_tools.publish.demo import build_demo
     from course_tools.run.runner import course_notebooks
     from course_tools.settings import BUILD
 
-    langs = BOOK_LANGUAGES if args.lang == "both" else (args.lang,)
+    langs = language_codes() if args.lang == BOTH else (args.lang,)
     demo_dir = BUILD / "demo"
 
     def render():
@@ -97,6 +98,7 @@ def _settings_page(args) -> int:
     from course_tools.settings import DOCS, settings_page
     from course_utils.reporting import write_text_atomically
 
-    for lang in ("en", "zh"):
-        print(write_text_atomically(DOCS / lang / "settings.md", settings_page(lang)))
+    for lang in language_codes():
+        if (DOCS / lang).is_dir():  # the docs are written in some of the course's languages
+            print(write_text_atomically(DOCS / lang / "settings.md", settings_page(lang)))
     return 0

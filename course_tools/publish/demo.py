@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from course_tools.settings import NODE_MODULES
+from course_utils.language import N_, language_codes, languages, translate
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "demo"
 TFJS = NODE_MODULES / "@tensorflow" / "tfjs" / "dist" / "tf.es2017.min.js"
@@ -29,11 +30,10 @@ MODELS = ("conv_16_8_8", "denoise_32_32_16", "transpose3_16_8_8", "transpose4_16
 CODE_MODEL = "conv_16_8_8"
 GALLERY_PER_DIGIT = 3
 PRINCIPAL_COMPONENTS = 4
-LANGS = ("zh", "en")
 
 
 def build_demo(out: Path, *, source: str = "local", dataset=None) -> dict[str, Path]:
-    """Write build/demo/zh/ and build/demo/en/; return each language's index.html.
+    """Write build/demo/<lang>/ for each language of the course; return each language's index.html.
 
     The gallery and the code directions come from ``dataset``'s test images (by default
     loaded from ``source``), which must be images the shipped models never trained on.
@@ -58,7 +58,7 @@ def build_demo(out: Path, *, source: str = "local", dataset=None) -> dict[str, P
     script = "window.COURSE_DEMO_DATA = " + json.dumps(data, separators=(",", ":")) + ";\n"
     binaries = "window.TFJS_WASM_BINARIES = " + json.dumps(wasm_data_urls()) + ";\n"
     pages = {}
-    for lang in LANGS:
+    for lang in language_codes():
         folder = Path(out) / lang
         if folder.exists():
             shutil.rmtree(folder)
@@ -151,9 +151,8 @@ def model_facts() -> dict:
 
 
 def page_text(lang: str) -> dict[str, str]:
-    """The page's labels (``labels.json``) in one language."""
-    labels = json.loads((TEMPLATES / "labels.json").read_text(encoding="utf-8"))
-    return {key: pair[0] if lang == "zh" else pair[1] for key, pair in labels.items()}
+    """The page's labels (:data:`PAGE_TEXT`) in one language."""
+    return {key: translate(message, lang) for key, message in PAGE_TEXT.items()}
 
 
 def demo_title(lang: str) -> str:
@@ -168,5 +167,71 @@ def render_page(lang: str) -> str:
     text = page_text(lang)
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     return environment.get_template("index.html.j2").render(
-        lang=lang, html_lang="zh-CN" if lang == "zh" else "en", text=text,
+        lang=lang, html_lang=languages()[lang].html, text=text,
         text_json=json.dumps(text, ensure_ascii=False).replace("<", "\\u003c"))
+
+
+# What the page says, by the key demo.js reads; demo.js fills the {placeholders} as it runs.
+PAGE_TEXT = {
+    "title": N_("Convolutional autoencoders: a live demo", "live demo"),
+    "intro": N_("These are the course's shipped models, fully trained on the 60,000 training images of full "
+                "MNIST. Everything is computed in your browser: no server, no network.", "live demo"),
+    "loading": N_("Loading the models…", "live demo"),
+    "ready": N_("The models are ready.", "live demo"),
+    "pick_heading": N_("1. Pick a test image, or draw a digit", "live demo"),
+    "pick_help": N_("The images below come from the test set, which the models never saw in training. Or draw a "
+                    "digit in the black square with your mouse or finger: when you let go it is scaled to 20×20 "
+                    "pixels and centred on its centre of mass, the way MNIST digits are.", "live demo"),
+    "draw_label": N_("Draw here", "live demo"),
+    "clear_drawing": N_("Clear", "live demo"),
+    "current": N_("Current image", "live demo"),
+    "denoise_heading": N_("2. Denoising: add noise, then watch the denoiser clean it", "live demo"),
+    "denoise_help": N_("The Gaussian noise's standard deviation is the noise factor; the noisy image is clipped "
+                       "to [0, 1], as in the course. The denoiser was trained at noise factor 0.5. Under each "
+                       "panel is its PSNR against the clean image; higher is better.", "live demo"),
+    "noise_factor": N_("Noise factor", "live demo"),
+    "reseed": N_("New noise", "live demo"),
+    "seed": N_("seed", "live demo"),
+    "clean": N_("Clean", "live demo"),
+    "noisy": N_("Noisy", "live demo"),
+    "denoised": N_("Denoising autoencoder", "live demo"),
+    "median": N_("3×3 median filter", "live demo"),
+    "reference": N_("reference", "live demo"),
+    "code_heading": N_("3. The code space: the 4×4×8 code", "live demo"),
+    "code_help": N_("The encoder squeezes 784 pixels into 128 numbers: a 4×4 grid with 8 channels in each cell. "
+                    "Each small square below is one channel; brighter is larger. The sliders move the current "
+                    "code along the first principal components of the test set's codes, and the decoder draws "
+                    "the result.", "live demo"),
+    "channel": N_("channel", "live demo"),
+    "component_share": N_("Component {k} ({share}% of the variance)", "live demo"),
+    "decoded": N_("Decoded", "live demo"),
+    "reset": N_("Back to the current image's code", "live demo"),
+    "interpolate_heading": N_("Interpolation: from the current image to another digit", "live demo"),
+    "interpolate_help": N_("Mix the two images' codes in proportion and decode the mix. t = 0 is the current "
+                           "image, t = 1 the one chosen on the right.", "live demo"),
+    "target": N_("Target image", "live demo"),
+    "checker_heading": N_("4. The checkerboard: nearest-neighbour resize + conv against transposed convolutions",
+                          "live demo"),
+    "checker_help": N_("The three autoencoders differ only in how the decoder enlarges the image; each has its "
+                       "own encoder, so they share the input, not the code. In the enlarged images look at the "
+                       "stroke edges and the background: that is where a transposed convolution's uneven kernel "
+                       "overlap can leave a regular grid (notebook 04 measures how much).", "live demo"),
+    "resize_conv": N_("resize + conv", "live demo"),
+    "transpose3": N_("3×3 transposed conv", "live demo"),
+    "transpose4": N_("4×4 transposed conv", "live demo"),
+    "models_heading": N_("5. What these models are", "live demo"),
+    "model": N_("Model", "live demo"),
+    "filters": N_("Depths", "live demo"),
+    "upsampling": N_("Upsampling", "live demo"),
+    "nearest": N_("nearest-neighbour + conv", "live demo"),
+    "transpose": N_("transposed convolution", "live demo"),
+    "trained_noise": N_("Training noise", "live demo"),
+    "training": N_("Training", "live demo"),
+    "steps_epochs": N_("{steps} gradient steps ({epochs} epochs), {minutes} min", "live demo"),
+    "test_scores": N_("Test PSNR / SSIM", "live demo"),
+    "models_note": N_("Trained on the {train} training images of full MNIST; test scores over the {test} test "
+                      "images (the denoiser's from inputs with noise factor 0.5). Figures read from "
+                      "assets/models/manifest.json.", "live demo"),
+    "bad_pixels": N_("Expected 784 values between 0 and 1 (a 28×28 image, row by row).", "live demo"),
+    "bad_code": N_("Expected 128 values (the 4×4×8 code, channels last).", "live demo"),
+}

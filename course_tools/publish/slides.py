@@ -3,8 +3,9 @@
 ``make slides`` or ``python -m course_tools slides --lang zh``. Each notebook is
 first executed with ``lang`` set, so that figures and messages are in the deck's
 language. nbconvert's SlidesExporter then renders it, and its
-TagRemovePreprocessor drops the other language's cells (tags ``lang-zh`` /
-``lang-en``) and what the tags ``slides-hide-input`` / ``slides-hide-output`` mark. A solution
+TagRemovePreprocessor drops the other languages' cells (tags ``lang-zh`` /
+``lang-en``; a language without cells of its own keeps the English ones) and what
+the tags ``slides-hide-input`` / ``slides-hide-output`` mark. A solution
 stays folded on its exercise's slide (the template's ``<details>``): "Show the answer" opens it.
 
 reveal.js, MathJax, require.js and jQuery come from the npm packages pinned in
@@ -22,7 +23,7 @@ import shutil
 from html import escape
 from pathlib import Path
 
-from course_tools.notebook.editions import ANSWER_PROMPTS, executed, fold_solutions
+from course_tools.notebook.editions import answer_prompts, executed, fold_solutions
 from course_tools.notebook.tags import (
     INJECTED,
     LIVE_DEMO,
@@ -30,14 +31,14 @@ from course_tools.notebook.tags import (
     SLIDES_HIDE_OUTPUT,
     cell_tags,
     lang_tag,
-    other_lang_tag,
+    other_prose_tags,
+    prose_language,
 )
 from course_tools.settings import BUILD, NODE_MODULES, NOTEBOOK_DIR, ROOT
+from course_utils.language import language_codes, languages
 from course_utils.reporting import write_text_atomically
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-DECK_LANGUAGES = ("zh", "en")
-OTHER_LANGUAGE = {"zh": "en", "en": "zh"}
 
 # What a deck loads: the npm package folder and the files or folders taken from it.
 WEB_ASSETS = {
@@ -81,8 +82,9 @@ def copy_web_assets(out_dir: str | Path, *, node_modules: Path = NODE_MODULES) -
     return assets
 
 
-def slides_exporter(lang: str):
-    """nbconvert's SlidesExporter, set up for one language and local assets."""
+def slides_exporter(lang: str, left_out: set[str] = frozenset()):
+    """nbconvert's SlidesExporter, set up for one language and local assets; it drops the cells
+    tagged with one of ``left_out`` (the other languages' tags, :func:`other_prose_tags`)."""
     from nbconvert import SlidesExporter
     from traitlets.config import Config
 
@@ -90,14 +92,14 @@ def slides_exporter(lang: str):
     config = Config()
     config.TagRemovePreprocessor.enabled = True
     config.TagRemovePreprocessor.remove_cell_tags = {
-        other_lang_tag(lang),
+        *left_out,
         INJECTED,  # what papermill adds after the parameters cell
     }
     config.TagRemovePreprocessor.remove_input_tags = {SLIDES_HIDE_INPUT}
     config.TagRemovePreprocessor.remove_all_outputs_tags = {SLIDES_HIDE_OUTPUT}
     for name, url in ASSET_URLS.items():
         setattr(config.SlidesExporter, name, url)
-    config.SlidesExporter.language_code = lang
+    config.SlidesExporter.language_code = languages()[lang].html.split("-")[0]  # nbconvert takes ISO 639-1 only
     config.SlidesExporter.reveal_theme = "white"
     config.SlidesExporter.reveal_scroll = True  # a tall slide scrolls instead of being cut off
     config.SlidesExporter.reveal_number = "c/t"
@@ -126,8 +128,8 @@ def render_deck(
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.source = NBVAL_MARKER.sub("", cell.source)
-    html, _ = slides_exporter(lang).from_notebook_node(
-        nb, resources={"course_answer_prompt": ANSWER_PROMPTS[lang][0]})
+    html, _ = slides_exporter(lang, other_prose_tags(nb, lang)).from_notebook_node(
+        nb, resources={"course_answer_prompt": answer_prompts(lang)[0]})
     return write_text_atomically(out_path, html)
 
 
@@ -189,17 +191,18 @@ def copy_live_demo(deck_dir: Path, lang: str, demo_dir: Path) -> None:
 
 
 def deck_title(nb, lang: str) -> str:
-    """The first heading of the notebook's ``lang-<lang>`` cells."""
+    """The first heading of the notebook's cells in ``lang``'s prose (:func:`prose_language`)."""
+    prose = prose_language(nb, lang)
     for cell in nb.cells:
-        if lang_tag(lang) in cell_tags(cell):
+        if lang_tag(prose) in cell_tags(cell):
             first_line = cell.source.strip().splitlines()[0]
             return first_line.lstrip("#").strip()
-    raise ValueError(f"The notebook has no cell tagged lang-{lang}, so no title for the deck.")
+    raise ValueError(f"The notebook has no cell tagged {lang_tag(prose)}, so no title for the deck.")
 
 
 def make_slides(
     notebooks: list[Path],
-    langs: tuple[str, ...] = DECK_LANGUAGES,
+    langs: tuple[str, ...] | None = None,
     *,
     parameters: dict | None = None,
     out_dir: str | Path = "build/slides",
@@ -210,8 +213,10 @@ def make_slides(
     The executions are the cached ones the editions use (:func:`course_tools.notebook.editions.executed`);
     ``parameters`` go to papermill as they do for ``make run`` (epochs, train_limit, ...);
     by default each notebook keeps its own. A notebook with a cell tagged ``live-demo``
-    gets the live demo of ``demo_dir`` (make demo) on that cell's slide.
+    gets the live demo of ``demo_dir`` (make demo) on that cell's slide. ``langs``: by default
+    every language of the course.
     """
+    langs = language_codes() if langs is None else langs
     for lang in langs:
         require_deck_language(lang)
     out_dir = Path(out_dir)
@@ -228,5 +233,5 @@ def make_slides(
 
 
 def require_deck_language(lang: str) -> None:
-    if lang not in DECK_LANGUAGES:
-        raise ValueError(f"A deck is in one language, {' or '.join(DECK_LANGUAGES)}; got {lang!r}.")
+    if lang not in language_codes():
+        raise ValueError(f"A deck is in one language, {' or '.join(language_codes())}; got {lang!r}.")
