@@ -63,22 +63,55 @@ def _languages(extra_folder: Path | None) -> tuple[dict[str, Language], tuple[st
 
 
 def languages() -> dict[str, Language]:
-    """The course's languages by code: the shipped list, then those of the setting ``COURSE_LOCALE_DIR``."""
+    """The course's languages by code: the shipped list, then those of the setting ``COURSE_LOCALE_DIR``.
+
+    Returns
+    -------
+    dict of str to Language
+        In the order listed, such as {"zh": ..., "en": ...}.
+    """
     return _languages(current().locale_dir)[0]
 
 
 def language_codes() -> tuple[str, ...]:
-    """Every language an edition can be in, such as ("zh", "en")."""
+    """Every language an edition can be in.
+
+    Returns
+    -------
+    tuple of str
+        Such as ("zh", "en").
+    """
     return tuple(languages())
 
 
 def lang_choices() -> tuple[str, ...]:
-    """Every value a notebook's ``lang`` may take: each language, and "both"."""
+    """Every value a notebook's ``lang`` may take: each language, and "both".
+
+    Returns
+    -------
+    tuple of str
+        Such as ("zh", "en", "both").
+    """
     return language_codes() + (BOTH,)
 
 
 def as_lang(lang: str) -> str:
     """Return ``lang`` if it is a course language or "both"; otherwise raise ValueError.
+
+    Parameters
+    ----------
+    lang : str
+        The language asked for.
+
+    Returns
+    -------
+    str
+        ``lang`` itself.
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not in :func:`lang_choices`.
 
     Examples
     --------
@@ -91,7 +124,17 @@ def as_lang(lang: str) -> str:
 
 
 def languages_of(lang: str) -> tuple[str, ...]:
-    """The languages ``lang`` shows, in order: ("zh", "en") for "both", else (lang,)."""
+    """The languages ``lang`` shows, in order.
+
+    Parameters
+    ----------
+    lang : str
+
+    Returns
+    -------
+    tuple of str
+        ("zh", "en") for "both", else (lang,).
+    """
     return _languages(current().locale_dir)[1] if as_lang(lang) == BOTH else (lang,)
 
 
@@ -110,6 +153,18 @@ class Message(str):
 def N_(message: str, context: str | None = None) -> Message:
     """Mark ``message`` for translation where it is shown (the gettext convention's "N_").
 
+    Parameters
+    ----------
+    message : str
+        The English text.
+    context : str, optional
+        Tells apart two meanings of the same English words.
+
+    Returns
+    -------
+    Message
+        ``message`` itself (a str), translated by the function that shows it.
+
     Examples
     --------
     >>> N_("original")
@@ -123,10 +178,24 @@ def N_(message: str, context: str | None = None) -> Message:
 def translate(message: str, code: str, *, plural: str | None = None, count: int | None = None) -> str:
     """``message`` in the language ``code`` (a single language, not "both").
 
+    Parameters
+    ----------
+    message : str or Message
+        The English message; a :class:`Message`'s context is used.
+    code : str
+        A language code, such as "zh".
+    plural, count : str and int, optional
+        The English plural, and the count that chooses the form.
+
+    Returns
+    -------
+    str
+        The translation, or ``message`` itself when the catalog has none.
+
     Examples
     --------
-    >>> translate("original", "zh")
-    '原图'
+    >>> translate("True", "zh")
+    '是'
     """
     translations = _translations(code, current().locale_dir)
     context = getattr(message, "context", None)
@@ -142,10 +211,24 @@ def translated(message: str, lang: str, /, *, joiner: str = " / ", **fields) -> 
 
     A field that is itself a :class:`Message` is translated too.
 
+    Parameters
+    ----------
+    message : str
+        The English message, with named placeholders such as ``{psnr:.2f}``.
+    lang : str
+    joiner : str
+        Between the languages when ``lang`` is "both".
+    **fields
+        The placeholders' values.
+
+    Returns
+    -------
+    str
+
     Examples
     --------
-    >>> translated("Correct: {value}.", "both", value=3)
-    '正确：3。 / Correct: 3.'
+    >>> translated("{label}: {answer}", "both", label="PSNR > 20 dB", answer=yes_no(True))
+    'PSNR > 20 dB：是 / PSNR > 20 dB: True'
     """
     return _joined(message, None, None, lang, joiner, fields)
 
@@ -166,6 +249,21 @@ def translated_count(singular: str, plural: str, count: int, lang: str, /, *, jo
                      **fields) -> str:
     """``translated`` with a plural form chosen by ``count`` (gettext's ngettext); ``{count}`` is filled too.
 
+    Parameters
+    ----------
+    singular, plural : str
+        The English message for one and for several.
+    count : int
+    lang : str
+    joiner : str
+        Between the languages when ``lang`` is "both".
+    **fields
+        The other placeholders' values.
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> translated_count("{count} image", "{count} images", 2, "en")
@@ -177,10 +275,19 @@ def translated_count(singular: str, plural: str, count: int, lang: str, /, *, jo
 def say(message: str, lang: str, /, **fields) -> None:
     """Print ``message`` in ``lang``; with "both", Chinese first, each on its own line.
 
+    Parameters
+    ----------
+    message : str
+        The English message, with named placeholders.
+    lang : str
+    **fields
+        The placeholders' values.
+
     Examples
     --------
-    >>> say("Correct: {value}.", "en", value=3)
-    Correct: 3.
+    >>> say("{label}: {answer}", "both", label="PSNR > 20 dB", answer=yes_no(False))
+    PSNR > 20 dB：否
+    PSNR > 20 dB: False
     """
     if isinstance(message, tuple):  # TRANSITIONAL (issue 37): a (Chinese, English) pair
         print(choose(message, lang, joiner="\n"), flush=True)
@@ -189,7 +296,16 @@ def say(message: str, lang: str, /, **fields) -> None:
 
 
 def say_count(singular: str, plural: str, count: int, lang: str, /, **fields) -> None:
-    """Print ``say`` with a plural form chosen by ``count``; ``{count}`` is filled too."""
+    """Print ``message`` with a plural form chosen by ``count``; ``{count}`` is filled too.
+
+    Parameters
+    ----------
+    singular, plural : str
+    count : int
+    lang : str
+    **fields
+        The other placeholders' values.
+    """
     print(translated_count(singular, plural, count, lang, joiner="\n", **fields), flush=True)
 
 
@@ -198,11 +314,17 @@ def error_text(message: str, /, **fields) -> str:
 
     An exception cannot know the notebook's ``lang``, so it speaks both.
 
-    Examples
-    --------
-    >>> print(error_text("epochs must be a whole number; got {value!r}.", value="two"))
-    轮数必须是整数；得到的是 'two'。
-    epochs must be a whole number; got 'two'.
+    Parameters
+    ----------
+    message : str
+        The English message, with named placeholders.
+    **fields
+        The placeholders' values.
+
+    Returns
+    -------
+    str
+        The Chinese line, a newline, the English line.
     """
     return translated(message, BOTH, joiner="\n", **fields)
 
@@ -210,9 +332,17 @@ def error_text(message: str, /, **fields) -> str:
 def yes_no(value) -> Message:
     """A yes/no result as a message: "True" or "False" (是 or 否 in Chinese).
 
+    Parameters
+    ----------
+    value : bool or numpy bool
+
+    Returns
+    -------
+    Message
+
     Examples
     --------
-    >>> translated("{answer}", "zh", answer=yes_no(1 + 1 == 2))
+    >>> translate(yes_no(1 + 1 == 2), "zh")
     '是'
     """
     return N_("True") if bool(value) else N_("False")
@@ -220,6 +350,13 @@ def yes_no(value) -> Message:
 
 def say_check(label: str, value, lang: str) -> None:
     """Print the result of a yes/no check as "label: result" in ``lang``.
+
+    Parameters
+    ----------
+    label : str
+        What was checked, an English message without the result.
+    value : bool or numpy bool
+    lang : str
 
     Examples
     --------
@@ -234,17 +371,46 @@ def say_check(label: str, value, lang: str) -> None:
 
 
 def list_text(items, code: str) -> str:
-    """Items joined as a list reads in ``code``: "1, 2" in English, "1、2" in Chinese."""
+    """Items joined as a list reads in ``code``: "1, 2" in English, "1、2" in Chinese.
+
+    Parameters
+    ----------
+    items : iterable
+    code : str
+        One language, not "both".
+
+    Returns
+    -------
+    str
+    """
     return translate(N_(", ", "list separator"), code).join(str(item) for item in items)
 
 
 def placeholders(message: str) -> set[str]:
-    """The named placeholders of ``message``, such as {"psnr"} for "{psnr:.2f} dB"."""
+    """The named placeholders of ``message``.
+
+    Parameters
+    ----------
+    message : str
+
+    Returns
+    -------
+    set of str
+        Such as {"psnr"} for "{psnr:.2f} dB".
+    """
     return {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(message) if name}
 
 
 def display_width(text: str) -> int:
     """Columns ``text`` takes in a terminal or notebook output: CJK characters take two.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    int
 
     Examples
     --------
@@ -318,6 +484,16 @@ LANGUAGES = ("zh", "en", "both")
 
 
 def choose(label, lang: str, *, joiner: str = " / ") -> str:
+    """TRANSITIONAL.
+
+    Parameters
+    ----------
+    label, lang, joiner
+
+    Returns
+    -------
+    str
+    """
     as_lang(lang)
     if not isinstance(label, tuple):
         return translated(label, lang, joiner=joiner)
@@ -326,4 +502,14 @@ def choose(label, lang: str, *, joiner: str = " / ") -> str:
 
 
 def bilingual(chinese: str, english: str) -> str:
+    """TRANSITIONAL.
+
+    Parameters
+    ----------
+    chinese, english : str
+
+    Returns
+    -------
+    str
+    """
     return f"{chinese}\n{english}"
