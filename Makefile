@@ -75,7 +75,7 @@ grade-k8s: setup
 i18n: setup
 	$(COURSE) i18n
 
-# Instructor slides: build/slides/{zh,en}/*.slides.html, offline, with build/slides/assets/.
+# Instructor slides: build/slides/<lang>/*.slides.html for each language of course_utils/locale/languages.json, offline, with build/slides/assets/.
 slides: test-setup web
 	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(COURSE) slides $(if $(EPOCHS_FOR_SLIDES),--epochs $(EPOCHS_FOR_SLIDES))
 
@@ -131,12 +131,12 @@ lab-source: setup
 	$(COURSE) lab --lang $(LAB_LANG) --source
 
 # The live demo: the shipped models in the browser, offline, from file:// (no server):
-# build/demo/zh/index.html and build/demo/en/index.html, TensorFlow.js from npm.
+# build/demo/<lang>/index.html for each language, TensorFlow.js from npm.
 demo: setup web
 	$(COURSE) demo --source $(DATA_SOURCE)
 
-# The course as a book, offline: build/book/{zh,en}/index.html (Sphinx + myst-nb, the same
-# per-language executions as the slides) and build/book/course-{zh,en}.pdf (printed by Chromium).
+# The course as a book, offline: build/book/<lang>/index.html for each language (Sphinx + myst-nb, the
+# same per-language executions as the slides) and build/book/course-<lang>.pdf (printed by Chromium).
 book: test-setup web
 	COURSE_DATA_SOURCE=$(DATA_SOURCE) $(COURSE) book
 
