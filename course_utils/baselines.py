@@ -13,7 +13,7 @@ from scipy import ndimage
 from skimage.restoration import denoise_nl_means
 
 from course_utils import defaults
-from course_utils.language import choose
+from course_utils.language import N_, as_lang, translated
 from course_utils.metrics import image_scores, psnr
 from course_utils.noise import add_noise
 from course_utils.validation import as_images
@@ -238,14 +238,14 @@ def noise_sweep(
     return sweep
 
 
-# How the report card and the sweep show each method's key, in each language.
+# How the report card and the sweep show each method's key (translated where shown).
 METHOD_NAMES = {
-    "noisy input": ("带噪输入", "noisy input"),
-    "median 3×3": ("3×3 中值滤波", "median 3×3"),
-    "gaussian blur": ("高斯模糊", "Gaussian blur"),
-    "non-local means": ("非局部均值", "non-local means"),
-    "autoencoder": ("自编码器（本次训练）", "autoencoder (your run)"),
-    "autoencoder (fully trained)": ("自编码器（充分训练）", "autoencoder (fully trained)"),
+    "noisy input": N_("noisy input"),
+    "median 3×3": N_("median 3×3"),
+    "gaussian blur": N_("Gaussian blur"),
+    "non-local means": N_("non-local means"),
+    "autoencoder": N_("autoencoder (your run)"),
+    "autoencoder (fully trained)": N_("autoencoder (fully trained)"),
 }
 
 
@@ -269,4 +269,6 @@ def method_name(key: str, lang: str) -> str:
     >>> method_name("my denoiser", "zh")
     'my denoiser'
     """
-    return choose(METHOD_NAMES.get(key, key), lang)
+    if key not in METHOD_NAMES:
+        return as_lang(lang) and key
+    return translated(METHOD_NAMES[key], lang)

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from course_utils.language import bilingual
+from course_utils.language import error_text
 from course_utils.validation import as_whole_number
 
 
@@ -38,12 +38,10 @@ def as_noise_factor(noise_factor: float) -> float:
     try:
         value = float(noise_factor)
     except (TypeError, ValueError):
-        raise ValueError(bilingual(f"noise_factor 必须是数值；现在是 {noise_factor!r}。",
-                                   f"noise_factor must be a number; got {noise_factor!r}.")) from None
+        raise ValueError(error_text("noise_factor must be a number; got {value!r}.", value=noise_factor)) from None
     if not math.isfinite(value) or value < 0:
-        raise ValueError(bilingual(
-            f"noise_factor 必须是不小于 0 的有限数值（原课程用 0.5）；现在是 {noise_factor!r}。",
-            f"noise_factor must be a finite number >= 0 (the lesson uses 0.5); got {noise_factor!r}."))
+        raise ValueError(error_text("noise_factor must be a finite number >= 0 (the lesson uses 0.5); got {value!r}.",
+                                    value=noise_factor))
     return value
 
 

@@ -1,8 +1,10 @@
 """Rows of images and loss curves, labelled in the reader's language.
 
 Every helper returns a matplotlib Figure and never calls ``plt.show()``.
-Chinese labels use an installed CJK font; without one, labels fall back to
-English with a one-line notice. Introduced in notebooks/01_data.ipynb.
+Labels are English messages (mark literals with :func:`course_utils.language.N_`),
+translated where they are drawn. A language written in another script than Latin
+(Chinese) uses an installed CJK font; without one, labels fall back to English
+with a one-line notice. Introduced in notebooks/01_data.ipynb.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from course_utils.defaults import shipped_folder
-from course_utils.language import Label, as_lang, choose
+from course_utils.language import N_, languages, languages_of, translated
 
 CJK_FONTS = (
     "Noto Sans CJK SC",
@@ -54,8 +56,8 @@ def effective_language(lang: str) -> str:
 
     Parameters
     ----------
-    lang : {"zh", "en", "both"}
-        The language the reader asked for.
+    lang : str
+        The language the reader asked for, or "both".
 
     Returns
     -------
@@ -63,29 +65,33 @@ def effective_language(lang: str) -> str:
         The language figures can show. The notice is printed once per
         session: the answer is cached.
     """
-    as_lang(lang)
-    if lang != "en" and find_cjk_font() is None:
+    needs_cjk_font = not all(languages()[code].script == "Latin" for code in languages_of(lang))
+    if needs_cjk_font and find_cjk_font() is None:
         print(
             "[plot] No Chinese font found, so figure labels are in English. "
             "Install one with: sudo apt-get install fonts-noto-cjk"
         )
-        return "en"
+        return "en"  # the messages' own language
     return lang
 
 
-def localize(label: Label, lang: str, *, joiner: str = " / ") -> str:
-    """The text of ``label`` for a figure in ``lang``: "zh", "en" or "both" (中文 / English).
+def localize(label: str, lang: str, /, *, joiner: str = " / ", **fields) -> str:
+    """The text of ``label`` for a figure in ``lang``, its placeholders filled with ``fields``.
 
-    Like :func:`course_utils.language.choose`, but falls back to English when
-    no Chinese font is installed, so a figure never shows empty boxes.
+    Like :func:`course_utils.language.translated`, but falls back to English when
+    no CJK font is installed, so a figure never shows empty boxes, and with
+    "both" a label that reads the same in every language (a digit, "PSNR")
+    is shown once.
 
     Parameters
     ----------
-    label : str or (str, str)
-        Plain text, or a (Chinese, English) pair.
-    lang : {"zh", "en", "both"}
+    label : str
+        An English message, such as "original"; one without a translation is shown as it is.
+    lang : str
     joiner : str
-        Between the two languages with "both"; a newline stacks them, for narrow titles.
+        Between the languages with "both"; a newline stacks them, for narrow titles.
+    **fields
+        The values of the placeholders, such as ``factor=0.5`` for "noise factor {factor}".
 
     Returns
     -------
@@ -93,10 +99,13 @@ def localize(label: Label, lang: str, *, joiner: str = " / ") -> str:
 
     Examples
     --------
-    >>> localize(("原图", "original"), "en")
-    'original'
+    >>> localize("noise factor", "en")
+    'noise factor'
+    >>> localize("7", "both")
+    '7'
     """
-    return choose(label, effective_language(lang), joiner=joiner)
+    texts = (translated(label, code, **fields) for code in languages_of(effective_language(lang)))
+    return joiner.join(dict.fromkeys(texts))  # each different text once, in order
 
 
 def use_cjk_font() -> None:
@@ -116,10 +125,10 @@ def _font_settings() -> dict:
 
 def plot_image_rows(
     rows: Sequence[np.ndarray],
-    labels: Sequence[Label],
+    labels: Sequence[str],
     *,
     n: int = 10,
-    title: Label | None = None,
+    title: str | None = None,
     lang: str = "both",
 ) -> Figure:
     """Show the first ``n`` images of each array in ``rows``, one row each.
@@ -131,12 +140,13 @@ def plot_image_rows(
     ----------
     rows : sequence of float arrays of shape (N, 28, 28, 1)
         One array per row, values in [0, 1] (drawn black to white).
-    labels : sequence of str or (str, str)
-        One label per row, shown to its left.
+    labels : sequence of str
+        One label per row, shown to its left: English messages (such as
+        ``N_("original")``), translated into ``lang``.
     n : int
         Images per row; fewer if a row has fewer.
-    title : str or (str, str), optional
-        Shown above the grid.
+    title : str, optional
+        Shown above the grid, translated like the labels.
     lang : {"zh", "en", "both"}
         Language of the labels and title.
 
@@ -154,7 +164,7 @@ def plot_image_rows(
     Examples
     --------
     >>> plot_image_rows([dataset.x_test, reconstructions],  # doctest: +SKIP
-    ...                 [("原图", "original"), ("重构", "reconstruction")])
+    ...                 [N_("original"), N_("reconstruction")])
     """
     if len(rows) != len(labels):
         raise ValueError(f"Got {len(rows)} rows of images but {len(labels)} labels.")
@@ -178,7 +188,7 @@ def plot_image_rows(
 def plot_loss_curves(
     history,
     *,
-    title: Label | None = None,
+    title: str | None = None,
     lang: str = "both",
 ) -> Figure:
     """Training and validation loss per epoch, from a Keras History or its dict.
@@ -188,8 +198,8 @@ def plot_loss_curves(
     history : keras.callbacks.History or dict
         What :func:`course_utils.train_autoencoder` returns, or its
         ``.history`` dict: "loss" and optionally "val_loss", one value per epoch.
-    title : str or (str, str), optional
-        Shown above the plot.
+    title : str, optional
+        Shown above the plot, translated into ``lang``.
     lang : {"zh", "en", "both"}
         Language of the axis labels, legend and title.
 
@@ -210,12 +220,11 @@ def plot_loss_curves(
     with matplotlib.rc_context(_font_settings()):
         figure = Figure(figsize=(6, 3.6), layout="constrained")
         ax = figure.subplots()
-        ax.plot(epochs, losses["loss"], marker="o", label=localize(("训练损失", "training loss"), lang))
+        ax.plot(epochs, losses["loss"], marker="o", label=localize("training loss", lang))
         if "val_loss" in losses:
-            ax.plot(epochs, losses["val_loss"], marker="s",
-                    label=localize(("验证损失", "validation loss"), lang))
-        ax.set_xlabel(localize(("轮（epoch）", "epoch"), lang))
-        ax.set_ylabel(localize(("二元交叉熵", "binary cross-entropy"), lang))
+            ax.plot(epochs, losses["val_loss"], marker="s", label=localize("validation loss", lang))
+        ax.set_xlabel(localize(N_("epoch", "axis label"), lang))
+        ax.set_ylabel(localize("binary cross-entropy", lang))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend()
@@ -249,28 +258,27 @@ def plot_architecture(model, *, lang: str = "both") -> Figure:
         If (from Keras) ``model`` has no "encoder" or
         "decoder" layer.
     """
-    stages = [("输入", "input", tuple(model.input.shape[1:]), "input")]
+    stages = [(localize("input", lang), tuple(model.input.shape[1:]), "input")]
     for part in ("encoder", "decoder"):
         for layer in model.get_layer(part).layers[1:]:
-            stages.append((layer.name, layer.name, tuple(layer.output.shape[1:]), part))
+            stages.append((layer.name, tuple(layer.output.shape[1:]), part))  # layer names are code
     colours = {"input": "#bbbbbb", "encoder": "#4c78a8", "decoder": "#54a24b"}
     with matplotlib.rc_context(_font_settings()):
         figure = Figure(figsize=(1.05 * len(stages), 3.6), layout="constrained")
         ax = figure.subplots()
-        for i, (zh, en, (side, _, depth), part) in enumerate(stages):
+        for i, (name, (side, _, depth), part) in enumerate(stages):
             height, width = side / 28 * 2.0, 0.25 + 0.55 * np.log2(depth + 1) / 5
-            colour = "#f58518" if part == "encoder" and en.startswith("pool3") else colours[part]
+            colour = "#f58518" if part == "encoder" and name.startswith("pool3") else colours[part]
             ax.add_patch(matplotlib.patches.Rectangle((i - width / 2, -height / 2), width, height,
                                                       color=colour, alpha=0.85))
-            name = en if zh == en else localize((zh, en), lang)  # layer names are code: one language
             ax.text(i, 1.15, name, ha="center", fontsize=10, rotation=30)
             ax.text(i, -1.3, f"{side}×{side}×{depth}", ha="center", fontsize=9)
         encoder_end = 1 + len(model.get_layer("encoder").layers[1:])
-        ax.text((encoder_end) / 2, 1.75, localize(("编码器", "encoder"), lang), ha="center",
+        ax.text((encoder_end) / 2, 1.75, localize("encoder", lang), ha="center",
                 fontsize=13, color=colours["encoder"])
-        ax.text((encoder_end + len(stages)) / 2, 1.75, localize(("解码器", "decoder"), lang),
+        ax.text((encoder_end + len(stages)) / 2, 1.75, localize("decoder", lang),
                 ha="center", fontsize=13, color=colours["decoder"])
-        ax.text(encoder_end - 1, -1.6, localize(("编码（潜在表示）", "code"), lang), ha="center",
+        ax.text(encoder_end - 1, -1.6, localize(N_("code", "latent representation"), lang), ha="center",
                 fontsize=11, color="#f58518")
         ax.set_xlim(-0.7, len(stages) - 0.3)
         ax.set_ylim(-1.8, 2.0)
@@ -291,13 +299,13 @@ def show_diagram(name: str, *, lang: str = "both") -> None:
     ----------
     name : str
         One of :data:`DIAGRAMS`.
-    lang : {"zh", "en", "both"}
+    lang : str
     """
     from IPython.display import Image, display
 
     if name not in DIAGRAMS:
         raise ValueError(f"no diagram named {name!r}; the course has {', '.join(DIAGRAMS)}.")
-    paths = [shipped_folder() / f"{name}.{code}.png" for code in (("zh", "en") if as_lang(lang) == "both" else (lang,))]
+    paths = [shipped_folder() / f"{name}.{code}.png" for code in languages_of(lang)]
     for path in paths:
         if not path.is_file():
             raise FileNotFoundError(f"{path} is missing: run `make assets` to draw the diagrams.")
@@ -327,7 +335,7 @@ def plot_report_card(card: dict[str, dict], *, lang: str = "both") -> Figure:
     with matplotlib.rc_context(_font_settings()):
         figure = Figure(figsize=(10, 3.8), layout="constrained")
         for ax, key, label in zip(figure.subplots(1, 2), ("psnr", "ssim"),
-                                  (("峰值信噪比 PSNR (dB)", "PSNR (dB)"), ("结构相似性 SSIM", "SSIM"))):
+                                  (N_("PSNR (dB)", "axis label"), N_("SSIM", "axis label"))):
             values = [card[name][key] for name in names]
             bars = ax.bar(range(len(names)), values, color=distinct_colours(len(names)))
             ax.bar_label(bars, fmt="%.2f", fontsize=8)
@@ -367,10 +375,9 @@ def plot_noise_sweep(factors, sweep: dict[str, list[float]], *, trained_at: floa
                     color=colour)
         if trained_at is not None:
             ax.axvline(trained_at, color="grey", linestyle=":",
-                       label=localize((f"自编码器训练时的噪声因子 {trained_at}",
-                                      f"autoencoders trained at noise factor {trained_at}"), lang))
-        ax.set_xlabel(localize(("噪声因子", "noise factor"), lang))
-        ax.set_ylabel(localize(("峰值信噪比 PSNR (dB)", "PSNR (dB)"), lang))
+                       label=localize("autoencoders trained at noise factor {factor}", lang, factor=trained_at))
+        ax.set_xlabel(localize("noise factor", lang))
+        ax.set_ylabel(localize(N_("PSNR (dB)", "axis label"), lang))
         ax.grid(alpha=0.3)
         figure.legend(fontsize=8, loc="outside lower center", ncols=2)  # below the curves, never on them
     return figure

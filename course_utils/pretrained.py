@@ -16,11 +16,25 @@ from pathlib import Path
 
 from course_utils.data_home import file_sha256
 from course_utils.defaults import shipped_folder
-from course_utils.language import bilingual
+from course_utils.language import (
+    N_,
+    error_text,
+    languages_of,
+    say,
+    translate,
+    translated,
+)
 from course_utils.settings import current
 
 MANIFEST_NAME = "manifest.json"
 REBUILD_COMMAND = "make models"
+
+# How a manifest names the data a model trained on ("local" and "auto": full MNIST).
+SOURCE_NAMES = {
+    "embedded": N_("embedded", "data source"),
+    "local": N_("local", "data source"),
+    "auto": N_("auto", "data source"),
+}
 
 
 class PretrainedModelError(ValueError):
@@ -66,11 +80,9 @@ def read_manifest(folder: str | os.PathLike | None = None) -> dict[str, dict]:
     """
     path = models_folder(folder) / MANIFEST_NAME
     if not path.is_file():
-        raise PretrainedModelError(bilingual(
-            f"{path} 处没有模型清单。请在课程文件夹里运行 {REBUILD_COMMAND}，"
-            "或把 COURSE_MODELS_DIR 设为存放课程模型的文件夹。",
-            f"No model manifest at {path}. Run `{REBUILD_COMMAND}` in the course folder, "
-            "or set COURSE_MODELS_DIR to a folder holding the shipped models."))
+        raise PretrainedModelError(error_text(
+            "No model manifest at {path}. Run `{command}` in the course folder, "
+            "or set COURSE_MODELS_DIR to a folder holding the shipped models.", path=path, command=REBUILD_COMMAND))
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
@@ -174,69 +186,61 @@ def describe_pretrained(name: str, dataset, *, lang: str = "both",
     PretrainedModelError
         If the manifest is missing or has no entry ``name``.
     """
-    from course_utils.language import say
-
     info = pretrained_info(name, folder=folder)
     training, data = info["training"], info["data"]
-    minutes, patience = training["seconds"] / 60, training["patience_steps"]
-    cooldown, smallest = training["cooldown_share"], training["smallest_rate"]
-    say((f"充分训练的模型：用 {data['train_images']:,} 张训练图像，以批大小 {training['batch_size']} "
-         f"做了 {training['steps']:,} 次梯度更新（约 {training['epochs']:g} 轮）。每当训练损失连续 "
-         f"{patience:,} 步没有下降，学习率就减半；在计划步数的最后 {cooldown:.0%} 里，学习率线性"
-         f"降到 {smallest:g}。在 2 核 CPU 上用了 {minutes:.0f} 分钟；运行 make models 可以重新训练。",
-         f"fully trained: {training['steps']:,} gradient steps at batch size {training['batch_size']} "
-         f"on {data['train_images']:,} training images (about {training['epochs']:g} epochs). The "
-         f"learning rate was halved whenever the training loss stopped falling for {patience:,} steps, "
-         f"and lowered linearly to {smallest:g} over the last {cooldown:.0%} of the planned steps; "
-         f"{minutes:.0f} minutes on a 2-core CPU. Run make models to retrain it."), lang)
+    say("fully trained: {steps:,} gradient steps at batch size {batch_size} on {images:,} training images "
+        "(about {epochs:g} epochs). The learning rate was halved whenever the training loss stopped falling "
+        "for {patience:,} steps, and lowered linearly to {smallest:g} over the last {cooldown:.0%} of the "
+        "planned steps; {minutes:.0f} minutes on a 2-core CPU. Run make models to retrain it.", lang,
+        steps=training["steps"], batch_size=training["batch_size"], images=data["train_images"],
+        epochs=training["epochs"], patience=training["patience_steps"], smallest=training["smallest_rate"],
+        cooldown=training["cooldown_share"], minutes=training["seconds"] / 60)
     _describe_stop(info, lang)
     unseen = unseen_by_pretrained(name, dataset, folder=folder)
     if unseen:
-        say((f"下面用 {len(dataset.x_test):,} 张测试图像给它打分，这些图像它训练时一张也没见过。",
-             f"Below it is scored on {len(dataset.x_test):,} test images, none of which it trained on."), lang)
+        say("Below it is scored on {images:,} test images, none of which it trained on.", lang,
+            images=len(dataset.x_test))
     elif dataset.test_from == "train":
-        say(("这里的测试图像来自 MNIST 的训练集（内置子集），它训练时见过，所以不给它打分。"
-             "运行 make data 获取完整的 MNIST 后，就能看到它的分数。",
-             "These test images come from MNIST's training set (the embedded subset), which it "
-             "trained on, so no score is shown for it. Run make data for full MNIST to see its scores."),
-            lang)
+        say("These test images come from MNIST's training set (the embedded subset), which it trained on, "
+            "so no score is shown for it. Run make data for full MNIST to see its scores.", lang)
     else:
-        split = {"embedded": "内置子集", "local": "完整 MNIST", "auto": "完整 MNIST"}.get(data["source"], data["source"])
-        say((f"它是在另一种数据划分（{split}）上训练的，训练图像里可能有这些测试图像，所以不给它打分。",
-             f"It was trained on another split of the data ({data['source']}), which may hold these "
-             "test images, so no score is shown for it."), lang)
+        source = data["source"]
+        say("It was trained on another split of the data ({source}), which may hold these test images, "
+            "so no score is shown for it.", lang, source=SOURCE_NAMES.get(source, source))
     return unseen
 
 
 def _describe_stop(info: dict, lang: str) -> None:
     """Why a shipped model's training stopped, and its test PSNR along the way (from the manifest)."""
-    from course_utils.language import say
-
     steps = info["training"]["steps"]
     by_step = sorted((int(step), psnr) for step, psnr in info.get("test_psnr_during_training", {}).items())
     if by_step:
-        images = f"{info['data']['test_images']:,}"
-        noisy_zh, noisy_en = ("加噪", "noisy ") if info.get("noise_factor") else ("", "")
-        say((f"训练过程中，它在 {images} 张{noisy_zh}测试图像上的 PSNR："
-             + "，".join(f"{step:,} 步时 {psnr:.2f} dB" for step, psnr in by_step) + "。",
-             f"Its PSNR on the {images} {noisy_en}test images during training: "
-             + ", ".join(f"{psnr:.2f} dB after {step:,} steps" for step, psnr in by_step) + "."), lang)
+        for code in languages_of(lang):  # the steps, listed as each language writes them
+            _say_psnr_by_step(by_step, info, code)
     if info["training"]["stopped_by"] != "max_steps":
-        say((f"训练损失在最小的学习率下不再下降，训练在 {steps:,} 步时停止。",
-             f"Training stopped after {steps:,} steps, once the training loss no longer fell at the "
-             "smallest learning rate."), lang)
+        say("Training stopped after {steps:,} steps, once the training loss no longer fell at the "
+            "smallest learning rate.", lang, steps=steps)
         return
     if len(by_step) > 1 and by_step[-1][1] > by_step[-2][1]:
         gain, span = by_step[-1][1] - by_step[-2][1], by_step[-1][0] - by_step[-2][0]
-        say((f"训练是在达到 {steps:,} 步的上限时停下的，而不是因为损失不再下降；停下时测试 PSNR 仍在上升"
-             f"（最后 {span:,} 步提高了 {gain:.2f} dB）。所以它展示的是这个结构训练 {steps:,} 步后的效果，"
-             "而不是它能达到的极限。",
-             f"Training stopped at its cap of {steps:,} steps, not because the loss had stopped falling, "
-             f"and its test PSNR was still rising ({gain:+.2f} dB over the last {span:,} steps): it shows "
-             f"what this architecture reaches after {steps:,} steps, not the most it can reach."), lang)
+        say("Training stopped at its cap of {steps:,} steps, not because the loss had stopped falling, "
+            "and its test PSNR was still rising ({gain:+.2f} dB over the last {span:,} steps): it shows "
+            "what this architecture reaches after {steps:,} steps, not the most it can reach.", lang,
+            steps=steps, gain=gain, span=span)
     else:
-        say((f"训练是在达到 {steps:,} 步的上限时停下的。", f"Training stopped at its cap of {steps:,} steps."),
-            lang)
+        say("Training stopped at its cap of {steps:,} steps.", lang, steps=steps)
+
+
+def _say_psnr_by_step(by_step: list[tuple[int, float]], info: dict, code: str) -> None:
+    separator = translate(N_(", ", "clause separator"), code)
+    points = separator.join(translated("{psnr:.2f} dB after {steps:,} steps", code, psnr=psnr, steps=step)
+                            for step, psnr in by_step)
+    images = info["data"]["test_images"]
+    if info.get("noise_factor"):
+        say("Its PSNR on the {images:,} noisy test images during training: {points}.", code,
+            images=images, points=points)
+    else:
+        say("Its PSNR on the {images:,} test images during training: {points}.", code, images=images, points=points)
 
 
 def load_pretrained(name: str, *, folder: str | os.PathLike | None = None):
@@ -278,17 +282,14 @@ def load_pretrained(name: str, *, folder: str | os.PathLike | None = None):
 
 def _check_file(path: Path, sha256: str) -> None:
     if not path.is_file():
-        raise PretrainedModelError(bilingual(
-            f"模型文件 {path} 不见了。运行 {REBUILD_COMMAND} 重新训练（或用 git 恢复它）。",
-            f"Model file {path} is missing. Rebuild it with `{REBUILD_COMMAND}` "
-            "(or restore it with git)."))
+        raise PretrainedModelError(error_text(
+            "Model file {path} is missing. Rebuild it with `{command}` (or restore it with git).",
+            path=path, command=REBUILD_COMMAND))
     if file_sha256(path) != sha256:
-        raise PretrainedModelError(bilingual(
-            f"模型文件 {path} 与 {MANIFEST_NAME} 中记录的 SHA-256 不符：文件被截断或改动过。"
-            f"用 git checkout {path} 恢复它，或运行 {REBUILD_COMMAND} 重新训练。",
-            f"Model file {path} does not match its SHA-256 in {MANIFEST_NAME}: it is "
-            f"truncated or altered. Restore it with `git checkout {path}` or rebuild it "
-            f"with `{REBUILD_COMMAND}`."))
+        raise PretrainedModelError(error_text(
+            "Model file {path} does not match its SHA-256 in {manifest}: it is truncated or altered. "
+            "Restore it with `git checkout {path}` or rebuild it with `{command}`.",
+            path=path, manifest=MANIFEST_NAME, command=REBUILD_COMMAND))
 
 
 def _read_keras_file(path: Path):
@@ -297,10 +298,9 @@ def _read_keras_file(path: Path):
     try:
         return keras.saving.load_model(path, compile=False, safe_mode=True)
     except (zipfile.BadZipFile, ValueError, KeyError, OSError, TypeError) as error:
-        raise PretrainedModelError(bilingual(
-            f"Keras 读不了 {path}（{type(error).__name__}）。运行 {REBUILD_COMMAND} 重新训练。",
-            f"Keras cannot read {path} ({type(error).__name__}). Rebuild it with "
-            f"`{REBUILD_COMMAND}`.")) from None
+        raise PretrainedModelError(error_text(
+            "Keras cannot read {path} ({error}). Rebuild it with `{command}`.",
+            path=path, error=type(error).__name__, command=REBUILD_COMMAND)) from None
 
 
 def build_from_manifest(architecture: dict, *, seed: int = 0):
@@ -326,10 +326,9 @@ def build_from_manifest(architecture: dict, *, seed: int = 0):
 def _check_architecture(model, architecture: dict, path: Path) -> None:
     expected = build_from_manifest(architecture)
     if _layer_signature(model) != _layer_signature(expected):
-        raise PretrainedModelError(bilingual(
-            f"{path} 里的网络结构与清单中的记录（{architecture}）不同。运行 {REBUILD_COMMAND} 重新训练。",
-            f"{path} holds a different architecture than its manifest entry "
-            f"({architecture}). Rebuild it with `{REBUILD_COMMAND}`."))
+        raise PretrainedModelError(error_text(
+            "{path} holds a different architecture than its manifest entry ({architecture}). "
+            "Rebuild it with `{command}`.", path=path, architecture=architecture, command=REBUILD_COMMAND))
 
 
 def _layer_signature(model) -> list[tuple]:

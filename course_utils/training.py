@@ -12,7 +12,7 @@ import numpy as np
 
 from course_utils import defaults
 from course_utils.data import Dataset
-from course_utils.language import as_lang, choose
+from course_utils.language import as_lang, translated
 from course_utils.noise import add_noise, as_noise_factor, noisy_batches
 from course_utils.validation import as_whole_number
 
@@ -217,7 +217,5 @@ class EpochLog(keras.callbacks.Callback):
         seconds = time.perf_counter() - self.epoch_start
         number = f"{epoch + 1:>{self.width}}/{self.epochs}"
         loss, val_loss = logs.get("loss", np.nan), logs.get("val_loss", np.nan)
-        print(choose((
-            f"第 {number} 轮  训练损失 {loss:.4f}  验证损失 {val_loss:.4f}  {seconds:.1f} 秒",
-            f"epoch {number}  loss {loss:.4f}  val_loss {val_loss:.4f}  {seconds:.1f} s",
-        ), self.lang, joiner="  |  "), flush=True)
+        print(translated("epoch {number}  loss {loss:.4f}  val_loss {val_loss:.4f}  {seconds:.1f} s", self.lang,
+                         joiner="  |  ", number=number, loss=loss, val_loss=val_loss, seconds=seconds), flush=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils.language import bilingual
+from course_utils.language import error_text
 
 IMAGE_SHAPE = (28, 28, 1)
 
@@ -124,6 +124,6 @@ def as_whole_number(name: str, value, *, minimum: int = 1) -> int:
     3
     """
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(bilingual(f"{name} 必须是不小于 {minimum} 的整数；现在是 {value!r}。",
-                                   f"{name} must be a whole number >= {minimum}; got {value!r}."))
+        raise ValueError(error_text("{name} must be a whole number >= {minimum}; got {value!r}.",
+                                    name=name, minimum=minimum, value=value))
     return int(value)

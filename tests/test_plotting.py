@@ -1,6 +1,7 @@
 """course_utils.plotting: figures render offscreen, with real Chinese glyphs."""
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,10 +9,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from course_utils import plotting
+from course_utils.language import N_
 from course_utils.plotting import localize, plot_image_rows, plot_loss_curves
 
 ROWS = [np.random.default_rng(0).random((12, 28, 28, 1), dtype=np.float32)] * 2
-LABELS = [("原图", "original"), ("重构", "reconstructed")]
+LABELS = [N_("noisy input"), N_("autoencoder (your run)")]  # English messages, translated where drawn
 
 
 def render(figure: Figure) -> np.ndarray:
@@ -24,7 +26,7 @@ def test_image_rows_render_a_2_by_10_grid():
     figure = plot_image_rows(ROWS, LABELS, lang="en")
     assert isinstance(figure, Figure)
     assert len(figure.axes) == 20
-    assert figure.axes[0].get_ylabel() == "original"
+    assert figure.axes[0].get_ylabel() == "noisy input"
     # each panel shows its own image, and the canvas is not blank
     np.testing.assert_array_equal(figure.axes[3].get_images()[0].get_array(), ROWS[0][3, ..., 0])
     assert render(figure)[..., :3].std() > 10
@@ -39,11 +41,13 @@ def test_loss_curves_from_history_dict():
 
 
 def test_localize():
-    assert localize(("原图", "original"), "en") == "original"
-    assert localize(("原图", "original"), "both") == "原图 / original"
+    assert localize("noisy input", "en") == "noisy input"
+    assert localize(N_("noisy input"), "both") == "带噪输入 / noisy input"
+    assert localize("autoencoders trained at noise factor {factor}", "zh", factor=0.5) == "自编码器训练时的噪声因子 0.5"
     assert localize("plain", "zh") == "plain"
+    assert localize("7", "both") == "7", "a label that reads the same in both languages is shown once"
     with pytest.raises(ValueError, match="lang must be one of"):
-        localize(("a", "b"), "fr")
+        localize("a", "fr")
 
 
 def test_helpers_never_show(monkeypatch):
@@ -60,7 +64,7 @@ def test_chinese_labels_have_glyphs():
                     "otherwise run: sudo apt-get install fonts-noto-cjk")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)"
-        render(plot_image_rows(ROWS, LABELS, title=("重构结果", "Reconstructions"), lang="zh"))
+        render(plot_image_rows(ROWS, LABELS, title=N_("noise factor"), lang="zh"))
 
 
 def test_falls_back_to_english_without_a_cjk_font(monkeypatch, capsys):
@@ -68,7 +72,26 @@ def test_falls_back_to_english_without_a_cjk_font(monkeypatch, capsys):
     plotting.effective_language.cache_clear()
     try:
         figure = plot_image_rows(ROWS, LABELS, lang="zh")
-        assert figure.axes[0].get_ylabel() == "original"
+        assert figure.axes[0].get_ylabel() == "noisy input"
+        assert "No Chinese font found" in capsys.readouterr().out
+        assert plotting.effective_language("en") == "en" and capsys.readouterr().out == "", \
+            "a language in Latin script needs no CJK font"
+    finally:
+        plotting.effective_language.cache_clear()
+
+
+def test_the_language_list_says_which_languages_need_a_cjk_font(monkeypatch, tmp_path, capsys):
+    """A language the course did not ship, written in Japanese script, falls back like Chinese."""
+    import shutil
+
+    from conftest import settings_for
+
+    shutil.copytree(Path(__file__).parent / "fixtures" / "locale", tmp_path / "locale")
+    settings_for(monkeypatch, locale_dir=str(tmp_path / "locale"))
+    monkeypatch.setattr(plotting, "find_cjk_font", lambda: None)
+    plotting.effective_language.cache_clear()
+    try:
+        assert plotting.effective_language("ja") == "en"
         assert "No Chinese font found" in capsys.readouterr().out
     finally:
         plotting.effective_language.cache_clear()
@@ -130,7 +153,7 @@ def test_every_course_figure_speaks_one_language(lang):
     sweep = {name: [20.0, 9.4] for name in card}
     model = build_conv_autoencoder((16, 8, 8))
     layer_names = {layer.name for part in model.layers for layer in getattr(part, "layers", [part])}
-    figures = [plot_image_rows(ROWS, LABELS, lang=lang, title=("标题", "a title")),
+    figures = [plot_image_rows(ROWS, LABELS, lang=lang, title=N_("noise factor")),
                plot_loss_curves({"loss": [0.3, 0.2], "val_loss": [0.31, 0.22]}, lang=lang),
                plot_report_card(card, lang=lang),
                plot_noise_sweep([0.1, 0.5], sweep, trained_at=0.5, lang=lang),

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course_utils.data.catalog import DATASETS, DatasetSpec
+from course_utils.data.catalog import DATASETS, DatasetSpec, Origin
 from course_utils.data.embedded import EMBEDDED_ORIGIN
 from course_utils.data.sources import DownloadError, resolve
 from course_utils.data.splits import stratified_split
@@ -25,7 +25,15 @@ from course_utils.data_home import (  # the folder (standard library only)
     IDX_FILES,
     course_data_dir,
 )
-from course_utils.language import as_lang, bilingual, choose
+from course_utils.language import (
+    BOTH,
+    N_,
+    as_lang,
+    error_text,
+    languages_of,
+    list_text,
+    translated,
+)
 from course_utils.settings import SOURCES, current
 from course_utils.validation import as_whole_number
 
@@ -116,9 +124,9 @@ def load_dataset(
     source = _source_choice(source)
     data_dir = data_dir or current().data_dir
     as_lang(lang)
-    arrays, (origin_zh, origin) = resolve(spec, source, data_dir, seed, lang)
+    arrays, origin = resolve(spec, source, data_dir, seed, lang)
     x_train, y_train, x_test, y_test = arrays
-    test_from = "train" if origin.startswith(EMBEDDED_ORIGIN) else "test"
+    test_from = "train" if origin.message == EMBEDDED_ORIGIN else "test"
     counts = [len(y_train), len(y_test)]
     if train_limit is not None:
         keep = _subset(y_train, "train_limit", train_limit, seed)
@@ -126,15 +134,10 @@ def load_dataset(
     if test_limit is not None:
         keep = _subset(y_test, "test_limit", test_limit, seed)
         x_test, y_test = x_test[keep], y_test[keep]
-    (train_zh, train_en), (test_zh, test_en) = (
-        _count_text(len(kept), total) for kept, total in zip((y_train, y_test), counts))
+    kept = [len(y_train), len(y_test)]
     drawn = (train_limit, test_limit) != (None, None)
-    description = (f"{spec.title} from {origin}: {train_en} training and {test_en} test images"
-                   + (" (a stratified draw: every digit keeps its share)." if drawn else "."))
-    print("[data] " + choose((
-        f"{spec.title}，来自{origin_zh}：训练图像{train_zh}，测试图像{test_zh}"
-        + ("（按类别分层抽取，每个数字保持原来的比例）。" if drawn else "。"),
-        description), lang, joiner="\n[data] "))
+    description = _description(spec, origin, kept, counts, drawn, "en")
+    print("\n".join("[data] " + _description(spec, origin, kept, counts, drawn, code) for code in languages_of(lang)))
     return Dataset(
         spec.name,
         _as_float_images(x_train),
@@ -146,21 +149,33 @@ def load_dataset(
     )
 
 
-def _count_text(kept: int, total: int) -> tuple[str, str]:
+def _description(spec: DatasetSpec, origin: Origin, kept: list[int], totals: list[int], drawn: bool,
+                 code: str) -> str:
+    """One sentence in the language ``code``: the dataset, where it came from, how many images it keeps."""
+    train, test = (_count_text(count, total, code) for count, total in zip(kept, totals))
+    fields = {"title": spec.title, "origin": origin.text(code), "train": train, "test": test}
+    if drawn:
+        return translated("{title} from {origin}: {train} training and {test} test images "
+                          "(a stratified draw: every digit keeps its share).", code, **fields)
+    return translated("{title} from {origin}: {train} training and {test} test images.", code, **fields)
+
+
+def _count_text(kept: int, total: int, code: str) -> str:
     """How many images were kept, in words: all of them, or how many of how many."""
     if kept == total:
-        return f" {kept:,} 张", f"{kept:,}"
-    return f"从 {total:,} 张中抽取 {kept:,} 张", f"{kept:,} of its {total:,}"
+        return translated(N_("{kept:,}", "images kept: all of them"), code, kept=kept)
+    return translated("{kept:,} of its {total:,}", code, kept=kept, total=total)
 
 
 def _subset(labels: np.ndarray, name: str, limit: int, seed: int) -> np.ndarray:
     as_whole_number(name, limit)
-    split, split_zh = ("training", "训练") if name == "train_limit" else ("test", "测试")
-    if not 0 < limit <= len(labels):
-        raise ValueError(bilingual(
-            f"{name} 必须在 1 到现有的 {len(labels):,} 张{split_zh}图像之间；现在是 {limit}。",
-            f"{name} must be between 1 and the {len(labels):,} {split} images available; got {limit}."))
-    return stratified_split(labels, limit, seed=seed)[0]
+    if 0 < limit <= len(labels):
+        return stratified_split(labels, limit, seed=seed)[0]
+    if name == "train_limit":
+        raise ValueError(error_text("{name} must be between 1 and the {available:,} training images available; "
+                                    "got {limit}.", name=name, available=len(labels), limit=limit))
+    raise ValueError(error_text("{name} must be between 1 and the {available:,} test images available; "
+                                "got {limit}.", name=name, available=len(labels), limit=limit))
 
 
 def _as_float_images(images: np.ndarray) -> np.ndarray:
@@ -169,18 +184,17 @@ def _as_float_images(images: np.ndarray) -> np.ndarray:
 
 def _dataset_spec(name: str) -> DatasetSpec:
     if name not in DATASETS:
-        raise ValueError(bilingual(
-            f"没有名为 {name!r} 的数据集，可选：{'、'.join(DATASETS)}。",
-            f"Unknown dataset name {name!r}. Choose one of: {', '.join(DATASETS)}."))
+        raise ValueError("\n".join(  # error_text, with the list written as each language writes one
+            translated("Unknown dataset name {name!r}. Choose one of: {names}.", code,
+                       name=name, names=list_text(DATASETS, code)) for code in languages_of(BOTH)))
     return DATASETS[name]
 
 
 def _source_choice(source: str | None) -> str:
     source = source or current().data_source
     if source not in SOURCES:
-        raise ValueError(bilingual(
-            f"未知的数据来源 {source!r}（来自参数 source 或环境变量 COURSE_DATA_SOURCE），可选："
-            f"{'、'.join(SOURCES)}。",
-            f"Unknown data source {source!r} (from the source argument or "
-            f"COURSE_DATA_SOURCE). Choose one of: {', '.join(SOURCES)}."))
+        raise ValueError("\n".join(  # error_text, with the list written as each language writes one
+            translated("Unknown data source {source!r} (from the source argument or COURSE_DATA_SOURCE). "
+                       "Choose one of: {sources}.", code, source=source, sources=list_text(SOURCES, code))
+            for code in languages_of(BOTH)))
     return source

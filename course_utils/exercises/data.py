@@ -6,7 +6,7 @@ Introduced in notebooks/01_data.ipynb.
 from __future__ import annotations
 
 from course_utils.exercises.checks import check_choice, check_value
-from course_utils.language import say
+from course_utils.language import N_, say
 
 
 def check_digit_count(answer, dataset, digit: int, *, lang: str = "both") -> bool:
@@ -30,8 +30,7 @@ def check_digit_count(answer, dataset, digit: int, *, lang: str = "both") -> boo
     """
     import numpy as np
 
-    return check_value(answer, int(np.sum(dataset.y_train == digit)), lang=lang, hint=(
-        "每张训练图像恰好有一个标签：要数的是标签，而不是上面画出来的图像。",
+    return check_value(answer, int(np.sum(dataset.y_train == digit)), lang=lang, hint=N_(
         "Every training image has exactly one label: count labels, not the images drawn above."))
 
 
@@ -66,15 +65,12 @@ def check_most_ink(answer, dataset, digits=range(10), *, lang: str = "both") -> 
     means = {digit: float(dataset.x_train[dataset.y_train == digit].mean()) for digit in candidates}
     best = max(means, key=means.get)
     if answer is not None and answer not in means:
-        listed = ", ".join(map(str, candidates))
-        say((f"还不对：答案应该是这几个数字之一：{listed}。", f"Not yet: answer with one of the digits {listed}."), lang)
+        say("Not yet: answer with one of the digits {digits}.", lang, digits=", ".join(map(str, candidates)))
         return False
     if answer is not None and answer != best:
-        say((f"还不对：数字 {answer} 的训练图像平均像素值是 {means[answer]:.4f}，还有别的数字平均值更高。"
-             "“墨水多少”看的是一个数字所有图像的平均像素值，而不是这个数字有多少张图像。",
-             f"Not yet: the training images of {answer} average {means[answer]:.4f}, and another "
-             "digit's are brighter. Ink is the mean pixel value over a digit's images, not how many "
-             "images it has."), lang)
+        say("Not yet: the training images of {answer} average {mean:.4f}, and another digit's are brighter. "
+            "Ink is the mean pixel value over a digit's images, not how many images it has.",
+            lang, answer=answer, mean=means[answer])
         return False
     return check_choice(answer, {best}, lang=lang)
 
@@ -110,8 +106,6 @@ def check_noisy_psnr(answer, dataset, noise_factor: float, *, seed: int, lang: s
     from course_utils.noise import add_noise
 
     expected = float(psnr(dataset.x_test, add_noise(dataset.x_test, noise_factor, seed=seed)).mean())
-    return check_value(answer, expected, tolerance=0.0005, lang=lang, hint=(
-        "PSNR 逐张比较带噪测试图像和它自己的原图（10·log10(1/MSE)），再对所有测试图像取平均；"
-        "加噪时要用和上表相同的随机种子。",
+    return check_value(answer, expected, tolerance=0.0005, lang=lang, hint=N_(
         "PSNR compares each noisy test image with its own original, 10·log10(1/MSE), then "
         "averages over the test images; draw the noise with the same seed as the table."))

@@ -6,6 +6,7 @@ Introduced in notebooks/03_denoising_autoencoder.ipynb.
 from __future__ import annotations
 
 from course_utils.exercises.checks import check_choice, check_value
+from course_utils.language import N_
 
 
 def check_clipped_background_mean(answer, dataset, noise_factor: float, *, seed: int,
@@ -40,8 +41,7 @@ def check_clipped_background_mean(answer, dataset, noise_factor: float, *, seed:
 
     noisy = add_noise(dataset.x_test, noise_factor, seed=seed)
     expected = float(noisy[dataset.x_test == 0].mean())
-    return check_value(answer, expected, tolerance=0.002, lang=lang, hint=(
-        "裁剪把每个小于 0 的带噪像素值变成 0，大于 0 的却保留下来，所以背景像素的平均值不再是 0。",
+    return check_value(answer, expected, tolerance=0.002, lang=lang, hint=N_(
         "Clipping turns every negative noisy value into 0 but keeps the positive ones, so a "
         "background pixel no longer averages 0."))
 
@@ -73,8 +73,7 @@ def check_unclipped_psnr(answer, dataset, noise_factor: float, *, seed: int,
 
     unclipped = add_noise(dataset.x_test, noise_factor, seed=seed, clip=False)
     expected = float(psnr(dataset.x_test, unclipped).mean())
-    return check_value(answer, expected, tolerance=0.05, lang=lang, hint=(
-        "不裁剪时，每个像素的误差就是噪声本身：均方误差约等于噪声标准差的平方。",
+    return check_value(answer, expected, tolerance=0.05, lang=lang, hint=N_(
         "Without clipping, each pixel's error is the noise itself: the mean squared error is "
         "about the noise's standard deviation squared."))
 
