@@ -234,7 +234,8 @@ def translated(message: str, lang: str, /, *, joiner: str = " / ", **fields) -> 
 
 
 def _joined(message, plural, count, lang, joiner, fields) -> str:
-    return joiner.join(_in_one_language(message, code, plural, count, fields) for code in languages_of(lang))
+    texts = [_in_one_language(message, code, plural, count, fields) for code in languages_of(lang)]
+    return joiner.join(dict.fromkeys(texts))  # a text every language writes alike ("PSNR (dB)") shows once
 
 
 def _in_one_language(message, code, plural, count, fields) -> str:
@@ -289,9 +290,6 @@ def say(message: str, lang: str, /, **fields) -> None:
     PSNR > 20 dB：否
     PSNR > 20 dB: False
     """
-    if isinstance(message, tuple):  # TRANSITIONAL (issue 37): a (Chinese, English) pair
-        print(choose(message, lang, joiner="\n"), flush=True)
-        return
     print(translated(message, lang, joiner="\n", **fields), flush=True)
 
 
@@ -363,10 +361,6 @@ def say_check(label: str, value, lang: str) -> None:
     >>> say_check(N_("same noise in both epochs"), False, "en")
     same noise in both epochs: False
     """
-    if isinstance(label, tuple):  # TRANSITIONAL (issue 37)
-        (label_zh, label_en), answer = label, yes_no(value)
-        say((f"{label_zh}：{translate(answer, 'zh')}", f"{label_en}: {answer}"), lang)
-        return
     say("{label}: {answer}", lang, label=N_(label), answer=yes_no(value))
 
 
@@ -457,14 +451,11 @@ def format_table(header, rows, *, formats=(), lang: str = BOTH) -> str:
             return translated(yes_no(value), lang)
         if isinstance(value, Message):
             return translated(value, lang)
-        if isinstance(value, tuple):  # TRANSITIONAL (issue 37)
-            return choose(value, lang)
         if isinstance(value, str):
             return value
         return format(value, spec)
 
-    table = [[choose(label, lang) if isinstance(label, tuple) else translated(label, lang) if label else ""
-              for label in header]]
+    table = [[translated(label, lang) if label else "" for label in header]]
     table += [[cell(value, spec) for value, spec in zip(row, formats)] for row in rows]
     widths = [max(display_width(line[column]) for line in table) for column in range(len(header))]
     return "\n".join(
@@ -476,40 +467,3 @@ def format_table(header, rows, *, formats=(), lang: str = BOTH) -> str:
 def _pad(text: str, width: int, align: str) -> str:
     gap = " " * max(0, width - display_width(text))
     return text + gap if align == "<" else gap + text
-
-
-# TRANSITIONAL (issue 37): the (Chinese, English) pairs, until every caller passes English messages.
-Label = "str | tuple[str, str]"
-LANGUAGES = ("zh", "en", "both")
-
-
-def choose(label, lang: str, *, joiner: str = " / ") -> str:
-    """TRANSITIONAL.
-
-    Parameters
-    ----------
-    label, lang, joiner
-
-    Returns
-    -------
-    str
-    """
-    as_lang(lang)
-    if not isinstance(label, tuple):
-        return translated(label, lang, joiner=joiner)
-    chinese, english = label
-    return {"zh": chinese, "en": english, "both": f"{chinese}{joiner}{english}"}.get(lang, english)
-
-
-def bilingual(chinese: str, english: str) -> str:
-    """TRANSITIONAL.
-
-    Parameters
-    ----------
-    chinese, english : str
-
-    Returns
-    -------
-    str
-    """
-    return f"{chinese}\n{english}"

@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from course_utils.language import choose, display_width, format_table, say_check
+from course_utils.language import N_, display_width, format_table, say_check, translated
 
-METHODS = [("带噪输入", "noisy input"), ("自编码器（充分训练）", "autoencoder (fully trained)"),
-           ("3×3 中值滤波", "median 3×3")]
+METHODS = [N_("noisy input"), N_("autoencoder (fully trained)"), N_("median 3×3")]  # 带噪输入, 自编码器（充分训练）, 3×3 中值滤波
 
 
 def test_cjk_characters_take_two_columns():
@@ -23,7 +22,7 @@ def test_table_columns_align_in_every_language(lang):
     rows = [[name, psnr, ssim] for name, psnr, ssim in zip(METHODS, (9.4, 19.73, 14.2), (0.41, 0.87, 0.55))]
     lines = format_table(["", "PSNR (dB)", "SSIM"], rows, formats=["", ".2f", ".3f"], lang=lang).splitlines()
     assert len({display_width(line) for line in lines}) == 1, lines
-    names = [choose(name, lang) for name in METHODS]
+    names = [translated(name, lang) for name in METHODS]
     for line, name in zip(lines[1:], names):
         assert line.startswith(name)
     psnr_ends = {display_width(line[:line.index(f"{value:.2f}") + len(f"{value:.2f}")])
@@ -32,7 +31,7 @@ def test_table_columns_align_in_every_language(lang):
 
 
 def test_missing_values_show_a_dash():
-    lines = format_table(["", ("分数", "score")], [["a", None], ["b", 1.5]], formats=["", ".1f"], lang="en")
+    lines = format_table(["", N_("PSNR (dB)", "axis label")], [["a", None], ["b", 1.5]], formats=["", ".1f"], lang="en")
     assert lines.splitlines()[1].endswith("    -")
 
 
@@ -67,7 +66,7 @@ def test_errors_a_student_can_trigger_speak_both_languages(tmp_path):
 @pytest.mark.parametrize("value", [True, False, np.True_, np.False_])
 def test_a_yes_no_check_reads_chinese_in_chinese_and_true_false_in_english(value, capsys):
     """A Chinese reader reads 是 / 否, never True / False; the English line is what Python prints."""
-    label = ("两轮里的噪声相同", "same noise in both epochs")
+    label = "same noise in both epochs"  # 两轮里的噪声相同
     chinese = "是" if value else "否"
     say_check(label, value, "zh")
     assert capsys.readouterr().out == f"两轮里的噪声相同：{chinese}\n"
@@ -78,8 +77,8 @@ def test_a_yes_no_check_reads_chinese_in_chinese_and_true_false_in_english(value
 
 
 def test_a_table_shows_yes_no_values_in_the_reader_language():
-    rows = [[("甲", "a"), True], [("乙", "b"), np.bool_(False)]]
-    assert [line.split()[-1] for line in format_table(["", ("相同", "same")], rows, lang="zh").splitlines()[1:]] \
+    rows = [["a", True], ["b", np.bool_(False)]]
+    assert [line.split()[-1] for line in format_table(["", "same"], rows, lang="zh").splitlines()[1:]] \
         == ["是", "否"]
-    assert [line.split()[-1] for line in format_table(["", ("相同", "same")], rows, lang="en").splitlines()[1:]] \
+    assert [line.split()[-1] for line in format_table(["", "same"], rows, lang="en").splitlines()[1:]] \
         == ["True", "False"]
