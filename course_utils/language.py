@@ -438,9 +438,9 @@ def format_table(header, rows, *, formats=(), lang: str = BOTH) -> str:
 
     Examples
     --------
-    >>> print(format_table(["", N_("score")], [[N_("original"), 0.5]], formats=["", ".2f"], lang="zh"))
-          分数
-    原图  0.50
+    >>> print(format_table(["", "PSNR"], [[N_("noisy input"), 9.4]], formats=["", ".1f"], lang="zh"))
+              PSNR
+    带噪输入   9.4
     """
     formats = list(formats) + [""] * (len(header) - len(formats))
 
