@@ -134,8 +134,9 @@ def test_the_course_editions_speak_one_language(executed_course, number, lang):
     if lang == "zh":
         code_free = re.sub(r"\S*[/_=.\\]\S*|\b[A-Z][A-Za-z0-9]*[A-Z0-9]\w*\b", " ", text)  # paths, names
         assert ENGLISH_PROSE.findall(code_free) == []
-    else:
+    else:  # and the code too: the cells show English messages (issue 37)
         assert not CJK.search(text)
+        assert [c.id for c in nb.cells if CJK.search(c.source)] == []
 
 
 @pytest.fixture

@@ -106,3 +106,25 @@ def test_a_third_language_is_a_catalog_and_a_line(japanese):
     assert language.translated("{label}: {answer}", "ja", label=language.N_("True"), answer=language.yes_no(False)) \
         == "はい：いいえ"
     assert language.translate("a message nobody translated", "ja") == "a message nobody translated"
+
+
+def test_the_course_notebook_in_a_third_language_prints_its_catalog(japanese, tmp_path):
+    """Notebook 01's student edition in Japanese: the English prose, and its code prints the fixture's messages."""
+    import papermill
+
+    from course_tools.notebook.student import write_student_edition
+
+    settings_for_run = {"data_source": "embedded"}
+    [edition] = write_student_edition(NOTEBOOKS[:1], tmp_path / "ja", lang="ja", models=False)
+    notebook = nbformat.read(edition, as_version=4)
+    assert not [c.id for c in notebook.cells if c.cell_type == "markdown" and "lang-en" not in c.metadata.get("tags", [])]
+    with pytest.MonkeyPatch.context() as patch:
+        settings_for(patch, **settings_for_run)
+        run = papermill.execute_notebook(str(edition), str(tmp_path / "run.ipynb"), kernel_name="python3",
+                                         parameters={"test_limit": 200, "train_limit": 500}, progress_bar=False,
+                                         cwd=str(edition.parent))
+    printed = "".join(output.get("text", "") for cell in run.cells for output in cell.get("outputs", []))
+    assert "画素値の範囲：0.0〜1.0" in printed  # the fixture's message, filled
+    assert "ノイズ係数" in printed  # a table header
+    assert "share of pixels that are exactly 0" in printed  # untranslated there: the English message
+    assert not re.search(r"[\u4e00-\u9fff]{2}", printed.replace("画素値の範囲", "").replace("ノイズ係数", ""))
