@@ -369,3 +369,16 @@ def cell(source: str, *tags: str):
     new = nbformat.v4.new_code_cell(source)
     new.metadata["tags"] = list(tags)
     return new
+
+
+OTHER_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff01-\uff5e]")
+
+
+def other_script(text: str) -> str:
+    """The CJK characters in ``text`` (an English edition's), less each language's own name: a language
+    switch names the other edition in its own script ("中文"). Empty when the edition is English through."""
+    from course_utils.language import languages
+
+    for language in languages().values():
+        text = text.replace(language.name, "")
+    return "".join(OTHER_SCRIPT.findall(text))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import NEEDS_PYTHON_311
+from conftest import NEEDS_PYTHON_311, other_script
 
 if sys.version_info < (3, 11):
     pytest.skip(NEEDS_PYTHON_311, allow_module_level=True)
@@ -187,3 +187,5 @@ def test_the_pdf_has_contents_figures_embedded_fonts_and_the_words(book, lang):
     assert not re.search(r"\\(frac|mathrm)|Loading \[MathJax\]", text)
     if lang == "zh":
         assert len(CJK.findall(text)) > 1000
+    else:  # English down to the code cells (issue 37: 1,162 Chinese characters before)
+        assert other_script(text) == ""

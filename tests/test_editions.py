@@ -29,8 +29,8 @@ def small_course(tmp_path, monkeypatch):
     nb.cells = [
         *markdown("# 一个小笔记本", "# A small notebook"),
         cell('lang = "both"', "parameters"),
-        cell("from course_utils.language import say\n"
-             'say(("两个数的和是 4。", "The sum of the two numbers is 4."), lang)'),
+        cell("from course_utils.language import say_check\n"
+             'say_check("formula and code agree", 2 + 2 == 4, lang)'),
         cell("answer = 2 + 2", "solution"),
     ]
     path = tmp_path / "notebooks" / "01_small.ipynb"
@@ -46,7 +46,7 @@ def outputs(nb) -> str:
 
 def test_each_language_runs_once_and_is_reused(small_course, monkeypatch):
     first = editions.executed(small_course, "zh")
-    assert "两个数的和是 4。" in outputs(nbformat.read(first, as_version=4))
+    assert "公式与代码的结果一致：是" in outputs(nbformat.read(first, as_version=4))
 
     def no_second_run(*args, **kwargs):
         raise AssertionError("the same inputs ran twice")
@@ -80,8 +80,8 @@ def test_an_edition_speaks_only_its_language(small_course):
     zh = editions.course_edition(editions.executed(small_course, "zh"), "zh")
     en = editions.course_edition(editions.executed(small_course, "en"), "en")
     assert [c.source for c in zh.cells if c.cell_type == "markdown"] == ["# 一个小笔记本"]
-    assert outputs(zh).strip() == "两个数的和是 4。" and not ENGLISH_PROSE.search(outputs(zh))
-    assert outputs(en).strip() == "The sum of the two numbers is 4." and not CJK.search(outputs(en))
+    assert outputs(zh).strip() == "公式与代码的结果一致：是" and not ENGLISH_PROSE.search(outputs(zh))
+    assert outputs(en).strip() == "formula and code agree: True" and not CJK.search(outputs(en))
     assert 'lang = "zh"' in zh.cells[1].source
     [solution] = [c for c in zh.cells if "solution" in c.metadata.get("tags", [])]
     assert solution.metadata["jupyter"] == {"source_hidden": True, "outputs_hidden": True}, "folded, source and outputs"
@@ -91,7 +91,7 @@ def test_an_edition_speaks_only_its_language(small_course):
 def test_a_one_language_student_edition_carries_that_languages_outputs(small_course, tmp_path):
     [written] = write_student_edition([small_course], tmp_path / "student", lang="zh")
     nb = nbformat.read(written, as_version=4)
-    assert outputs(nb).strip() == "两个数的和是 4。"
+    assert outputs(nb).strip() == "公式与代码的结果一致：是"
     assert not [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
     assert not [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
 

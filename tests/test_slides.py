@@ -13,6 +13,7 @@ from conftest import (
     PageProblems,
     axe_violations,
     describe_violations,
+    other_script,
 )
 
 from course_tools.notebook.editions import answer_prompts
@@ -132,6 +133,8 @@ def test_a_deck_keeps_only_its_language(committed_decks, lang):
     other = other_language(lang)
     assert all(h in html for h in headings(nb, lang))
     assert [h for h in headings(nb, other) if h in html] == []
+    if lang == "en":  # English down to the code cells and what they print (issue 37)
+        assert other_script(re.sub(r"<[^>]+>|data:[^\"']+", " ", html)) == ""
 
 
 @pytest.mark.parametrize("lang", language_codes())

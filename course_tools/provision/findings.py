@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from course_utils.language import N_, Message, list_text, translate, translated
+from course_utils.language import N_, Message, list_text, translate, translated, translated_count
 
 OK, WARNING, PROBLEM = "ok", "warning", "problem"
 STATUS_WORDS = {OK: N_("ok", "make doctor status"), WARNING: N_("warning", "make doctor status"),
@@ -49,7 +49,7 @@ class CountedText(Text):
         self.plural, self.count = plural, count
 
     def in_language(self, code: str) -> str:
-        return translated(self.message, code, plural=self.plural, count=self.count, **self._fields_in(code))
+        return translated_count(self.message, self.plural, self.count, code, **self._fields_in(code))
 
 
 def _value_in(value, code: str):
