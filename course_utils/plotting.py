@@ -167,12 +167,25 @@ def describe_figure(figure: Figure, message: str, lang: str, /, **fields) -> Fig
     matplotlib.figure.Figure
         ``figure`` itself, so that the call can end a notebook cell and show it.
 
+    Raises
+    ------
+    ValueError
+        If ``figure`` is not a Figure (an Axes has one: ``ax.figure``).
+
+    Notes
+    -----
+    In a notebook's kernel the first call also has IPython show every figure's description
+    with its image (see ``_show_descriptions``); a figure nobody described gets its titles.
+
     Examples
     --------
     >>> figure = describe_figure(Figure(), "A handwritten {digit}", "en", digit=7)
     >>> figure_description(figure)
     'A handwritten 7'
     """
+    if not isinstance(figure, Figure):
+        raise ValueError(f"describe_figure takes a matplotlib Figure (an Axes has one: ax.figure); "
+                         f"got {type(figure).__name__}.")
     codes = languages_of(lang)
     texts = [_in_language(message, code, fields) for code in codes]
     html_lang = languages()[codes[0]].html if len(codes) == 1 else None  # "both" mixes two

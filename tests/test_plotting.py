@@ -212,6 +212,8 @@ def test_a_description_is_in_the_readers_language_with_its_fields_translated():
                                                    "noise factor: 3 images per row; the rows, top to bottom: original, noisy.")
     with pytest.raises(ValueError, match="lang must be one of"):
         plotting.describe_figure(figure, message, "fr", **fields)
+    with pytest.raises(ValueError, match="a matplotlib Figure .an Axes has one: ax.figure.; got Axes"):
+        plotting.describe_figure(figure.subplots(), message, "en", **fields)
 
 
 def test_a_figure_nobody_described_is_described_by_its_titles_and_labels():
