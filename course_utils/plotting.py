@@ -5,11 +5,19 @@ Labels are English messages (mark literals with :func:`course_utils.language.N_`
 translated where they are drawn. A language written in another script than Latin
 (Chinese) uses an installed CJK font; without one, labels fall back to English
 with a one-line notice. Introduced in notebooks/01_data.ipynb.
+
+Every figure also carries a text alternative, a short description of what it shows in the
+reader's language (:func:`describe_figure`), for readers who cannot see it. In a notebook
+it becomes the ``alt`` of the figure's image in JupyterLab, the slides and the book.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
+import html
+import sys
+import weakref
 from collections.abc import Sequence
 
 import matplotlib
@@ -20,7 +28,15 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from course_utils.defaults import shipped_folder
-from course_utils.language import N_, languages, languages_of, translated
+from course_utils.language import (
+    N_,
+    Message,
+    languages,
+    languages_of,
+    list_text,
+    translate,
+    translated,
+)
 
 CJK_FONTS = (
     "Noto Sans CJK SC",
@@ -123,6 +139,183 @@ def _font_settings() -> dict:
     return {"font.family": families, "axes.unicode_minus": False}
 
 
+_DESCRIPTIONS = weakref.WeakKeyDictionary()  # figure → (its description, the HTML lang of it or None)
+
+
+def describe_figure(figure: Figure, message: str, lang: str, /, **fields) -> Figure:
+    """Give ``figure`` a text alternative: ``message`` in ``lang``, its placeholders filled.
+
+    A reader who cannot see the figure (a screen reader reads the page aloud) gets this
+    description instead: in a notebook it becomes the ``alt`` text of the figure's image, in
+    JupyterLab, the slides and the book. Say what the figure shows and what to take from it.
+    The course's plotting helpers describe their own figures; a figure drawn with plain
+    matplotlib needs this call.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+    message : str
+        An English message, such as "The first training image, a handwritten {digit}".
+    lang : str
+        With "both", each language in turn, joined by " / ".
+    **fields
+        The placeholders' values. A :class:`~course_utils.language.Message` is translated,
+        and a list is written as a list reads in each language ("1, 7" or "1、7").
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``figure`` itself, so that the call can end a notebook cell and show it.
+
+    Raises
+    ------
+    ValueError
+        If ``figure`` is not a Figure (an Axes has one: ``ax.figure``).
+
+    Notes
+    -----
+    In a notebook's kernel the first call also has IPython show every figure's description
+    with its image (see ``_show_descriptions``); a figure nobody described gets its titles.
+
+    Examples
+    --------
+    >>> figure = describe_figure(Figure(), "A handwritten {digit}", "en", digit=7)
+    >>> figure_description(figure)
+    'A handwritten 7'
+    """
+    if not isinstance(figure, Figure):
+        raise ValueError(f"describe_figure takes a matplotlib Figure (an Axes has one: ax.figure); "
+                         f"got {type(figure).__name__}.")
+    codes = languages_of(lang)
+    texts = [_in_language(message, code, fields) for code in codes]
+    html_lang = languages()[codes[0]].html if len(codes) == 1 else None  # "both" mixes two
+    _DESCRIPTIONS[figure] = (" / ".join(dict.fromkeys(texts)), html_lang)
+    _show_descriptions(_running_shell())
+    return figure
+
+
+def figure_description(figure: Figure) -> str:
+    """The text alternative of ``figure``: its description, or else the titles and axis labels drawn on it.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+
+    Returns
+    -------
+    str
+        What :func:`describe_figure` set; for a figure nobody described, its titles and
+        axis labels joined by "; ", or failing those ``repr(figure)``, as a notebook writes
+        it ("<Figure size 640x480 with 1 Axes>").
+    """
+    if figure in _DESCRIPTIONS:
+        return _DESCRIPTIONS[figure][0]
+    texts = [figure.get_suptitle()] + [text for ax in figure.axes for text in (
+        ax.get_title("left"), ax.get_title(), ax.get_title("right"), ax.get_xlabel(), ax.get_ylabel())]
+    return "; ".join(dict.fromkeys(text for text in texts if text.strip())) or repr(figure)
+
+
+class _Phrase:
+    """A message and its fields, written in each language where it is a field of a description."""
+
+    def __init__(self, message: str, /, **fields):
+        self.message, self.fields = message, fields
+
+
+def _in_language(message: str, code: str, fields: dict) -> str:
+    def written(value):
+        if isinstance(value, Message):
+            return translate(value, code)
+        if isinstance(value, _Phrase):
+            return _in_language(value.message, code, value.fields)
+        if isinstance(value, list):
+            return list_text([written(item) for item in value], code)
+        return value
+
+    text = translate(message, code)
+    return text.format(**{name: written(value) for name, value in fields.items()}) if fields else text
+
+
+def _running_shell():
+    """The IPython shell running this code (a notebook's kernel), or None. IPython is not imported
+    for this: a kernel has already imported it."""
+    ipython = sys.modules.get("IPython")
+    return ipython.get_ipython() if ipython is not None else None
+
+
+def _show_descriptions(shell) -> None:
+    """Have ``shell`` show each figure's description with the PNG image its inline backend draws.
+
+    The PNG gets the description as its ``alt`` metadata (what nbconvert's classic template reads
+    and the Jupyter pre-proposal jupyter/enhancement-proposals#120 would standardise), and the
+    output an HTML ``<img alt>`` of the same PNG: JupyterLab 4.6 shows a PNG output without alt
+    whatever its metadata says, and the HTML form is what JupyterLab, nbconvert (the slides) and
+    myst-nb (the book) all choose first. Running ``%matplotlib inline`` again resets the figure
+    formatters; the next described figure sets them once more.
+    """
+    if shell is None:
+        return
+    png_formatter = shell.display_formatter.formatters["image/png"]
+    try:
+        draw = png_formatter.lookup_by_type(Figure)
+    except KeyError:
+        return  # this shell does not show figures as PNG images (no inline backend)
+    if isinstance(getattr(draw, "__self__", None), _FigureImages):
+        return
+    images = _FigureImages(draw)
+    png_formatter.for_type(Figure, images.png)
+    shell.display_formatter.formatters["text/html"].for_type(Figure, images.html)
+
+
+class _FigureImages:
+    """The inline backend's PNG of a figure with the figure's description, drawn once for both forms."""
+
+    def __init__(self, draw):
+        self.draw = draw  # base64 PNG, or (PNG, {"width": ..., "height": ...}) for retina
+        self.drawn = None  # IPython asks for text/html, then image/png: (figure, what html() drew)
+
+    def html(self, figure: Figure) -> str | None:
+        drawn = self._drawn(figure)
+        self.drawn = (weakref.ref(figure), drawn)
+        return None if drawn is None else image_html(*drawn[:2], html_lang=drawn[2])
+
+    def png(self, figure: Figure):
+        last, self.drawn = self.drawn, None
+        drawn = last[1] if last is not None and last[0]() is figure else self._drawn(figure)
+        return None if drawn is None else drawn[:2]
+
+    def _drawn(self, figure: Figure):
+        png = self.draw(figure)
+        if png is None:  # an empty figure shows nothing
+            return None
+        data, metadata = png if isinstance(png, tuple) else (png, {})
+        html_lang = _DESCRIPTIONS.get(figure, (None, None))[1]
+        return data, {**(metadata or {}), "alt": figure_description(figure)}, html_lang
+
+
+def image_html(png: str, metadata: dict, *, html_lang: str | None = None) -> str:
+    """An HTML ``<img>`` of a PNG image, with its ``alt`` text and size from ``metadata``.
+
+    Parameters
+    ----------
+    png : str
+        The image, base64-encoded (as a notebook stores ``image/png``).
+    metadata : dict
+        The output's metadata of the image: "alt" (required), "width" and "height" (optional).
+    html_lang : str, optional
+        The language of the alt text, such as "zh-CN"; None when it mixes languages.
+
+    Returns
+    -------
+    str
+        Such as ``<img src="data:image/png;base64,..." alt="..." lang="en">``.
+    """
+    attributes = {"src": f"data:image/png;base64,{png}", "alt": metadata["alt"], "lang": html_lang,
+                  "width": metadata.get("width"), "height": metadata.get("height")}
+    return "<img " + " ".join(f'{name}="{html.escape(str(value))}"' for name, value in attributes.items()
+                              if value is not None) + ">"
+
+
 def plot_image_rows(
     rows: Sequence[np.ndarray],
     labels: Sequence[str],
@@ -182,7 +375,9 @@ def plot_image_rows(
             row_axes[0].set_ylabel(localize(label, lang), rotation=0, ha="right", va="center")
         if title is not None:
             figure.suptitle(localize(title, lang))
-    return figure
+    described = _message(title or N_("A grid of images"))
+    return describe_figure(figure, "{title}: {n} images per row; the rows, top to bottom: {labels}.", lang,
+                           title=described, n=n, labels=[_message(label) for label in labels])
 
 
 def plot_loss_curves(
@@ -230,7 +425,14 @@ def plot_loss_curves(
         ax.legend()
         if title is not None:
             ax.set_title(localize(title, lang))
-    return figure
+    first_and_last = {"title": _message(title or N_("Loss per epoch")), "epochs": len(epochs),
+                      "first": losses["loss"][0], "last": losses["loss"][-1]}
+    if "val_loss" not in losses:
+        return describe_figure(figure, "{title}: binary cross-entropy from epoch 1 to {epochs}; "
+                               "training loss from {first:.4f} to {last:.4f}.", lang, **first_and_last)
+    return describe_figure(figure, "{title}: binary cross-entropy from epoch 1 to {epochs}; training loss "
+                           "from {first:.4f} to {last:.4f}, validation loss from {val_first:.4f} to {val_last:.4f}.",
+                           lang, val_first=losses["val_loss"][0], val_last=losses["val_loss"][-1], **first_and_last)
 
 
 def plot_architecture(model, *, lang: str = "both") -> Figure:
@@ -283,17 +485,37 @@ def plot_architecture(model, *, lang: str = "both") -> Figure:
         ax.set_xlim(-0.7, len(stages) - 0.3)
         ax.set_ylim(-1.8, 2.0)
         ax.axis("off")
-    return figure
+
+    shape = {index: "×".join(map(str, stage[1])) for index, stage in enumerate(stages)}  # "28×28×16"
+    layers = {part: [f"{stage[0]} {shape[index]}" for index, stage in enumerate(stages) if stage[2] == part]
+              for part in ("encoder", "decoder")}
+    return describe_figure(
+        figure, "The autoencoder's layers as blocks, left to right, each as tall as its feature map's side and "
+        "wider the more channels it has: the encoder ({encoder}) shrinks the {input} image to a {code} code; the decoder "
+        "({decoder}) grows it back to {output}.", lang, encoder=layers["encoder"], decoder=layers["decoder"],
+        input=shape[0], code=shape[encoder_end - 1], output=shape[len(stages) - 1])
 
 
-DIAGRAMS = ("architecture_16_8_8", "architecture_32_32_16", "noisy_vs_clean")  # drawn by make assets
+_ARCHITECTURE = N_("The autoencoder with {filters} filters, its layers as blocks, left to right: three convolutions, "
+                   "each followed by max pooling, shrink the 28×28×1 image to a {code} code ({numbers} numbers for "
+                   "784 pixels); three resizes, each followed by a convolution, and a last convolution grow it back "
+                   "to 28×28×1.")
+DIAGRAMS = {  # drawn by make assets (course_tools.publish.diagrams), described for those who cannot see them
+    "architecture_16_8_8": _Phrase(_ARCHITECTURE, filters=[16, 8, 8], code="4×4×8", numbers=128),
+    "architecture_32_32_16": _Phrase(_ARCHITECTURE, filters=[32, 32, 16], code="4×4×16", numbers=256),
+    "noisy_vs_clean": _Phrase(N_("Eight test digits ({digits}) in three rows: clean, then with Gaussian noise of "
+                                 "factor 0.25 and of factor 0.5, clipped to [0, 1]. The noise speckles the black "
+                                 "background and, at 0.5, breaks up the strokes."), digits=[0, 1, 4, 3, 0, 1, 2, 0]),
+}
 
 
 def show_diagram(name: str, *, lang: str = "both") -> None:
     """Display one of the course's diagrams in the reader's language (both: Chinese, then English).
 
     The diagrams ship inside the package (:func:`course_utils.defaults.shipped_folder`),
-    so a notebook opened alone, in Colab or on a university hub, shows them too.
+    so a notebook opened alone, in Colab or on a university hub, shows them too. Each
+    carries its description in its own language as its text alternative, the way
+    figures do (:func:`describe_figure`).
 
     Parameters
     ----------
@@ -301,15 +523,20 @@ def show_diagram(name: str, *, lang: str = "both") -> None:
         One of :data:`DIAGRAMS`.
     lang : str
     """
-    from IPython.display import Image, display
+    from IPython.display import display
 
     if name not in DIAGRAMS:
         raise ValueError(f"no diagram named {name!r}; the course has {', '.join(DIAGRAMS)}.")
-    paths = [shipped_folder() / f"{name}.{code}.png" for code in languages_of(lang)]
-    for path in paths:
+    paths = {code: shipped_folder() / f"{name}.{code}.png" for code in languages_of(lang)}
+    for path in paths.values():
         if not path.is_file():
             raise FileNotFoundError(f"{path} is missing: run `make assets` to draw the diagrams.")
-    display(*(Image(data=path.read_bytes(), format="png") for path in paths))
+    for code, path in paths.items():
+        png = base64.b64encode(path.read_bytes()).decode("ascii")
+        alt = _in_language(DIAGRAMS[name].message, code, DIAGRAMS[name].fields)
+        html_code = image_html(png, {"alt": alt}, html_lang=languages()[code].html)
+        display({"image/png": png, "text/html": html_code, "text/plain": alt}, raw=True,
+                metadata={"image/png": {"alt": alt}})
 
 
 def plot_report_card(card: dict[str, dict], *, lang: str = "both") -> Figure:
@@ -328,7 +555,7 @@ def plot_report_card(card: dict[str, dict], *, lang: str = "both") -> Figure:
     matplotlib.figure.Figure
         Two bar charts side by side: PSNR (dB) and SSIM, one bar per method.
     """
-    from course_utils.baselines import method_name
+    from course_utils.baselines import METHOD_NAMES, method_name
 
     names = list(card)
     shown = [method_name(name, effective_language(lang)) for name in names]
@@ -342,7 +569,10 @@ def plot_report_card(card: dict[str, dict], *, lang: str = "both") -> Figure:
             ax.set_xticks(range(len(names)), shown, rotation=25, ha="right")
             ax.set_ylabel(localize(label, lang))
             ax.margins(y=0.15)
-    return figure
+    scores = [_Phrase(N_("{method} ({psnr:.2f} dB, {ssim:.3f})"), method=METHOD_NAMES.get(name, name),
+                      psnr=card[name]["psnr"], ssim=card[name]["ssim"]) for name in names]
+    return describe_figure(figure, "Mean PSNR and SSIM per method, as two bar charts; method (PSNR, SSIM): {scores}.",
+                           lang, scores=scores)
 
 
 def plot_noise_sweep(factors, sweep: dict[str, list[float]], *, trained_at: float | None = None,
@@ -365,7 +595,7 @@ def plot_noise_sweep(factors, sweep: dict[str, list[float]], *, trained_at: floa
     matplotlib.figure.Figure
         Mean PSNR against noise factor, one line per method.
     """
-    from course_utils.baselines import method_name
+    from course_utils.baselines import METHOD_NAMES, method_name
 
     with matplotlib.rc_context(_font_settings()):
         figure = Figure(figsize=(6.8, 5.4), layout="constrained")
@@ -380,7 +610,20 @@ def plot_noise_sweep(factors, sweep: dict[str, list[float]], *, trained_at: floa
         ax.set_ylabel(localize(N_("PSNR (dB)", "axis label"), lang))
         ax.grid(alpha=0.3)
         figure.legend(fontsize=8, loc="outside lower center", ncols=2)  # below the curves, never on them
-    return figure
+    curves = [_Phrase(N_("{method} from {first:.2f} to {last:.2f} dB"), method=METHOD_NAMES.get(name, name),
+                      first=values[0], last=values[-1]) for name, values in sweep.items()]
+    fields = {"low": min(factors), "high": max(factors), "curves": curves}
+    if trained_at is None:
+        return describe_figure(figure, "Mean PSNR against noise factor, from {low} to {high}, one line per method: "
+                               "{curves}.", lang, **fields)
+    return describe_figure(figure, "Mean PSNR against noise factor, from {low} to {high}, one line per method: "
+                           "{curves}. A dotted line marks noise factor {factor}, where the autoencoders were trained.",
+                           lang, factor=trained_at, **fields)
+
+
+def _message(label: str) -> Message:
+    """``label`` as a message to translate where it is shown; a :class:`Message` keeps its context."""
+    return label if isinstance(label, Message) else Message(label)
 
 
 def distinct_colours(n: int) -> list:

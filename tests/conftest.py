@@ -354,6 +354,25 @@ def describe_violations(violations: list[dict], where: str, nodes: int = 3) -> s
     return "\n".join(lines)
 
 
+def undescribed_figures(page: str, lang: str) -> list[str]:
+    """The figures (``<img>`` of a PNG) of an HTML page a reader who cannot see them would miss: no
+    alt text, a stand-in for one (nbconvert's "No description has been provided for this image",
+    Sphinx's file name), or a description not in ``lang`` (any Chinese in it, exactly when ``lang`` is zh)."""
+    from html.parser import HTMLParser
+
+    class Figures(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "img" and (attrs.get("src") or "").startswith(("data:image/png", "_images/")):
+                found.append(attrs.get("alt") or "")
+
+    found = []
+    Figures().feed(page)
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    return [alt for alt in found if not alt.strip() or alt.startswith(("No description", "_images/"))
+            or bool(cjk.search(alt)) != (lang == "zh")]
+
+
 # Building small notebooks in tests: a zh/en markdown pair, and a tagged code cell.
 def markdown(zh: str, en: str) -> list:
     import nbformat

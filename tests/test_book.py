@@ -20,6 +20,7 @@ from conftest import (
     PageProblems,
     axe_violations,
     describe_violations,
+    undescribed_figures,
 )
 
 from course_tools.notebook.editions import answer_prompts
@@ -105,6 +106,7 @@ def test_the_chapters_carry_their_figures_and_fold_their_solutions(book):
         for chapter in pages_of(built, lang)[2:]:
             html = chapter.read_text(encoding="utf-8")
             assert html.count("<img") >= 2, chapter
+            assert undescribed_figures(html, lang) == [], chapter  # myst-nb shows the figures' <img alt>
             assert "NBVAL_" not in html
             solutions = len(re.findall(r'class="[^"]*tag_solution', html))
             folded = len(re.findall(r'<details class="[^"]*\bhide\b[^"]*">', html))  # closed: no "open"

@@ -172,16 +172,159 @@ def test_every_course_figure_speaks_one_language(lang):
 
 
 def test_diagrams_are_shown_from_the_shipped_files_in_the_readers_language(monkeypatch):
+    import base64
+    import re
+
     import IPython.display
 
     from course_utils.defaults import shipped_folder
 
     shown = []
-    monkeypatch.setattr(IPython.display, "display", lambda *images: shown.append(images))
+    monkeypatch.setattr(IPython.display, "display", lambda bundle, **options: shown.append((bundle, options)))
     plotting.show_diagram("architecture_16_8_8", lang="zh")
     plotting.show_diagram("noisy_vs_clean", lang="both")
-    [(zh,), (both_zh, both_en)] = shown
-    assert zh.data == (shipped_folder() / "architecture_16_8_8.zh.png").read_bytes()
-    assert both_en.data == (shipped_folder() / "noisy_vs_clean.en.png").read_bytes() != both_zh.data
+    [(zh, zh_options), (both_zh, _), (both_en, both_en_options)] = shown
+    png = {name: base64.b64decode(bundle["image/png"]) for name, bundle in (("zh", zh), ("en", both_en))}
+    assert png["zh"] == (shipped_folder() / "architecture_16_8_8.zh.png").read_bytes()
+    assert png["en"] == (shipped_folder() / "noisy_vs_clean.en.png").read_bytes() != both_zh["image/png"]
+    # each image is described in its own language, for a reader who cannot see it
+    assert zh_options == {"raw": True, "metadata": {"image/png": {"alt": zh["text/plain"]}}}
+    assert "4×4×8" in zh["text/plain"] and re.search(r"[\u4e00-\u9fff]", zh["text/plain"])
+    assert both_en_options["metadata"]["image/png"]["alt"].startswith("Eight test digits (0, 1, 4, 3")
+    assert both_en["text/html"] == plotting.image_html(both_en["image/png"], {"alt": both_en["text/plain"]},
+                                                       html_lang="en")
     with pytest.raises(ValueError, match="architecture_16_8_8, architecture_32_32_16, noisy_vs_clean"):
         plotting.show_diagram("architecture", lang="en")
+
+
+# --- text alternatives ------------------------------------------------------------------------
+
+def test_a_description_is_in_the_readers_language_with_its_fields_translated():
+    figure = Figure()
+    fields = {"title": N_("noise factor"), "n": 3, "labels": [N_("original"), N_("noisy")]}
+    message = "{title}: {n} images per row; the rows, top to bottom: {labels}."
+    plotting.describe_figure(figure, message, "en", **fields)
+    assert plotting.figure_description(figure) == "noise factor: 3 images per row; the rows, top to bottom: original, noisy."
+    plotting.describe_figure(figure, message, "zh", **fields)
+    assert plotting.figure_description(figure) == "噪声因子：每行 3 张图像；各行自上而下为：原图、带噪。"
+    assert plotting.describe_figure(figure, message, "both", **fields) is figure
+    assert plotting.figure_description(figure) == ("噪声因子：每行 3 张图像；各行自上而下为：原图、带噪。 / "
+                                                   "noise factor: 3 images per row; the rows, top to bottom: original, noisy.")
+    with pytest.raises(ValueError, match="lang must be one of"):
+        plotting.describe_figure(figure, message, "fr", **fields)
+    with pytest.raises(ValueError, match="a matplotlib Figure .an Axes has one: ax.figure.; got Axes"):
+        plotting.describe_figure(figure.subplots(), message, "en", **fields)
+
+
+def test_a_figure_nobody_described_is_described_by_its_titles_and_labels():
+    figure = Figure()
+    ax = figure.subplots()
+    ax.set_title("my plot")
+    ax.set_xlabel("epoch")
+    figure.suptitle("loss")
+    assert plotting.figure_description(figure) == "loss; my plot; epoch"
+    assert plotting.figure_description(Figure(figsize=(2, 1))) == "<Figure size 200x100 with 0 Axes>"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_course_figure_describes_itself_in_the_readers_language(lang):
+    """What a screen reader says for each helper's figure: its data, in ``lang`` alone."""
+    import re
+
+    from course_utils import build_conv_autoencoder
+    from course_utils.plotting import (
+        figure_description,
+        plot_architecture,
+        plot_noise_sweep,
+        plot_report_card,
+    )
+
+    card = {"noisy input": {"psnr": 9.4, "ssim": 0.41}, "autoencoder (fully trained)": {"psnr": 19.6, "ssim": 0.85}}
+    descriptions = [figure_description(figure) for figure in (
+        plot_image_rows(ROWS, LABELS, lang=lang, title=N_("noise factor")),
+        plot_loss_curves({"loss": [0.3, 0.2], "val_loss": [0.31, 0.22]}, lang=lang),
+        plot_loss_curves({"loss": [0.3, 0.2]}, lang=lang),
+        plot_report_card(card, lang=lang),
+        plot_noise_sweep([0.1, 0.5], {name: [20.0, 9.4] for name in card}, trained_at=0.5, lang=lang),
+        plot_noise_sweep([0.1, 0.5], {"noisy input": [20.0, 9.4]}, lang=lang),
+        plot_architecture(build_conv_autoencoder((16, 8, 8)), lang=lang))]
+    numbers = ["10", "0.3000", "0.2200", "19.60 dB", "0.850", "20.00", "9.40", "0.5", "4×4×8"]
+    assert [number for number in numbers if not any(number in text for text in descriptions)] == []
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    if lang == "en":
+        assert [text for text in descriptions if cjk.search(text)] == []
+    else:  # English only in units and the model's layer names, which are code ("logits")
+        words = re.compile(r"\b[a-z]{4,}\b")
+        assert [text for text in descriptions if not cjk.search(text) or words.search(text.replace("logits", ""))] == []
+
+
+class InlineShell:
+    """What the course's code sees of a notebook's kernel with ``%matplotlib inline``: a display
+    formatter that draws a matplotlib Figure as a PNG (IPython's own, as the inline backend sets it)."""
+
+    def __init__(self):
+        from IPython.core.formatters import DisplayFormatter
+
+        self.drawn = 0
+        self.display_formatter = DisplayFormatter()
+        self.display_formatter.formatters["image/png"].for_type(Figure, self.draw_png)
+
+    def draw_png(self, figure):
+        from IPython.core.pylabtools import print_figure
+
+        self.drawn += 1
+        return print_figure(figure, fmt="png", base64=True, bbox_inches="tight")
+
+
+def test_a_notebook_shows_a_figure_with_its_description_as_png_and_as_html(monkeypatch):
+    import base64
+    from html.parser import HTMLParser
+
+    shell = InlineShell()
+    monkeypatch.setattr(plotting, "_running_shell", lambda: shell)
+    figure = plot_image_rows(ROWS, [N_("original"), 'a "quoted" <label>'], lang="en")
+    data, metadata = shell.display_formatter.format(figure)
+    assert shell.drawn == 1, "drawn once for both forms"
+    description = plotting.figure_description(figure)
+    assert metadata == {"image/png": {"alt": description}}
+    assert base64.b64decode(data["image/png"]).startswith(b"\x89PNG")
+
+    class Tags(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append((tag, dict(attrs)))
+
+    found = []
+    Tags().feed(data["text/html"])
+    assert found == [("img", {"src": "data:image/png;base64," + data["image/png"], "alt": description,
+                                     "lang": "en"})]
+    assert 'a "quoted" <label>' in description
+
+    # a figure drawn with plain matplotlib and not described: its titles and labels, no lang of its own
+    plain = Figure()
+    plain.subplots().set_title("my plot")
+    data, metadata = shell.display_formatter.format(plain)
+    assert metadata == {"image/png": {"alt": "my plot"}} and ' lang="' not in data["text/html"]
+    assert shell.display_formatter.format(Figure()) == ({"text/plain": "<Figure size 640x480 with 0 Axes>"}, {})
+
+
+def test_figures_keep_their_description_after_the_inline_backend_is_set_again(monkeypatch):
+    """``%matplotlib inline`` run again drops every figure formatter; the next described figure sets them again."""
+    shell = InlineShell()
+    monkeypatch.setattr(plotting, "_running_shell", lambda: shell)
+    plot_loss_curves({"loss": [1.0]}, lang="en")
+    for formatter in shell.display_formatter.formatters.values():
+        formatter.pop(Figure, None)
+    shell.display_formatter.formatters["image/png"].for_type(Figure, shell.draw_png)
+    figure = plot_loss_curves({"loss": [1.0]}, lang="en")
+    assert shell.display_formatter.format(figure)[1]["image/png"]["alt"].startswith("Loss per epoch:")
+
+
+def test_a_shell_that_does_not_draw_figures_as_png_is_left_alone(monkeypatch):
+    from IPython.core.formatters import DisplayFormatter
+
+    class Terminal:
+        display_formatter = DisplayFormatter()
+
+    monkeypatch.setattr(plotting, "_running_shell", lambda: Terminal)
+    figure = plot_loss_curves({"loss": [1.0]}, lang="en")
+    assert Terminal.display_formatter.format(figure)[0].keys() == {"text/plain"}

@@ -14,6 +14,7 @@ from conftest import (
     axe_violations,
     describe_violations,
     other_script,
+    undescribed_figures,
 )
 
 from course_tools.notebook.editions import answer_prompts
@@ -206,6 +207,13 @@ CURRENT_SLIDE = """() => {
         images: [...slide.querySelectorAll('img')].map(img => img.complete ? img.naturalWidth : -1),
     };
 }"""
+
+
+@pytest.mark.parametrize("number, lang", EXECUTION_LANGUAGES.items())
+def test_every_figure_of_a_deck_is_described_in_its_language(executed_decks, lang, number):
+    """nbconvert's reveal template takes a figure's HTML form, the <img> with its description (issue 36)."""
+    deck = executed_decks[(lang, number)].read_text(encoding="utf-8")
+    assert deck.count("<img") >= 1 and undescribed_figures(deck, lang) == []
 
 
 def walk_through(page, shots_prefix: str) -> list[dict]:

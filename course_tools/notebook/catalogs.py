@@ -29,6 +29,7 @@ from course_utils.language import DOMAIN, LOCALE, languages, placeholders
 KEYWORDS = {
     "say": (1,), "translated": (1,), "error_text": (1,), "say_check": (1,), "localize": (1,),
     "say_count": (1, 2), "translated_count": (1, 2), "N_": {1: (1,), 2: (1, (2, "c"))},
+    "describe_figure": (2,),  # a figure's text alternative (course_utils.plotting)
     "Text": (1,), "CountedText": (1, 2),  # make doctor's findings (course_tools.provision.findings)
 }
 SOURCES = ("course_utils", "course_tools", "notebooks")
