@@ -724,3 +724,16 @@ def test_a_number_copied_from_the_course_or_a_classmate_fails_and_a_computed_one
     bobs = grading_context(NOTEBOOK_DIR / first, bob)["dataset"].x_test
     bobs_psnr = float(course_utils.psnr(bobs, course_utils.add_noise(bobs, 0.35, seed=bob["seed"])).mean())
     assert abs(bobs_psnr - alices_psnr) > 0.0005  # more than the check's tolerance: the seed tells them apart
+
+
+def test_the_process_cap_leaves_room_for_the_users_threads_not_only_processes(monkeypatch):
+    """RLIMIT_NPROC counts threads: a normal user's kernel with 100 threads must not leave bwrap without room
+    (counting processes made its clone fail with EAGAIN, "Creating new namespace failed")."""
+    uid = sandbox.NOBODY if os.geteuid() == 0 else os.getuid()
+
+    class Running:
+        def __init__(self, threads):
+            self.info = {"uids": type("Uids", (), {"real": uid})(), "num_threads": threads}
+
+    monkeypatch.setattr(psutil, "process_iter", lambda attrs=None: [Running(100), Running(1)])
+    assert sandbox._process_cap(sandbox.Limits(2 * sandbox.GIB, 64, seconds=30)) == 101 + 64

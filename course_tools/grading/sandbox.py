@@ -262,11 +262,13 @@ def _resident_bytes(pid: int) -> int:
 
 
 def _process_cap(limits: Limits) -> int:
-    """RLIMIT_NPROC counts all of a user's processes, so leave room for those already running."""
+    """RLIMIT_NPROC counts all of a user's threads, so leave room for those already running
+    (a kernel with TensorFlow holds dozens: counting processes alone made bwrap's clone fail with EAGAIN)."""
     import psutil
 
     uid = NOBODY if os.geteuid() == 0 else os.getuid()
-    running = sum(1 for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real == uid)
+    running = sum(p.info["num_threads"] or 1 for p in psutil.process_iter(["uids", "num_threads"])
+                  if p.info["uids"] and p.info["uids"].real == uid)
     return running + limits.processes
 
 
